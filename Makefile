@@ -1,0 +1,42 @@
+# smsurvey — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install lint format bench services clean
+
+run: $(INSTALLED)  ## install, migrate and start the server on SQLite with the simulator
+	$(BIN)/smsurvey migrate
+	$(BIN)/smsurvey serve
+
+test: $(INSTALLED) services  ## lint and run the whole suite (SQLite and PostgreSQL)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/pytest
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+services:  ## make sure PostgreSQL and Redis listen on 127.0.0.1 (installs them on a bare machine)
+	scripts/test-services.sh
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: $(INSTALLED)  ## run the benchmarks (they print figures; a JSON line last)
+	$(BIN)/python bench/segments.py
+	$(BIN)/python bench/import_contacts.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

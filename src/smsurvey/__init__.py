@@ -1,0 +1,3 @@
+"""smsurvey: self-hosted surveys over SMS."""
+
+__version__ = "0.1.0"

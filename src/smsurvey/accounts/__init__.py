@@ -1,0 +1,1 @@
+"""Organisations, users, roles, API tokens and the credits ledger."""

@@ -1,0 +1,1 @@
+"""Typer sub-commands, one module per feature; ``smsurvey.cli`` assembles them."""

@@ -1,0 +1,1 @@
+"""Directories, contacts, mailing lists, transactions and the CSV importer."""

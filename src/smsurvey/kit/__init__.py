@@ -1,0 +1,1 @@
+"""Shared plumbing: database sessions, ids, clock, errors."""

@@ -1,0 +1,28 @@
+"""Errors a user can cause. The API maps them to 4xx, the CLI to a red line and exit 2."""
+
+from __future__ import annotations
+
+
+class SmsurveyError(Exception):
+    """A problem with what the user asked for; ``str(error)`` is the message to show."""
+
+    http_status = 400
+    code = "BAD_REQUEST"
+
+
+class InvalidInput(SmsurveyError):
+    """Input that does not follow the rules (a bad file, a bad field value)."""
+
+
+class NotFound(SmsurveyError):
+    """An id that does not exist in the caller's organisation."""
+
+    http_status = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(SmsurveyError):
+    """The request clashes with the current state (a duplicate name, say)."""
+
+    http_status = 409
+    code = "CONFLICT"

@@ -1,0 +1,6 @@
+"""SQLAlchemy tables, one module per feature; importing this package registers them all."""
+
+from smsurvey.models import accounts, contacts, surveys
+from smsurvey.models.base import Base
+
+__all__ = ["Base", "accounts", "contacts", "surveys"]

@@ -1,0 +1,144 @@
+"""Directories, contacts with their opt-out history, mailing lists and transactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smsurvey.models.base import Base
+
+
+class Directory(Base):
+    """A pool of contacts (``POOL_``) in which duplicates are merged by ``dedupe_by``."""
+
+    __tablename__ = "directories"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    dedupe_by: Mapped[str] = mapped_column(String(16), default="phone")
+    created_at: Mapped[datetime]
+
+
+class Contact(Base):
+    """A person in a directory (``CID_``); ``phone`` is E.164, ``phone_input`` what was given."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_directory_phone", "directory_id", "phone"),
+        Index("ix_contacts_directory_email", "directory_id", "email"),
+        Index("ix_contacts_directory_ext_ref", "directory_id", "ext_ref"),
+    )
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    directory_id: Mapped[str] = mapped_column(ForeignKey("directories.id", ondelete="CASCADE"))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    phone_input: Mapped[str | None] = mapped_column(String(64))
+    phone_type: Mapped[str | None] = mapped_column(String(32))
+    phone_region: Mapped[str | None] = mapped_column(String(4))
+    ext_ref: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(16))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    embedded_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OptOutEvent(Base):
+    """One dated change of a contact's SMS opt-out state (the history is append-only)."""
+
+    __tablename__ = "contact_opt_out_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    opted_out: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]
+
+
+class MailingList(Base):
+    """A named list of contacts in a directory (``CG_``)."""
+
+    __tablename__ = "mailing_lists"
+    __table_args__ = (UniqueConstraint("directory_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    directory_id: Mapped[str] = mapped_column(
+        ForeignKey("directories.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class MailingListMember(Base):
+    """A contact's membership of a mailing list; ``lookup_id`` is its ``CGC_`` id."""
+
+    __tablename__ = "mailing_list_members"
+
+    mailing_list_id: Mapped[str] = mapped_column(
+        ForeignKey("mailing_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    lookup_id: Mapped[str] = mapped_column(String(24), unique=True)
+    added_at: Mapped[datetime]
+
+
+class Transaction(Base):
+    """An interaction with a contact (a purchase, a visit) that surveys can follow up (``CTR_``)."""
+
+    __tablename__ = "contact_transactions"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    directory_id: Mapped[str] = mapped_column(
+        ForeignKey("directories.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    mailing_list_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mailing_lists.id", ondelete="SET NULL")
+    )
+    transaction_date: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class TransactionBatch(Base):
+    """A set of transactions a distribution can target (``BT_``)."""
+
+    __tablename__ = "transaction_batches"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    directory_id: Mapped[str] = mapped_column(
+        ForeignKey("directories.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+
+
+class TransactionBatchMember(Base):
+    """A transaction's place in a batch."""
+
+    __tablename__ = "transaction_batch_members"
+
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("transaction_batches.id", ondelete="CASCADE"), primary_key=True
+    )
+    transaction_id: Mapped[str] = mapped_column(
+        ForeignKey("contact_transactions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -1,0 +1,40 @@
+"""Process settings, read from the environment (prefix ``SMSURVEY_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a process needs to know; the defaults are the embedded set-up."""
+
+    model_config = SettingsConfigDict(env_prefix="SMSURVEY_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///smsurvey.db",
+        description="SQLAlchemy async URL; a relative SQLite path starts in the working directory.",
+    )
+    redis_url: str | None = Field(default=None, description="Redis for jobs and rate limits.")
+    provider: Literal["simulator"] = Field(
+        default="simulator", description="Provider used when an organisation has no connection."
+    )
+    default_region: str | None = Field(
+        default=None,
+        description="Region (e.g. US, GB) for phone numbers written without a country code.",
+    )
+    credit_rates_file: str | None = Field(
+        default=None, description="CSV of per-country credit rates that overrides the shipped one."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Survey definitions, logic, SMS compatibility and rendering."""
