@@ -1,7 +1,304 @@
-"""``smsurvey contacts …`` commands (placeholder)."""
+"""``smsurvey contacts …``: import contacts from CSV, look at lists and contacts, opt-outs."""
 
 from __future__ import annotations
 
-import typer
+import csv
+from pathlib import Path
+from typing import IO, Any
 
-app = typer.Typer(help="contacts commands", no_args_is_help=True)
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from smsurvey.accounts.service import resolve_organization
+from smsurvey.commands.common import (
+    ID_WIDTH,
+    PHONE_WIDTH,
+    console,
+    error_console,
+    run_with_engine,
+    user_errors,
+)
+from smsurvey.commands.common import table as id_table
+from smsurvey.contacts import service
+from smsurvey.contacts.fields import DedupeBy
+from smsurvey.contacts.importer import ImportOptions, ImportSummary, RowProblem, import_contacts
+from smsurvey.kit.db import unit_of_work
+from smsurvey.settings import get_settings
+
+app = typer.Typer(help="Contacts, mailing lists and CSV imports.", no_args_is_help=True)
+
+OrgOption = typer.Option(None, "--org", help="Organisation id (default: the default organisation).")
+
+
+class _ErrorReport:
+    """The per-row error report, a CSV created when the first problem turns up."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+        self._writer: Any = None
+
+    def add(self, problem: RowProblem) -> None:
+        if self._writer is None:
+            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["row", "column", "value", "problem", "action"])
+        self._writer.writerow(
+            [problem.row, problem.column, problem.value, problem.problem, problem.action]
+        )
+
+    def close(self, *, keep: bool) -> None:
+        if self._file is not None:
+            self._file.close()
+            if not keep:
+                self.path.unlink(missing_ok=True)
+
+
+@app.command("import")
+@user_errors
+def import_csv(
+    file: Path = typer.Argument(..., help="CSV file with a header row (UTF-8)."),
+    list_name: str = typer.Option(..., "--list", help="Mailing list to put the contacts in."),
+    phone_column: str = typer.Option(..., help="Header of the column holding phone numbers."),
+    directory: str = typer.Option(None, help="Directory id (default: the default directory)."),
+    dedupe: DedupeBy = typer.Option(
+        None, help="Field that identifies a person (default: the directory's rule, phone)."
+    ),
+    region: str = typer.Option(
+        None, help="Region for numbers without a country code, e.g. US (default from settings)."
+    ),
+    delimiter: str = typer.Option(None, help="Field delimiter (default: detected)."),
+    errors: Path = typer.Option(
+        None, help="Where to write the per-row error report (default: FILE-STEM.errors.csv here)."
+    ),
+    workers: int = typer.Option(
+        None, help="Processes that check phone numbers (default: one per core for large files)."
+    ),
+    org: str = OrgOption,
+) -> None:
+    """Import contacts from a CSV file into a mailing list.
+
+    Rows with problems are written to the error report and the import goes on;
+    a file that cannot be read at all (not UTF-8, wrong delimiter, unknown
+    column) stops with exit code 2 and imports nothing.
+    """
+    options = ImportOptions(
+        list_name=list_name,
+        phone_column=phone_column,
+        directory_id=directory,
+        dedupe_by=dedupe,
+        default_region=(region or get_settings().default_region or None),
+        delimiter=delimiter.encode().decode("unicode_escape") if delimiter else None,
+        workers=workers,
+    )
+    report = _ErrorReport(errors or Path.cwd() / f"{file.stem}.errors.csv")
+    size = file.stat().st_size if file.is_file() else 0
+    progress = Progress(
+        TextColumn("[bold]Importing[/]"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=error_console,
+        transient=True,
+    )
+
+    async def work(engine: AsyncEngine) -> ImportSummary:
+        async with unit_of_work(engine) as session:
+            organization = await resolve_organization(session, org)
+            return await import_contacts(
+                session,
+                organization,
+                file,
+                options,
+                on_problem=report.add,
+                on_progress=lambda done, rows: progress.update(task, completed=done, rows=rows),
+            )
+
+    task = progress.add_task("import", total=size or None, rows=0)
+    imported = False
+    try:
+        with progress:
+            summary = run_with_engine(work)
+        imported = True
+    finally:
+        report.close(keep=imported)
+    _print_summary(summary, report.path if summary.problems else None)
+
+
+def _print_summary(summary: ImportSummary, report: Path | None) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rate = summary.rows / summary.seconds if summary.seconds else 0
+    for label, value in (
+        ("Rows read", f"{summary.rows:,}"),
+        ("Contacts created", f"{summary.created:,}"),
+        ("Contacts updated", f"{summary.updated:,}"),
+        ("Duplicate rows merged", f"{summary.merged_in_file:,}"),
+        ("Added to the list", f"{summary.added_to_list:,}"),
+        ("Already in the list", f"{summary.already_in_list:,}"),
+        ("Rows skipped", f"{summary.skipped:,}"),
+        ("Time", f"{summary.seconds:.1f} s ({rate:,.0f} rows/s)"),
+    ):
+        table.add_row(label, value)
+    verb = "created" if summary.list_created else "updated"
+    console.print(
+        f"Mailing list [bold]{summary.mailing_list_id}[/] {verb} in directory "
+        f"{summary.directory_id} (duplicates merged by {summary.dedupe_by})"
+    )
+    console.print(table)
+    for column in summary.ignored_columns:
+        console.print(f"[yellow]{column} was not imported[/]")
+    if report is not None:
+        console.print(
+            f"[yellow]{summary.problems:,} problems[/] (rows skipped, values ignored): see {report}"
+        )
+
+
+@app.command("lists")
+@user_errors
+def lists(org: str = OrgOption) -> None:
+    """Show the mailing lists and how many contacts each holds."""
+
+    async def work(engine: AsyncEngine) -> None:
+        async with unit_of_work(engine) as session:
+            organization = await resolve_organization(session, org)
+            rows = await service.mailing_lists_with_counts(session, organization)
+        table = id_table("Id", "Name", "Directory", "Contacts", "Created")
+        for mailing_list, count in rows:
+            table.add_row(
+                mailing_list.id,
+                mailing_list.name,
+                mailing_list.directory_id,
+                f"{count:,}",
+                f"{mailing_list.created_at:%Y-%m-%d %H:%M}",
+            )
+        console.print(table)
+
+    run_with_engine(work)
+
+
+@app.command("members")
+@user_errors
+def members(
+    mailing_list_id: str = typer.Argument(..., help="Mailing list id (CG_…)."),
+    limit: int = typer.Option(50, min=1, help="How many contacts to show."),
+    offset: int = typer.Option(0, min=0, help="How many to skip first."),
+    org: str = OrgOption,
+) -> None:
+    """Show the contacts of a mailing list."""
+
+    async def work(engine: AsyncEngine) -> None:
+        async with unit_of_work(engine) as session:
+            organization = await resolve_organization(session, org)
+            mailing_list = await service.get_mailing_list(session, organization, mailing_list_id)
+            contacts = await service.list_members(session, mailing_list, limit=limit, offset=offset)
+        table = id_table(
+            "Id",
+            "First name",
+            "Last name",
+            "Phone",
+            "Email",
+            "Opted out",
+            whole={"Id": ID_WIDTH, "Phone": PHONE_WIDTH},
+        )
+        for contact in contacts:
+            table.add_row(
+                contact.id,
+                contact.first_name or "",
+                contact.last_name or "",
+                contact.phone or "",
+                contact.email or "",
+                "yes" if contact.opted_out else "",
+            )
+        console.print(table)
+
+    run_with_engine(work)
+
+
+@app.command("show")
+@user_errors
+def show(
+    contact_id: str = typer.Argument(..., help="Contact id (CID_…)."), org: str = OrgOption
+) -> None:
+    """Show a contact with its embedded data and opt-out history."""
+
+    async def work(engine: AsyncEngine) -> None:
+        async with unit_of_work(engine) as session:
+            organization = await resolve_organization(session, org)
+            contact = await service.get_contact(session, organization, contact_id)
+            history = await service.opt_out_history(session, contact)
+        table = Table(show_header=False, box=None)
+        table.add_column(style="bold")
+        table.add_column()
+        for label, value in (
+            ("Id", contact.id),
+            ("Directory", contact.directory_id),
+            ("Name", " ".join(filter(None, (contact.first_name, contact.last_name)))),
+            ("Phone", f"{contact.phone or ''} ({contact.phone_type or 'unknown type'})"),
+            ("Phone as given", contact.phone_input or ""),
+            ("Email", contact.email or ""),
+            ("External reference", contact.ext_ref or ""),
+            ("Language", contact.language or ""),
+            ("Time zone", contact.time_zone or ""),
+            ("Opted out", "yes" if contact.opted_out else "no"),
+            *((f"  {key}", str(value)) for key, value in sorted(contact.embedded_data.items())),
+        ):
+            table.add_row(label, value)
+        console.print(table)
+        for event in history:
+            state = "opted out" if event.opted_out else "opted back in"
+            console.print(
+                f"{event.at:%Y-%m-%d %H:%M:%S} {state} via {event.source} {event.detail or ''}"
+            )
+
+    run_with_engine(work)
+
+
+def _set_opt_out(contact_id: str, org: str | None, opted_out: bool, reason: str | None) -> None:
+    async def work(engine: AsyncEngine) -> bool:
+        async with unit_of_work(engine) as session:
+            organization = await resolve_organization(session, org)
+            contact = await service.get_contact(session, organization, contact_id)
+            return await service.set_opted_out(
+                session, contact, opted_out, source="cli", detail=reason
+            )
+
+    changed = run_with_engine(work)
+    state = "opted out of" if opted_out else "opted back into"
+    if changed:
+        console.print(f"{contact_id} {state} SMS")
+    else:
+        console.print(f"{contact_id} was already {state} SMS; nothing changed")
+
+
+@app.command("opt-out")
+@user_errors
+def opt_out(
+    contact_id: str = typer.Argument(..., help="Contact id (CID_…)."),
+    reason: str = typer.Option(None, help="Why, for the history."),
+    org: str = OrgOption,
+) -> None:
+    """Opt a contact out of SMS (recorded in its history)."""
+    _set_opt_out(contact_id, org, True, reason)
+
+
+@app.command("opt-in")
+@user_errors
+def opt_in(
+    contact_id: str = typer.Argument(..., help="Contact id (CID_…)."),
+    reason: str = typer.Option(None, help="Why, for the history."),
+    org: str = OrgOption,
+) -> None:
+    """Opt a contact back into SMS (recorded in its history)."""
+    _set_opt_out(contact_id, org, False, reason)

@@ -1,7 +1,130 @@
-"""``smsurvey surveys …`` commands (placeholder)."""
+"""``smsurvey surveys …``: import, list, show and check surveys."""
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
 
-app = typer.Typer(help="surveys commands", no_args_is_help=True)
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from smsurvey.commands.common import console, run_with_engine, user_errors
+from smsurvey.kit.db import unit_of_work
+from smsurvey.surveys import service
+from smsurvey.surveys.compatibility import (
+    CompatibilityReport,
+    Severity,
+    check_sms_compatibility,
+)
+from smsurvey.surveys.formats import DocumentFormat, dumps_survey, load_survey
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Import, list, show and check surveys.", no_args_is_help=True)
+
+EXIT_NOT_COMPATIBLE = 1
+_LEVEL_STYLES = {Severity.ERROR: "[red]error[/]", Severity.WARNING: "[yellow]warning[/]"}
+
+OrgOption = Annotated[
+    str | None,
+    typer.Option("--org", help="Organisation id (OR_…); the default organisation otherwise."),
+]
+SurveyId = Annotated[str, typer.Argument(help="Survey id (SV_…).", show_default=False)]
+
+
+@app.command("import")
+@user_errors
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="Survey file: .yaml, .yml or .json.", show_default=False)
+    ],
+    org: OrgOption = None,
+) -> None:
+    """Import a survey file: a new survey, or a replacement when the file carries its id."""
+    definition = load_survey(file)
+    imported = _in_session(lambda session: service.import_survey(session, definition, org))
+    survey_id = imported.survey.id
+    verb = "Created" if imported.created else "Replaced"
+    questions = _plural(len(imported.definition.questions), "question")
+    console.print(f"{verb} [bold]{survey_id}[/] — {questions}", highlight=False)
+    report = check_sms_compatibility(imported.definition)
+    hint = "" if report.compatible else f" — see [bold]smsurvey surveys check {survey_id}[/]"
+    console.print(_verdict(report) + hint, soft_wrap=True)
+
+
+@app.command("list")
+@user_errors
+def list_(org: OrgOption = None) -> None:
+    """List the surveys of the organisation."""
+    surveys = _in_session(lambda session: service.list_surveys(session, org))
+    if not surveys:
+        console.print("No surveys yet: import one with [bold]smsurvey surveys import FILE[/].")
+        return
+    table = Table("ID", "Name", "Questions", "SMS", "Updated (UTC)")
+    for survey in surveys:
+        definition = service.definition_of(survey)
+        compatible = check_sms_compatibility(definition).compatible
+        table.add_row(
+            survey.id,
+            escape(survey.name),
+            str(len(definition.questions)),
+            "[green]yes[/]" if compatible else "[red]no[/]",
+            f"{survey.updated_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@app.command()
+@user_errors
+def show(
+    survey_id: SurveyId,
+    document_format: Annotated[
+        DocumentFormat, typer.Option("--format", help="Output format.")
+    ] = DocumentFormat.YAML,
+    org: OrgOption = None,
+) -> None:
+    """Print a survey's definition as YAML or JSON (re-importable)."""
+    survey = _in_session(lambda session: service.get_survey(session, survey_id, org))
+    typer.echo(dumps_survey(service.definition_of(survey), document_format), nl=False)
+
+
+@app.command()
+@user_errors
+def check(survey_id: SurveyId, org: OrgOption = None) -> None:
+    """Check whether a survey can go by 2-way SMS: exit 0 when it can, 1 when it cannot."""
+    report = _in_session(lambda session: service.check_survey(session, survey_id, org))
+    if report.problems:
+        table = Table(
+            "Question", "Level", "Problem", title=f"SMS compatibility of {escape(survey_id)}"
+        )
+        for problem in report.problems:
+            level = _LEVEL_STYLES[problem.severity]
+            table.add_row(escape(problem.question_id or "—"), level, escape(problem.message))
+        console.print(table)
+    console.print(_verdict(report))
+    if not report.compatible:
+        raise typer.Exit(EXIT_NOT_COMPATIBLE)
+
+
+def _in_session(use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``use_case`` in a unit of work on the configured database."""
+
+    async def work(engine: AsyncEngine) -> T:
+        async with unit_of_work(engine) as session:
+            return await use_case(session)
+
+    return run_with_engine(work)
+
+
+def _verdict(report: CompatibilityReport) -> str:
+    warnings = f" ({_plural(len(report.warnings), 'warning')})" if report.warnings else ""
+    if report.compatible:
+        return f"[green]SMS-compatible[/]{warnings}"
+    return f"[red]Not SMS-compatible[/]: {_plural(len(report.errors), 'problem')}{warnings}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

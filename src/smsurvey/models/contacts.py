@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsurvey.models.base import Base
@@ -31,10 +31,16 @@ class Contact(Base):
     """A person in a directory (``CID_``); ``phone`` is E.164, ``phone_input`` what was given."""
 
     __tablename__ = "contacts"
-    __table_args__ = (
-        Index("ix_contacts_directory_phone", "directory_id", "phone"),
-        Index("ix_contacts_directory_email", "directory_id", "email"),
-        Index("ix_contacts_directory_ext_ref", "directory_id", "ext_ref"),
+    # The deduplication keys; partial, as most contacts of an SMS list have no email.
+    __table_args__ = tuple(
+        Index(
+            f"ix_contacts_directory_{key}",
+            "directory_id",
+            key,
+            sqlite_where=text(f"{key} IS NOT NULL"),
+            postgresql_where=text(f"{key} IS NOT NULL"),
+        )
+        for key in ("phone", "email", "ext_ref")
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
@@ -85,9 +91,11 @@ class MailingList(Base):
 
 
 class MailingListMember(Base):
-    """A contact's membership of a mailing list; ``lookup_id`` is its ``CGC_`` id."""
+    """A contact's membership of a mailing list."""
 
     __tablename__ = "mailing_list_members"
+    # A pure link table: on SQLite, storing it in its primary key saves a B-tree per insert.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     mailing_list_id: Mapped[str] = mapped_column(
         ForeignKey("mailing_lists.id", ondelete="CASCADE"), primary_key=True
@@ -95,7 +103,6 @@ class MailingListMember(Base):
     contact_id: Mapped[str] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    lookup_id: Mapped[str] = mapped_column(String(24), unique=True)
     added_at: Mapped[datetime]
 
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _RUFF = Path(sys.executable).with_name("ruff")
@@ -35,6 +39,21 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     Runs its own event loop, so call it from synchronous code (the CLI, test set-up).
     """
     command.upgrade(alembic_config(database_url), revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database of ``engine`` is at (``None`` when it has no schema yet)."""
+
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this version of smsurvey."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
 def new_revision(database_url: str, message: str) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 10:29:53.792313
+Create Date: 2026-11-22 11:01:34.256687
 """
 
 from __future__ import annotations
@@ -110,13 +110,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_contacts_directory_email", ["directory_id", "email"], unique=False
+            "ix_contacts_directory_email",
+            ["directory_id", "email"],
+            unique=False,
+            sqlite_where=sa.text("email IS NOT NULL"),
+            postgresql_where=sa.text("email IS NOT NULL"),
         )
         batch_op.create_index(
-            "ix_contacts_directory_ext_ref", ["directory_id", "ext_ref"], unique=False
+            "ix_contacts_directory_ext_ref",
+            ["directory_id", "ext_ref"],
+            unique=False,
+            sqlite_where=sa.text("ext_ref IS NOT NULL"),
+            postgresql_where=sa.text("ext_ref IS NOT NULL"),
         )
         batch_op.create_index(
-            "ix_contacts_directory_phone", ["directory_id", "phone"], unique=False
+            "ix_contacts_directory_phone",
+            ["directory_id", "phone"],
+            unique=False,
+            sqlite_where=sa.text("phone IS NOT NULL"),
+            postgresql_where=sa.text("phone IS NOT NULL"),
         )
 
     op.create_table(
@@ -225,7 +237,6 @@ def upgrade() -> None:
         "mailing_list_members",
         sa.Column("mailing_list_id", sa.String(length=24), nullable=False),
         sa.Column("contact_id", sa.String(length=24), nullable=False),
-        sa.Column("lookup_id", sa.String(length=24), nullable=False),
         sa.Column("added_at", smsurvey.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["contact_id"],
@@ -242,7 +253,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "mailing_list_id", "contact_id", name=op.f("pk_mailing_list_members")
         ),
-        sa.UniqueConstraint("lookup_id", name=op.f("uq_mailing_list_members_lookup_id")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("mailing_list_members", schema=None) as batch_op:
         batch_op.create_index(
@@ -307,9 +318,21 @@ def downgrade() -> None:
 
     op.drop_table("mailing_lists")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.drop_index("ix_contacts_directory_phone")
-        batch_op.drop_index("ix_contacts_directory_ext_ref")
-        batch_op.drop_index("ix_contacts_directory_email")
+        batch_op.drop_index(
+            "ix_contacts_directory_phone",
+            sqlite_where=sa.text("phone IS NOT NULL"),
+            postgresql_where=sa.text("phone IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_contacts_directory_ext_ref",
+            sqlite_where=sa.text("ext_ref IS NOT NULL"),
+            postgresql_where=sa.text("ext_ref IS NOT NULL"),
+        )
+        batch_op.drop_index(
+            "ix_contacts_directory_email",
+            sqlite_where=sa.text("email IS NOT NULL"),
+            postgresql_where=sa.text("email IS NOT NULL"),
+        )
 
     op.drop_table("contacts")
     with op.batch_alter_table("surveys", schema=None) as batch_op:

@@ -1,0 +1,415 @@
+"""Use cases on directories, contacts, mailing lists, opt-outs and transactions.
+
+Services never commit: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.contacts.fields import MAX_LENGTHS, DedupeBy, problem_with
+from smsurvey.kit.clock import Clock, system_clock
+from smsurvey.kit.errors import Conflict, InvalidInput, NotFound
+from smsurvey.kit.ids import new_id
+from smsurvey.models.accounts import Organization
+from smsurvey.models.contacts import (
+    Contact,
+    Directory,
+    MailingList,
+    MailingListMember,
+    OptOutEvent,
+    Transaction,
+    TransactionBatch,
+    TransactionBatchMember,
+)
+from smsurvey.sms.phones import check_phone
+
+DEFAULT_DIRECTORY_NAME = "Default directory"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFields:
+    """What a caller may set on a contact; ``None`` leaves a field as it is."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    ext_ref: str | None = None
+    language: str | None = None
+    time_zone: str | None = None
+    embedded_data: dict[str, str] | None = None
+
+
+# Directories -----------------------------------------------------------------
+
+
+async def create_directory(
+    session: AsyncSession,
+    organization: Organization,
+    name: str,
+    dedupe_by: DedupeBy = DedupeBy.PHONE,
+    clock: Clock = system_clock,
+) -> Directory:
+    """A new directory in ``organization`` (names are unique within it)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a directory needs a name")
+    taken = await session.scalar(
+        select(Directory.id).where(
+            Directory.organization_id == organization.id, Directory.name == name
+        )
+    )
+    if taken:
+        raise Conflict(f"a directory called {name!r} already exists ({taken})")
+    is_first = not await session.scalar(
+        select(func.count()).where(Directory.organization_id == organization.id)
+    )
+    directory = Directory(
+        id=new_id("POOL"),
+        organization_id=organization.id,
+        name=name,
+        is_default=is_first,
+        dedupe_by=DedupeBy(dedupe_by).value,
+        created_at=clock.now(),
+    )
+    session.add(directory)
+    await session.flush()
+    return directory
+
+
+async def default_directory(
+    session: AsyncSession, organization: Organization, clock: Clock = system_clock
+) -> Directory:
+    """The organisation's default directory, created on first use."""
+    directory = await session.scalar(
+        select(Directory).where(
+            Directory.organization_id == organization.id, Directory.is_default.is_(True)
+        )
+    )
+    if directory is None:
+        directory = await create_directory(
+            session, organization, DEFAULT_DIRECTORY_NAME, clock=clock
+        )
+    return directory
+
+
+async def get_directory(
+    session: AsyncSession, organization: Organization, directory_id: str
+) -> Directory:
+    """The directory ``directory_id`` of ``organization``, or :class:`NotFound`."""
+    directory = await session.get(Directory, directory_id)
+    if directory is None or directory.organization_id != organization.id:
+        raise NotFound(f"no directory {directory_id}")
+    return directory
+
+
+# Mailing lists ---------------------------------------------------------------
+
+
+async def mailing_list_named(
+    session: AsyncSession, directory: Directory, name: str, clock: Clock = system_clock
+) -> tuple[MailingList, bool]:
+    """The directory's mailing list called ``name``, created if needed; and whether it was."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a mailing list needs a name")
+    existing = await session.scalar(
+        select(MailingList).where(
+            MailingList.directory_id == directory.id, MailingList.name == name
+        )
+    )
+    if existing is not None:
+        return existing, False
+    mailing_list = MailingList(
+        id=new_id("CG"), directory_id=directory.id, name=name, created_at=clock.now()
+    )
+    session.add(mailing_list)
+    await session.flush()
+    return mailing_list, True
+
+
+async def get_mailing_list(
+    session: AsyncSession, organization: Organization, mailing_list_id: str
+) -> MailingList:
+    """The mailing list ``mailing_list_id`` of ``organization``, or :class:`NotFound`."""
+    found = await session.execute(
+        select(MailingList)
+        .join(Directory, Directory.id == MailingList.directory_id)
+        .where(MailingList.id == mailing_list_id, Directory.organization_id == organization.id)
+    )
+    mailing_list = found.scalar_one_or_none()
+    if mailing_list is None:
+        raise NotFound(f"no mailing list {mailing_list_id}")
+    return mailing_list
+
+
+async def mailing_lists_with_counts(
+    session: AsyncSession, organization: Organization
+) -> list[tuple[MailingList, int]]:
+    """Every mailing list of the organisation with its number of contacts, by name."""
+    count = (
+        select(func.count())
+        .where(MailingListMember.mailing_list_id == MailingList.id)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(MailingList, count)
+        .join(Directory, Directory.id == MailingList.directory_id)
+        .where(Directory.organization_id == organization.id)
+        .order_by(MailingList.name)
+    )
+    return [(mailing_list, n) for mailing_list, n in rows.all()]
+
+
+async def list_members(
+    session: AsyncSession, mailing_list: MailingList, *, limit: int = 100, offset: int = 0
+) -> list[Contact]:
+    """A page of the list's contacts, in id order (roughly the order they were created)."""
+    rows = await session.scalars(
+        select(Contact)
+        .join(MailingListMember, MailingListMember.contact_id == Contact.id)
+        .where(MailingListMember.mailing_list_id == mailing_list.id)
+        .order_by(Contact.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+async def add_to_list(
+    session: AsyncSession, mailing_list: MailingList, contact: Contact, clock: Clock = system_clock
+) -> bool:
+    """Put ``contact`` in ``mailing_list``; ``False`` when it already was."""
+    if contact.directory_id != mailing_list.directory_id:
+        raise InvalidInput(f"{contact.id} is not in the directory of {mailing_list.id}")
+    if await session.get(MailingListMember, (mailing_list.id, contact.id)) is not None:
+        return False
+    session.add(
+        MailingListMember(
+            mailing_list_id=mailing_list.id, contact_id=contact.id, added_at=clock.now()
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def remove_from_list(
+    session: AsyncSession, mailing_list: MailingList, contact: Contact
+) -> bool:
+    """Take ``contact`` out of ``mailing_list``; ``False`` when it was not in it."""
+    result = await session.execute(
+        delete(MailingListMember).where(
+            MailingListMember.mailing_list_id == mailing_list.id,
+            MailingListMember.contact_id == contact.id,
+        )
+    )
+    return bool(result.rowcount)
+
+
+# Contacts --------------------------------------------------------------------
+
+
+async def get_contact(
+    session: AsyncSession, organization: Organization, contact_id: str
+) -> Contact:
+    """The contact ``contact_id`` of ``organization``, or :class:`NotFound`."""
+    found = await session.execute(
+        select(Contact)
+        .join(Directory, Directory.id == Contact.directory_id)
+        .where(Contact.id == contact_id, Directory.organization_id == organization.id)
+    )
+    contact = found.scalar_one_or_none()
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    return contact
+
+
+def _checked_values(fields: ContactFields, default_region: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ("first_name", "last_name", "email", "ext_ref", "language", "time_zone"):
+        value = getattr(fields, name)
+        if value is None:
+            continue
+        value = value.strip()
+        if value and (problem := problem_with(name, value)):
+            raise InvalidInput(f"{name}: {value!r} is {problem}")
+        values[name] = value or None
+    if fields.phone is not None:
+        values.update(_phone_values(fields.phone, default_region))
+    return values
+
+
+def _phone_values(raw: str, default_region: str | None) -> dict[str, Any]:
+    raw = raw.strip()
+    if not raw:
+        return {"phone": None, "phone_input": None, "phone_type": None, "phone_region": None}
+    checked = check_phone(raw, default_region, time_zones=False)
+    if checked.e164 is None:
+        raise InvalidInput(f"phone: {raw!r} is refused: {checked.reason}")
+    return {
+        "phone": checked.e164,
+        "phone_input": raw[: MAX_LENGTHS["phone_input"]],
+        "phone_type": checked.type,
+        "phone_region": checked.region,
+    }
+
+
+async def _find_duplicate(
+    session: AsyncSession, directory: Directory, values: dict[str, Any]
+) -> Contact | None:
+    key = directory.dedupe_by
+    value = values.get(key)
+    if not value:
+        return None
+    column = getattr(Contact, key)
+    condition = func.lower(column) == value.lower() if key == DedupeBy.EMAIL else column == value
+    return await session.scalar(
+        select(Contact)
+        .where(Contact.directory_id == directory.id, condition)
+        .order_by(Contact.created_at, Contact.id)
+        .limit(1)
+    )
+
+
+async def upsert_contact(
+    session: AsyncSession,
+    directory: Directory,
+    fields: ContactFields,
+    *,
+    default_region: str | None = None,
+    clock: Clock = system_clock,
+) -> tuple[Contact, bool]:
+    """Create a contact, or merge into the one the directory's rule says is the same person.
+
+    Returns the contact and whether it was created. Given fields overwrite, embedded
+    data is merged key by key.
+    """
+    values = _checked_values(fields, default_region)
+    now = clock.now()
+    contact = await _find_duplicate(session, directory, values)
+    created = contact is None
+    if contact is None:
+        contact = Contact(
+            id=new_id("CID"),
+            directory_id=directory.id,
+            embedded_data={},
+            opted_out=False,
+            created_at=now,
+        )
+        session.add(contact)
+    for name, value in values.items():
+        setattr(contact, name, value)
+    if fields.embedded_data:
+        contact.embedded_data = {**contact.embedded_data, **fields.embedded_data}
+    contact.updated_at = now
+    await session.flush()
+    return contact, created
+
+
+async def set_opted_out(
+    session: AsyncSession,
+    contact: Contact,
+    opted_out: bool,
+    *,
+    source: str,
+    detail: str | None = None,
+    clock: Clock = system_clock,
+) -> bool:
+    """Opt ``contact`` out of (or back into) SMS, with a dated history entry.
+
+    ``source`` says how (``sms-keyword``, ``opt-out-link``, ``api``, ``cli``…).
+    Returns ``False`` when the contact was already in that state (nothing recorded).
+    """
+    if contact.opted_out == opted_out:
+        return False
+    now = clock.now()
+    contact.opted_out = opted_out
+    contact.updated_at = now
+    session.add(
+        OptOutEvent(
+            contact_id=contact.id, opted_out=opted_out, source=source, detail=detail, at=now
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def opt_out_history(session: AsyncSession, contact: Contact) -> list[OptOutEvent]:
+    """The contact's opt-out changes, oldest first."""
+    rows = await session.scalars(
+        select(OptOutEvent).where(OptOutEvent.contact_id == contact.id).order_by(OptOutEvent.id)
+    )
+    return list(rows)
+
+
+# Transactions ----------------------------------------------------------------
+
+
+async def create_transaction(
+    session: AsyncSession,
+    contact: Contact,
+    data: dict[str, Any],
+    *,
+    transaction_date: datetime | None = None,
+    mailing_list: MailingList | None = None,
+    clock: Clock = system_clock,
+) -> Transaction:
+    """Record an interaction with ``contact`` (a purchase, a visit) and its data."""
+    if mailing_list is not None and mailing_list.directory_id != contact.directory_id:
+        raise InvalidInput(f"{mailing_list.id} is not in the directory of {contact.id}")
+    now = clock.now()
+    transaction = Transaction(
+        id=new_id("CTR"),
+        directory_id=contact.directory_id,
+        contact_id=contact.id,
+        mailing_list_id=mailing_list.id if mailing_list else None,
+        transaction_date=transaction_date or now,
+        data=data,
+        created_at=now,
+    )
+    session.add(transaction)
+    await session.flush()
+    return transaction
+
+
+async def create_transaction_batch(
+    session: AsyncSession,
+    directory: Directory,
+    transaction_ids: Sequence[str],
+    clock: Clock = system_clock,
+) -> TransactionBatch:
+    """A batch of the directory's transactions that a distribution can target."""
+    ids = list(dict.fromkeys(transaction_ids))
+    known = set(
+        await session.scalars(
+            select(Transaction.id).where(
+                Transaction.directory_id == directory.id, Transaction.id.in_(ids)
+            )
+        )
+    )
+    if missing := [i for i in ids if i not in known]:
+        raise NotFound(f"no transaction {', '.join(missing)} in {directory.id}")
+    batch = TransactionBatch(id=new_id("BT"), directory_id=directory.id, created_at=clock.now())
+    session.add(batch)
+    await session.flush()
+    session.add_all(TransactionBatchMember(batch_id=batch.id, transaction_id=i) for i in ids)
+    await session.flush()
+    return batch
+
+
+async def batch_transactions(session: AsyncSession, batch: TransactionBatch) -> list[Transaction]:
+    """The transactions of ``batch``, oldest first."""
+    rows = await session.scalars(
+        select(Transaction)
+        .join(TransactionBatchMember, TransactionBatchMember.transaction_id == Transaction.id)
+        .where(TransactionBatchMember.batch_id == batch.id)
+        .order_by(Transaction.id)
+    )
+    return list(rows)

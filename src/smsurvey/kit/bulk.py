@@ -1,0 +1,77 @@
+"""Fast bulk inserts: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+
+Values go through each column type's own bind processor, so what is stored is
+exactly what the ORM would store; only the per-row statement machinery is
+skipped. The rows join the connection's open transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import JSON, TypeEngine
+
+Processor = Callable[[Any], Any]
+
+
+def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> tuple[Processor | None, bool]:
+    """The value converter of a column type, and whether repeated values may share a result."""
+    impl = column_type.dialect_impl(dialect)
+    if isinstance(impl, JSON):
+        # What both dialects' JSON processors produce, at a third of their cost.
+        return json.dumps, False
+    return impl.bind_processor(dialect), True
+
+
+def _apply(processor: Processor, values: list[Any], shareable: bool) -> list[Any]:
+    if not shareable:
+        return [None if v is None else processor(v) for v in values]
+    memo: dict[int, Any] = {}
+    out = []
+    for value in values:
+        key = id(value)  # the values stay alive during the call, so ids are not reused
+        if key not in memo:
+            memo[key] = None if value is None else processor(value)
+        out.append(memo[key])
+    return out
+
+
+def _convert(
+    rows: Sequence[Sequence[Any]], processors: list[tuple[Processor | None, bool]]
+) -> list[tuple[Any, ...]]:
+    """Convert column by column; a value object repeated down a column is converted once."""
+    columns: list[list[Any]] = []
+    for index, (processor, shareable) in enumerate(processors):
+        values = [row[index] for row in rows]
+        if processor is not None:
+            values = _apply(processor, values, shareable)
+        columns.append(values)
+    return list(zip(*columns, strict=True))
+
+
+async def insert_rows(
+    connection: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``) into ``table``."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    records = _convert(rows, [_processor(table.c[name].type, dialect) for name in columns])
+    if dialect.name == "postgresql":
+        # COPY goes straight to the driver, which joins the open transaction only once
+        # SQLAlchemy has begun it, i.e. after a first statement.
+        await connection.execute(text("SELECT 1"))
+        driver = (await connection.get_raw_connection()).driver_connection
+        await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
+        return
+    driver = (await connection.get_raw_connection()).driver_connection
+    names = ", ".join(f'"{name}"' for name in columns)
+    placeholders = ", ".join("?" * len(columns))
+    await driver.executemany(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})', records
+    )

@@ -1,0 +1,100 @@
+"""Use cases on surveys: import a definition, get, list, check for SMS.
+
+Services never commit: the caller's unit of work does. Importing a document without an ``id``
+creates a survey with a new ``SV_`` id; a document carrying the id of a survey of the same
+organisation replaces that survey's definition (so ``show`` → edit → ``import`` updates it);
+an id no survey has yet creates the survey under that id (moving surveys between instances).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.accounts.service import resolve_organization
+from smsurvey.kit.clock import Clock, system_clock
+from smsurvey.kit.errors import Conflict, NotFound
+from smsurvey.kit.ids import new_id
+from smsurvey.models.surveys import Survey
+from smsurvey.surveys.compatibility import CompatibilityReport, check_sms_compatibility
+from smsurvey.surveys.definition import SurveyDefinition
+
+
+@dataclass(frozen=True)
+class ImportedSurvey:
+    """The stored survey, its definition (carrying the survey's id) and whether it is new."""
+
+    survey: Survey
+    definition: SurveyDefinition
+    created: bool
+
+
+async def import_survey(
+    session: AsyncSession,
+    definition: SurveyDefinition,
+    organization_id: str | None = None,
+    clock: Clock = system_clock,
+) -> ImportedSurvey:
+    """Store ``definition`` in the organisation (the default one when ``None``): a new survey,
+    or a replacement of the survey whose id the definition carries."""
+    organization = await resolve_organization(session, organization_id, clock)
+    now = clock.now()
+    survey = await session.get(Survey, definition.id) if definition.id else None
+    if survey is not None and survey.organization_id != organization.id:
+        raise Conflict(
+            f"survey id {definition.id} is taken by another organisation; "
+            "remove the id from the document to import it as a new survey"
+        )
+    created = survey is None
+    if survey is None:
+        survey = Survey(
+            id=definition.id or new_id("SV"),
+            organization_id=organization.id,
+            created_at=now,
+        )
+        session.add(survey)
+    stored = definition.model_copy(update={"id": survey.id})
+    survey.name = stored.name
+    survey.definition = stored.to_document()
+    survey.updated_at = now
+    await session.flush()
+    return ImportedSurvey(survey, stored, created)
+
+
+async def get_survey(
+    session: AsyncSession, survey_id: str, organization_id: str | None = None
+) -> Survey:
+    """The survey ``survey_id`` of the organisation, or :class:`NotFound`."""
+    organization = await resolve_organization(session, organization_id)
+    survey = await session.scalar(
+        select(Survey).where(Survey.id == survey_id, Survey.organization_id == organization.id)
+    )
+    if survey is None:
+        raise NotFound(f"no survey {survey_id}")
+    return survey
+
+
+async def list_surveys(session: AsyncSession, organization_id: str | None = None) -> list[Survey]:
+    """The organisation's surveys, oldest first."""
+    organization = await resolve_organization(session, organization_id)
+    rows = await session.scalars(
+        select(Survey)
+        .where(Survey.organization_id == organization.id)
+        .order_by(Survey.created_at, Survey.id)
+    )
+    return list(rows)
+
+
+def definition_of(survey: Survey) -> SurveyDefinition:
+    """The validated definition of a stored survey."""
+    return SurveyDefinition.model_validate(survey.definition)
+
+
+async def check_survey(
+    session: AsyncSession, survey_id: str, organization_id: str | None = None
+) -> CompatibilityReport:
+    """The SMS compatibility report of the survey ``survey_id``."""
+    survey = await get_survey(session, survey_id, organization_id)
+    return check_sms_compatibility(definition_of(survey))

@@ -1,0 +1,108 @@
+"""Survey use cases against the database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.accounts.service import create_organization, default_organization
+from smsurvey.kit.clock import FrozenClock
+from smsurvey.kit.errors import Conflict, NotFound
+from smsurvey.kit.ids import is_id
+from smsurvey.surveys import service
+from smsurvey.surveys.compatibility import Reason
+from tests.surveys.factories import block, nps, survey, text_entry
+
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+FEEDBACK = survey(block("BL", nps("QID1"), text_entry("QID2")), name="Feedback")
+
+
+async def test_import_creates_a_survey_in_the_default_organisation(session: AsyncSession) -> None:
+    clock = FrozenClock(START)
+    imported = await service.import_survey(session, FEEDBACK, clock=clock)
+    row = imported.survey
+    assert imported.created
+    assert is_id(row.id, "SV")
+    assert row.organization_id == (await default_organization(session)).id
+    assert (row.name, row.is_active, row.created_at, row.updated_at) == (
+        "Feedback",
+        True,
+        START,
+        START,
+    )
+    assert imported.definition == FEEDBACK.model_copy(update={"id": row.id})
+    assert row.definition == imported.definition.to_document()
+    assert service.definition_of(await service.get_survey(session, row.id)) == imported.definition
+
+
+async def test_importing_a_document_with_its_id_replaces_the_survey(session: AsyncSession) -> None:
+    clock = FrozenClock(START)
+    first = await service.import_survey(session, FEEDBACK, clock=clock)
+    clock.advance(timedelta(hours=2))
+    edited = survey(block("BL", nps("QID1")), name="Feedback v2", id=first.survey.id)
+    second = await service.import_survey(session, edited, clock=clock)
+    assert not second.created
+    assert second.survey.id == first.survey.id
+    row = await service.get_survey(session, first.survey.id)
+    assert (row.name, row.created_at, row.updated_at) == (
+        "Feedback v2",
+        START,
+        START + timedelta(hours=2),
+    )
+    assert list(service.definition_of(row).questions) == ["QID1"]
+    assert len(await service.list_surveys(session)) == 1
+
+
+async def test_a_new_id_in_the_document_is_kept(session: AsyncSession) -> None:
+    moved = FEEDBACK.model_copy(update={"id": "SV_abcdefghijklmno"})
+    imported = await service.import_survey(session, moved)
+    assert imported.created
+    assert imported.survey.id == "SV_abcdefghijklmno"
+
+
+async def test_an_id_of_another_organisation_is_refused(session: AsyncSession) -> None:
+    other = await create_organization(session, "Other brand")
+    theirs = await service.import_survey(session, FEEDBACK, other.id)
+    stolen = FEEDBACK.model_copy(update={"id": theirs.survey.id, "name": "Mine now"})
+    with pytest.raises(Conflict, match="taken by another organisation"):
+        await service.import_survey(session, stolen)
+    assert (await service.get_survey(session, theirs.survey.id, other.id)).name == "Feedback"
+
+
+async def test_surveys_are_seen_only_in_their_organisation(session: AsyncSession) -> None:
+    clock = FrozenClock(START)
+    other = await create_organization(session, "Other brand")
+    mine = [await service.import_survey(session, FEEDBACK, clock=clock) for _ in range(2)]
+    clock.advance(timedelta(minutes=1))
+    later = await service.import_survey(
+        session, survey(block("BL", nps("QID1")), name="Later"), clock=clock
+    )
+    theirs = await service.import_survey(session, FEEDBACK, other.id)
+
+    listed = [row.id for row in await service.list_surveys(session)]
+    assert set(listed[:2]) == {row.survey.id for row in mine}  # same time: by id, in DB collation
+    assert listed[2:] == [later.survey.id]
+    assert [row.id for row in await service.list_surveys(session, other.id)] == [theirs.survey.id]
+    with pytest.raises(NotFound, match=f"no survey {theirs.survey.id}"):
+        await service.get_survey(session, theirs.survey.id)
+    with pytest.raises(NotFound, match="no organisation OR_nope"):
+        await service.list_surveys(session, "OR_nope")
+
+
+async def test_check_survey_reports_compatibility(session: AsyncSession) -> None:
+    good = await service.import_survey(session, FEEDBACK)
+    assert (await service.check_survey(session, good.survey.id)).compatible
+    matrix = {
+        "id": "QID1",
+        "type": "matrix",
+        "text": "Rate",
+        "statements": [{"id": "1", "text": "Speed"}],
+        "choices": [{"id": "1", "text": "Good"}],
+    }
+    bad = await service.import_survey(session, survey(block("BL", matrix)))
+    report = await service.check_survey(session, bad.survey.id)
+    assert [(p.reason, p.question_id) for p in report.problems] == [(Reason.MATRIX, "QID1")]
+    with pytest.raises(NotFound):
+        await service.check_survey(session, "SV_doesnotexist123")
