@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from smsurvey.accounts.service import default_organization
+from smsurvey.contacts import repository
 from smsurvey.contacts.csv_file import MalformedCsv
 from smsurvey.contacts.fields import DedupeBy
-from smsurvey.contacts.importer import ImportOptions, ImportSummary, RowProblem, import_contacts
-from smsurvey.kit.db import unit_of_work
+from smsurvey.contacts.importer import CHUNK_ROWS, ImportOptions, ImportSummary, import_contacts
+from smsurvey.contacts.rows import RowProblem
+from smsurvey.kit.db import create_engine, unit_of_work
 from smsurvey.kit.errors import NotFound
 from smsurvey.models.contacts import Contact, MailingList, MailingListMember
 
@@ -248,3 +251,29 @@ async def test_worker_processes_give_the_same_result(engine: AsyncEngine, tmp_pa
 async def test_unknown_directory_is_refused(engine: AsyncEngine, tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="no directory POOL_"):
         await run_import(engine, write_csv(tmp_path, "Phone\n14155552671\n"), directory_id="POOL_x")
+
+
+@pytest.mark.parametrize(
+    ("key", "seek"), [("phone", "phone=?"), ("email", "<expr>=?"), ("ext_ref", "ext_ref=?")]
+)
+async def test_duplicate_lookups_seek_the_index(sqlite_database: str, key: str, seek: str) -> None:
+    """On SQLite, finding existing contacts must seek an index, never scan one (an import
+    would slow down with every chunk)."""
+    # As many keys as a chunk holds: the planner weighs seeks against a scan by their number.
+    keys = [f"key{i}" for i in range(CHUNK_ROWS)]
+    compiled = repository.lookup_query("sqlite", "POOL_x", key, keys).compile(
+        dialect=sqlite_dialect()
+    )
+    engine = create_engine(sqlite_database)
+    try:
+        async with engine.connect() as connection:
+            plan = await connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())
+            )
+            detail = " ".join(row[-1] for row in plan)
+    finally:
+        await engine.dispose()
+    assert (
+        f"SEARCH contacts USING INDEX ix_contacts_directory_{key} (directory_id=? AND {seek})"
+        in detail
+    )

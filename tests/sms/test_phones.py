@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from smsurvey.sms import phones
 from smsurvey.sms.phones import NO_REGION, VANITY, PhoneCheck, check_phone, validate_region
 
 SF = "+14155552671"  # San Francisco, valid
@@ -265,3 +270,27 @@ def test_validity_region_and_type_agree_with_phonenumbers_for_every_region() -> 
             assert checked.type == names[phonenumbers.number_type(number)], e164
         else:
             assert not checked.ok, e164
+
+
+@settings(max_examples=400)
+@given(
+    digits=st.text("0123456789", min_size=6, max_size=16),
+    separator=st.sampled_from(["", " ", "-", "."]),
+    region=st.sampled_from(
+        ["US", "GB", "DE", "FR", "RU", "AR", "AG", "IT", "BR", "JP", "IN", "AU"]
+    ),
+)
+def test_skipping_impossible_national_readings_changes_nothing(
+    digits: str, separator: str, region: str
+) -> None:
+    text = separator.join([digits[:3], digits[3:6], digits[6:]])
+    fast = check_phone(text, region)
+    with patch.object(phones, "_may_be_national", return_value=True):
+        full = check_phone(text, region)
+    # The same numbers are accepted, the same way; a refusal may name the other reading.
+    assert (fast.e164, fast.type, fast.region, fast.alternative) == (
+        full.e164,
+        full.type,
+        full.region,
+        full.alternative,
+    )

@@ -29,7 +29,8 @@ from smsurvey.commands.common import (
 from smsurvey.commands.common import table as id_table
 from smsurvey.contacts import service
 from smsurvey.contacts.fields import DedupeBy
-from smsurvey.contacts.importer import ImportOptions, ImportSummary, RowProblem, import_contacts
+from smsurvey.contacts.importer import ImportOptions, ImportSummary, import_contacts
+from smsurvey.contacts.rows import RowProblem
 from smsurvey.kit.db import unit_of_work
 from smsurvey.settings import get_settings
 

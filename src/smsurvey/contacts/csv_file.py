@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,10 @@ csv.field_size_limit(1 << 20)
 
 class MalformedCsv(InvalidInput):
     """The file cannot be imported at all."""
+
+
+Row = tuple[int, list[str]]
+"""A data row: its number in the file (the header is row 1) and its fields."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,45 +136,95 @@ class ContactCsv:
         self._file.seek(0)
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise MalformedCsv(f"{self.path.name} is UTF-16, not UTF-8: save it as 'CSV UTF-8'")
-        for line in self._lines():
+        for raw in self._file:
+            self._line_number += 1
+            self.bytes_read += len(raw)
+            line = _decode(raw, self.path.name, self._line_number)
             if line.strip():
                 return line.removeprefix("\ufeff")
         raise MalformedCsv(f"{self.path.name} is empty: it needs a header row")
 
-    def _lines(self) -> Iterator[str]:
-        for raw in self._file:
-            self._line_number += 1
-            self.bytes_read += len(raw)
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                bad = raw[error.start : error.start + 1].hex()
-                raise MalformedCsv(
-                    f"{self.path.name} is not UTF-8 (byte 0x{bad} on line {self._line_number}):"
-                    " save it as 'CSV UTF-8'"
-                ) from None
+    def blocks(self, rows: int) -> Iterator[Block]:
+        """The data as blocks of up to ``rows`` whole records, still undecoded.
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Data rows as ``(row number, fields)``; the header is row 1, blank lines are skipped.
-
-        A row with a different number of fields than the header is still yielded
-        (the importer reports it), unless the file's first rows are all like that.
+        Cutting only between records needs no parsing: a line ends a record when the
+        quotes seen so far are balanced (CSV escapes a quote by doubling it).
         """
-        width = len(self.layout.header)
-        reader = csv.reader(self._lines(), delimiter=self.layout.delimiter)
-        leading_bad = 0
-        checking = True
-        for row_number, fields in enumerate(reader, start=2):
-            if not fields:
+        lines: list[bytes] = []
+        first_row, first_line = 2, self._line_number + 1
+        records = 0
+        open_quotes = False
+        for raw in self._file:
+            self.bytes_read += len(raw)
+            lines.append(raw)
+            if raw.count(b'"') % 2:
+                open_quotes = not open_quotes
+            if open_quotes:
                 continue
-            if checking:
-                if len(fields) < width or (len(fields) > width and any(fields[width:])):
-                    leading_bad += 1
-                    if leading_bad == _BAD_LEADING_ROWS:
-                        raise MalformedCsv(
-                            f"the first {_BAD_LEADING_ROWS} rows do not have the header's {width}"
-                            f" fields (row {row_number} has {len(fields)}): wrong delimiter?"
-                        )
-                else:
-                    checking = False
-            yield row_number, fields
+            records += 1
+            if records == rows:
+                yield Block(first_row, first_line, b"".join(lines))
+                first_row += records
+                first_line += len(lines)
+                lines, records = [], 0
+        if lines:
+            yield Block(first_row, first_line, b"".join(lines))
+
+    def rows(self) -> Iterator[Row]:
+        """All data rows, parsed (see :func:`parse_block`)."""
+        for block in self.blocks(1000):
+            yield from parse_block(block, self.layout, self.path.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Whole records of the file, as read: where they start and their bytes."""
+
+    first_row: int
+    """Row number of the first record (the header is row 1)."""
+    first_line: int
+    """Line number in the file where the block starts."""
+    data: bytes
+
+
+def _decode(raw: bytes, name: str, first_line: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = first_line + raw.count(b"\n", 0, error.start)
+        bad = raw[error.start : error.start + 1].hex()
+        raise MalformedCsv(
+            f"{name} is not UTF-8 (byte 0x{bad} on line {line}): save it as 'CSV UTF-8'"
+        ) from None
+
+
+def parse_block(block: Block, layout: CsvLayout, name: str) -> list[Row]:
+    """The rows of a block as ``(row number, fields)``; blank lines are skipped.
+
+    A row with a different number of fields than the header is kept (the importer
+    reports it), unless the file's first rows are all like that: then the file is
+    malformed (a wrong delimiter, most likely).
+    """
+    text = _decode(block.data, name, block.first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter)
+    rows = [(number, fields) for number, fields in enumerate(reader, block.first_row) if fields]
+    if block.first_row == 2:
+        _check_leading_rows(rows, len(layout.header))
+    return rows
+
+
+def _check_leading_rows(rows: list[Row], width: int) -> None:
+    leading = rows[:_BAD_LEADING_ROWS]
+    if len(leading) == _BAD_LEADING_ROWS and all(not fits(fields, width) for _, fields in leading):
+        number, fields = leading[-1]
+        raise MalformedCsv(
+            f"the first {_BAD_LEADING_ROWS} rows do not have the header's {width}"
+            f" fields (row {number} has {len(fields)}): wrong delimiter?"
+        )
+
+
+def fits(fields: list[str], width: int) -> bool:
+    """Whether a row has the header's fields (empty extra fields are tolerated)."""
+    return len(fields) == width or (
+        len(fields) > width and not any(field.strip() for field in fields[width:])
+    )

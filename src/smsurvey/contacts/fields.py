@@ -16,6 +16,22 @@ class DedupeBy(StrEnum):
     EXT_REF = "ext_ref"
 
 
+# What an import writes for each contact, in this order (storage adds id, directory,
+# opt-out flag and timestamps around it).
+RECORD_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "phone_input",
+    "phone_type",
+    "phone_region",
+    "ext_ref",
+    "language",
+    "time_zone",
+    "embedded_data",
+)
+
 # Normalised header (lower case, no spaces, dashes or underscores) -> contact field.
 HEADER_ALIASES: dict[str, str] = {
     "firstname": "first_name",

@@ -2,46 +2,59 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from smsurvey.contacts.fields import RECORD_FIELDS
 from smsurvey.kit.bulk import insert_rows
 from smsurvey.models.contacts import Contact, MailingListMember
 
 contacts = Contact.__table__
 members = MailingListMember.__table__
 
-# Columns an import may write; the key column ``id`` first.
-CONTACT_COLUMNS = (
-    "id",
-    "directory_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "phone_input",
-    "phone_type",
-    "phone_region",
-    "ext_ref",
-    "language",
-    "time_zone",
-    "embedded_data",
-    "opted_out",
-    "created_at",
-    "updated_at",
-)
-MUTABLE_COLUMNS = (*CONTACT_COLUMNS[2:13], "updated_at")
+CONTACT_COLUMNS = ("id", "directory_id", *RECORD_FIELDS, "opted_out", "created_at", "updated_at")
 _KEY_COLUMNS = {"phone": contacts.c.phone, "email": func.lower(contacts.c.email)}
+
+
+def lookup_query(dialect: str, directory_id: str, key: str, values: Sequence[str]) -> Select[Any]:
+    """Contacts of the directory whose ``key`` (phone, email, ext_ref) is in ``values``.
+
+    Rows are the key, id, creation time and the ``RECORD_FIELDS``, newest first. The
+    values travel as one parameter (a JSON array on SQLite, an array on PostgreSQL):
+    thousands of separate ones would cost more to bind than the lookup itself.
+    """
+    column = _KEY_COLUMNS.get(key, contacts.c[key])
+    if dialect == "postgresql":
+        matches = column == any_(bindparam("keys", list(values), type_=ARRAY(String)))
+    else:
+        listed = func.json_each(json.dumps(list(values))).table_valued("value")
+        matches = column.in_(select(listed.c.value))
+    filters = [contacts.c.directory_id == directory_id, matches]
+    if key == "email":
+        # Lets the partial index on lower(email) serve the lookup; the other keys must not
+        # have it, as SQLite would then scan their index as a range instead of seeking.
+        filters.append(contacts.c.email.is_not(None))
+    return (
+        select(
+            column,
+            contacts.c.id,
+            contacts.c.created_at,
+            *(contacts.c[name] for name in RECORD_FIELDS),
+        )
+        .where(*filters)
+        .order_by(contacts.c.created_at.desc(), contacts.c.id.desc())
+    )
 
 
 async def find_by_key(
     connection: AsyncConnection, directory_id: str, key: str, values: Iterable[str]
-) -> dict[str, dict[str, Any]]:
-    """Existing contacts of the directory whose ``key`` (phone, email, ext_ref) is in ``values``.
+) -> dict[str, tuple[str, datetime, list[Any]]]:
+    """Existing contacts by key: each key found → the contact's id, creation time and record.
 
     Emails compare case-insensitively. When several contacts share a key (possible
     after a change of the directory's rule), the oldest one wins.
@@ -49,39 +62,38 @@ async def find_by_key(
     wanted = list(values)
     if not wanted:
         return {}
-    column = _KEY_COLUMNS.get(key, contacts.c[key])
-    filters = [contacts.c.directory_id == directory_id, column.in_(wanted)]
-    if key == "email":
-        filters.append(contacts.c.email.is_not(None))
-    query = (
-        select(column.label("key"), *(contacts.c[name] for name in CONTACT_COLUMNS))
-        .where(*filters)
-        .order_by(contacts.c.created_at.desc(), contacts.c.id.desc())
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for row in (await connection.execute(query)).mappings():
-        values_ = dict(row)
-        found[values_.pop("key")] = values_
+    found = {}
+    query = lookup_query(connection.dialect.name, directory_id, key, wanted)
+    rows = await connection.execute(query)
+    for found_key, contact_id, created_at, *record in rows:
+        found[found_key] = (contact_id, created_at, record)
     return found
 
 
-async def insert_contacts(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert new contacts given as dicts of :data:`CONTACT_COLUMNS`."""
-    await insert_rows(
-        connection, contacts, CONTACT_COLUMNS, [tuple(r[c] for c in CONTACT_COLUMNS) for r in rows]
-    )
+async def insert_contacts(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert new contacts given as tuples in :data:`CONTACT_COLUMNS` order."""
+    await insert_rows(connection, contacts, CONTACT_COLUMNS, rows)
 
 
-async def update_contacts(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Overwrite the mutable columns of existing contacts (dicts with ``id``)."""
-    if not rows:
+async def update_contacts(
+    connection: AsyncConnection, updates: Sequence[tuple[str, list[Any]]], now: datetime
+) -> None:
+    """Overwrite the records of existing contacts, given as ``(id, record)`` pairs."""
+    if not updates:
         return
     statement = (
         update(contacts)
         .where(contacts.c.id == bindparam("contact_id"))
-        .values({name: bindparam(name) for name in MUTABLE_COLUMNS})
+        .values({name: bindparam(name) for name in (*RECORD_FIELDS, "updated_at")})
     )
-    params = [{"contact_id": r["id"], **{name: r[name] for name in MUTABLE_COLUMNS}} for r in rows]
+    params = [
+        {
+            "contact_id": contact_id,
+            "updated_at": now,
+            **dict(zip(RECORD_FIELDS, record, strict=True)),
+        }
+        for contact_id, record in updates
+    ]
     await connection.execute(statement, params)
 
 

@@ -29,22 +29,16 @@ def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> tuple[Processo
 
 
 def _apply(processor: Processor, values: list[Any], shareable: bool) -> list[Any]:
-    if not shareable:
-        return [None if v is None else processor(v) for v in values]
-    memo: dict[int, Any] = {}
-    out = []
-    for value in values:
-        key = id(value)  # the values stay alive during the call, so ids are not reused
-        if key not in memo:
-            memo[key] = None if value is None else processor(value)
-        out.append(memo[key])
-    return out
+    first = values[0]
+    if shareable and values.count(first) == len(values):  # one timestamp for a whole import
+        return [None if first is None else processor(first)] * len(values)
+    return [None if v is None else processor(v) for v in values]
 
 
 def _convert(
     rows: Sequence[Sequence[Any]], processors: list[tuple[Processor | None, bool]]
 ) -> list[tuple[Any, ...]]:
-    """Convert column by column; a value object repeated down a column is converted once."""
+    """Convert column by column; a column holding one value throughout converts it once."""
     columns: list[list[Any]] = []
     for index, (processor, shareable) in enumerate(processors):
         values = [row[index] for row in rows]

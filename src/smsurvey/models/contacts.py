@@ -31,16 +31,21 @@ class Contact(Base):
     """A person in a directory (``CID_``); ``phone`` is E.164, ``phone_input`` what was given."""
 
     __tablename__ = "contacts"
-    # The deduplication keys; partial, as most contacts of an SMS list have no email.
+    # The deduplication keys (emails compare without case); partial, as most contacts
+    # of an SMS list have no email and many no external reference.
     __table_args__ = tuple(
         Index(
             f"ix_contacts_directory_{key}",
             "directory_id",
-            key,
+            column,
             sqlite_where=text(f"{key} IS NOT NULL"),
             postgresql_where=text(f"{key} IS NOT NULL"),
         )
-        for key in ("phone", "email", "ext_ref")
+        for key, column in (
+            ("phone", "phone"),
+            ("email", text("lower(email)")),
+            ("ext_ref", "ext_ref"),
+        )
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)

@@ -42,6 +42,8 @@ _TYPE_NAMES = {
     value: name.lower() for name, value in vars(PhoneNumberType).items() if name.isupper()
 }
 _LETTER = re.compile("[A-Za-z]")
+_NOT_DIGIT = re.compile(r"\D")
+_PLAIN = re.compile(r"[\d\s().\-]+")
 _PLUS_SIGNS = ("+", "\uff0b")  # phonenumbers also accepts the full-width plus
 
 
@@ -121,8 +123,10 @@ def check_phone(
         # A trunk 0, the region's own exit code (011 in NANP) or its own calling code:
         # phonenumbers weighs these itself, and no other country's code can follow.
         readings = [_read(text, region)]
-    else:
+    elif _may_be_national(text, region):
         readings = _as_written(text, _read(text, region), _read("+" + text, None))
+    else:
+        readings = [_read("+" + text, None)]
     return _outcome(raw, readings, time_zones)
 
 
@@ -145,6 +149,30 @@ def validate_region(region: str) -> str:
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"unknown region code {region!r} (use ISO 3166 codes such as US or GB)")
     return code
+
+
+@cache
+def _national_shape(region: str) -> tuple[int, tuple[re.Pattern[str], ...], bool]:
+    """The longest national number of ``region``, the prefixes parse may strip, and whether
+    it rewrites numbers (a transform rule)."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    general = metadata.general_desc
+    longest = max((*general.possible_length, *general.possible_length_local_only), default=0)
+    prefixes = (metadata.national_prefix_for_parsing, metadata.international_prefix)
+    patterns = tuple(re.compile(prefix) for prefix in prefixes if prefix)
+    return longest, patterns, metadata.national_prefix_transform_rule is not None
+
+
+def _may_be_national(text: str, region: str) -> bool:
+    """False when ``text`` cannot be a national number of ``region``: it is plain digits
+    (and spaces, dashes, dots, parentheses), more of them than the region's longest number,
+    and starts with none of the prefixes phonenumbers would strip. Saves a futile parse
+    (a third of the time for ``447911123456`` in US)."""
+    if not _PLAIN.fullmatch(text):
+        return True  # an extension, or a separator phonenumbers may read otherwise
+    longest, prefixes, transforms = _national_shape(region)
+    digits = _NOT_DIGIT.sub("", text)
+    return transforms or len(digits) <= longest or any(prefix.match(digits) for prefix in prefixes)
 
 
 @cache

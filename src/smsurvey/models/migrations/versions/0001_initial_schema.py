@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:01:34.256687
+Create Date: 2026-11-22 11:17:42.522154
 """
 
 from __future__ import annotations
@@ -110,13 +110,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_contacts_directory_email",
-            ["directory_id", "email"],
-            unique=False,
-            sqlite_where=sa.text("email IS NOT NULL"),
-            postgresql_where=sa.text("email IS NOT NULL"),
-        )
-        batch_op.create_index(
             "ix_contacts_directory_ext_ref",
             ["directory_id", "ext_ref"],
             unique=False,
@@ -129,6 +122,14 @@ def upgrade() -> None:
             unique=False,
             sqlite_where=sa.text("phone IS NOT NULL"),
             postgresql_where=sa.text("phone IS NOT NULL"),
+        )
+        # Written by hand: autogenerate cannot see expression indexes on SQLite.
+        batch_op.create_index(
+            "ix_contacts_directory_email",
+            ["directory_id", sa.text("lower(email)")],
+            unique=False,
+            sqlite_where=sa.text("email IS NOT NULL"),
+            postgresql_where=sa.text("email IS NOT NULL"),
         )
 
     op.create_table(
@@ -323,15 +324,11 @@ def downgrade() -> None:
             sqlite_where=sa.text("phone IS NOT NULL"),
             postgresql_where=sa.text("phone IS NOT NULL"),
         )
+        batch_op.drop_index("ix_contacts_directory_email")
         batch_op.drop_index(
             "ix_contacts_directory_ext_ref",
             sqlite_where=sa.text("ext_ref IS NOT NULL"),
             postgresql_where=sa.text("ext_ref IS NOT NULL"),
-        )
-        batch_op.drop_index(
-            "ix_contacts_directory_email",
-            sqlite_where=sa.text("email IS NOT NULL"),
-            postgresql_where=sa.text("email IS NOT NULL"),
         )
 
     op.drop_table("contacts")
