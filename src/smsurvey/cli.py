@@ -1,24 +1,63 @@
-"""The ``smsurvey`` command line."""
+"""The ``smsurvey`` command line.
+
+Commands live in ``smsurvey.commands`` and are imported only when used, so light
+commands start fast and processes that import this module (multiprocessing
+workers re-import the console script) stay small.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
 
-from smsurvey.commands import contacts, phones, segments, server, surveys
+import click
+import typer
+from typer.core import TyperGroup
+
+# Command name → "module:attribute" (a Typer app for a group, else a function).
+COMMANDS = {
+    "serve": "smsurvey.commands.server:serve",
+    "migrate": "smsurvey.commands.server:migrate",
+    "contacts": "smsurvey.commands.contacts:app",
+    "surveys": "smsurvey.commands.surveys:app",
+    "segments": "smsurvey.commands.segments:segments",
+    "phones": "smsurvey.commands.phones:app",
+}
+
+
+class _LazyGroup(TyperGroup):
+    """A group that imports a command's module when the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        found = getattr(importlib.import_module(module), attribute)
+        if isinstance(found, typer.Typer):
+            command: click.Command = typer.main.get_group(found)
+        else:
+            single = typer.Typer()
+            single.command(name=cmd_name)(found)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        return command
+
 
 app = typer.Typer(
     name="smsurvey",
-    help="Self-hosted surveys over SMS.",
+    cls=_LazyGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-app.command()(server.serve)
-app.command()(server.migrate)
-app.command()(segments.segments)
-app.add_typer(phones.app, name="phones")
-app.add_typer(surveys.app, name="surveys")
-app.add_typer(contacts.app, name="contacts")
+
+
+@app.callback()
+def _root() -> None:
+    """Self-hosted surveys over SMS."""
 
 
 def main() -> None:

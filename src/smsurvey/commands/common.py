@@ -1,21 +1,16 @@
-"""What every command shares: the console, settings, running async work, error display."""
+"""What every command shares: the consoles, error display, tables. Light to import."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from smsurvey.kit.db import create_engine, is_sqlite
 from smsurvey.kit.errors import SmsurveyError
-from smsurvey.models.migrate import current_revision, head_revision, upgrade
-from smsurvey.settings import Settings, get_settings
 
 console = Console()
 error_console = Console(stderr=True)
@@ -45,40 +40,6 @@ def user_errors(func: Callable[P, T]) -> Callable[P, T]:
             raise fail(str(error)) from None
 
     return wrapper
-
-
-def run_with_engine(
-    work: Callable[[AsyncEngine], Awaitable[T]], settings: Settings | None = None
-) -> T:
-    """Run ``work`` with an engine on the configured database, then dispose of it.
-
-    The embedded SQLite database is created or upgraded on the way, so every
-    command works in an empty directory; any other database must have been
-    migrated with ``smsurvey migrate``.
-    """
-    settings = settings or get_settings()
-    if is_sqlite(settings.database_url):
-        upgrade(settings.database_url)
-
-    async def main() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            if not is_sqlite(settings.database_url):
-                await _check_schema(engine)
-            return await work(engine)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
-
-
-async def _check_schema(engine: AsyncEngine) -> None:
-    current, head = await current_revision(engine), head_revision()
-    if current != head:
-        raise SmsurveyError(
-            f"the database schema is at revision {current or 'none'}, this smsurvey needs {head}:"
-            " run `smsurvey migrate`"
-        )
 
 
 def table(*headers: str, whole: dict[str, int] | None = None) -> Table:

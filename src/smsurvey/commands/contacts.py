@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.accounts.service import resolve_organization
 from smsurvey.commands.common import (
@@ -23,15 +23,15 @@ from smsurvey.commands.common import (
     PHONE_WIDTH,
     console,
     error_console,
-    run_with_engine,
     user_errors,
 )
 from smsurvey.commands.common import table as id_table
+from smsurvey.commands.database import in_session
 from smsurvey.contacts import service
 from smsurvey.contacts.fields import DedupeBy
 from smsurvey.contacts.importer import ImportOptions, ImportSummary, import_contacts
 from smsurvey.contacts.rows import RowProblem
-from smsurvey.kit.db import unit_of_work
+from smsurvey.models.contacts import Contact, MailingList, OptOutEvent
 from smsurvey.settings import get_settings
 
 app = typer.Typer(help="Contacts, mailing lists and CSV imports.", no_args_is_help=True)
@@ -113,23 +113,21 @@ def import_csv(
         transient=True,
     )
 
-    async def work(engine: AsyncEngine) -> ImportSummary:
-        async with unit_of_work(engine) as session:
-            organization = await resolve_organization(session, org)
-            return await import_contacts(
-                session,
-                organization,
-                file,
-                options,
-                on_problem=report.add,
-                on_progress=lambda done, rows: progress.update(task, completed=done, rows=rows),
-            )
+    async def work(session: AsyncSession) -> ImportSummary:
+        return await import_contacts(
+            session,
+            await resolve_organization(session, org),
+            file,
+            options,
+            on_problem=report.add,
+            on_progress=lambda done, rows: progress.update(task, completed=done, rows=rows),
+        )
 
     task = progress.add_task("import", total=size or None, rows=0)
     imported = False
     try:
         with progress:
-            summary = run_with_engine(work)
+            summary = in_session(work)
         imported = True
     finally:
         report.close(keep=imported)
@@ -171,22 +169,20 @@ def _print_summary(summary: ImportSummary, report: Path | None) -> None:
 def lists(org: str = OrgOption) -> None:
     """Show the mailing lists and how many contacts each holds."""
 
-    async def work(engine: AsyncEngine) -> None:
-        async with unit_of_work(engine) as session:
-            organization = await resolve_organization(session, org)
-            rows = await service.mailing_lists_with_counts(session, organization)
-        table = id_table("Id", "Name", "Directory", "Contacts", "Created")
-        for mailing_list, count in rows:
-            table.add_row(
-                mailing_list.id,
-                mailing_list.name,
-                mailing_list.directory_id,
-                f"{count:,}",
-                f"{mailing_list.created_at:%Y-%m-%d %H:%M}",
-            )
-        console.print(table)
+    async def work(session: AsyncSession) -> list[tuple[MailingList, int]]:
+        organization = await resolve_organization(session, org)
+        return await service.mailing_lists_with_counts(session, organization)
 
-    run_with_engine(work)
+    table = id_table("Id", "Name", "Directory", "Contacts", "Created")
+    for mailing_list, count in in_session(work):
+        table.add_row(
+            mailing_list.id,
+            mailing_list.name,
+            mailing_list.directory_id,
+            f"{count:,}",
+            f"{mailing_list.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
 
 
 @app.command("members")
@@ -199,32 +195,30 @@ def members(
 ) -> None:
     """Show the contacts of a mailing list."""
 
-    async def work(engine: AsyncEngine) -> None:
-        async with unit_of_work(engine) as session:
-            organization = await resolve_organization(session, org)
-            mailing_list = await service.get_mailing_list(session, organization, mailing_list_id)
-            contacts = await service.list_members(session, mailing_list, limit=limit, offset=offset)
-        table = id_table(
-            "Id",
-            "First name",
-            "Last name",
-            "Phone",
-            "Email",
-            "Opted out",
-            whole={"Id": ID_WIDTH, "Phone": PHONE_WIDTH},
-        )
-        for contact in contacts:
-            table.add_row(
-                contact.id,
-                contact.first_name or "",
-                contact.last_name or "",
-                contact.phone or "",
-                contact.email or "",
-                "yes" if contact.opted_out else "",
-            )
-        console.print(table)
+    async def work(session: AsyncSession) -> list[Contact]:
+        organization = await resolve_organization(session, org)
+        mailing_list = await service.get_mailing_list(session, organization, mailing_list_id)
+        return await service.list_members(session, mailing_list, limit=limit, offset=offset)
 
-    run_with_engine(work)
+    table = id_table(
+        "Id",
+        "First name",
+        "Last name",
+        "Phone",
+        "Email",
+        "Opted out",
+        whole={"Id": ID_WIDTH, "Phone": PHONE_WIDTH},
+    )
+    for contact in in_session(work):
+        table.add_row(
+            contact.id,
+            contact.first_name or "",
+            contact.last_name or "",
+            contact.phone or "",
+            contact.email or "",
+            "yes" if contact.opted_out else "",
+        )
+    console.print(table)
 
 
 @app.command("show")
@@ -234,48 +228,44 @@ def show(
 ) -> None:
     """Show a contact with its embedded data and opt-out history."""
 
-    async def work(engine: AsyncEngine) -> None:
-        async with unit_of_work(engine) as session:
-            organization = await resolve_organization(session, org)
-            contact = await service.get_contact(session, organization, contact_id)
-            history = await service.opt_out_history(session, contact)
-        table = Table(show_header=False, box=None)
-        table.add_column(style="bold")
-        table.add_column()
-        for label, value in (
-            ("Id", contact.id),
-            ("Directory", contact.directory_id),
-            ("Name", " ".join(filter(None, (contact.first_name, contact.last_name)))),
-            ("Phone", f"{contact.phone or ''} ({contact.phone_type or 'unknown type'})"),
-            ("Phone as given", contact.phone_input or ""),
-            ("Email", contact.email or ""),
-            ("External reference", contact.ext_ref or ""),
-            ("Language", contact.language or ""),
-            ("Time zone", contact.time_zone or ""),
-            ("Opted out", "yes" if contact.opted_out else "no"),
-            *((f"  {key}", str(value)) for key, value in sorted(contact.embedded_data.items())),
-        ):
-            table.add_row(label, value)
-        console.print(table)
-        for event in history:
-            state = "opted out" if event.opted_out else "opted back in"
-            console.print(
-                f"{event.at:%Y-%m-%d %H:%M:%S} {state} via {event.source} {event.detail or ''}"
-            )
+    async def work(session: AsyncSession) -> tuple[Contact, list[OptOutEvent]]:
+        organization = await resolve_organization(session, org)
+        contact = await service.get_contact(session, organization, contact_id)
+        return contact, await service.opt_out_history(session, contact)
 
-    run_with_engine(work)
+    contact, history = in_session(work)
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in (
+        ("Id", contact.id),
+        ("Directory", contact.directory_id),
+        ("Name", " ".join(filter(None, (contact.first_name, contact.last_name)))),
+        ("Phone", f"{contact.phone or ''} ({contact.phone_type or 'unknown type'})"),
+        ("Phone as given", contact.phone_input or ""),
+        ("Email", contact.email or ""),
+        ("External reference", contact.ext_ref or ""),
+        ("Language", contact.language or ""),
+        ("Time zone", contact.time_zone or ""),
+        ("Opted out", "yes" if contact.opted_out else "no"),
+        *((f"  {key}", str(value)) for key, value in sorted(contact.embedded_data.items())),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    for event in history:
+        state = "opted out" if event.opted_out else "opted back in"
+        console.print(
+            f"{event.at:%Y-%m-%d %H:%M:%S} {state} via {event.source} {event.detail or ''}"
+        )
 
 
 def _set_opt_out(contact_id: str, org: str | None, opted_out: bool, reason: str | None) -> None:
-    async def work(engine: AsyncEngine) -> bool:
-        async with unit_of_work(engine) as session:
-            organization = await resolve_organization(session, org)
-            contact = await service.get_contact(session, organization, contact_id)
-            return await service.set_opted_out(
-                session, contact, opted_out, source="cli", detail=reason
-            )
+    async def work(session: AsyncSession) -> bool:
+        organization = await resolve_organization(session, org)
+        contact = await service.get_contact(session, organization, contact_id)
+        return await service.set_opted_out(session, contact, opted_out, source="cli", detail=reason)
 
-    changed = run_with_engine(work)
+    changed = in_session(work)
     state = "opted out of" if opted_out else "opted back into"
     if changed:
         console.print(f"{contact_id} {state} SMS")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from smsurvey.commands.common import console, run_with_engine, user_errors
-from smsurvey.kit.db import unit_of_work
+from smsurvey.commands.common import console, user_errors
+from smsurvey.commands.database import in_session
 from smsurvey.surveys import service
 from smsurvey.surveys.compatibility import (
     CompatibilityReport,
@@ -45,7 +43,7 @@ def import_(
 ) -> None:
     """Import a survey file: a new survey, or a replacement when the file carries its id."""
     definition = load_survey(file)
-    imported = _in_session(lambda session: service.import_survey(session, definition, org))
+    imported = in_session(lambda session: service.import_survey(session, definition, org))
     survey_id = imported.survey.id
     verb = "Created" if imported.created else "Replaced"
     questions = _plural(len(imported.definition.questions), "question")
@@ -59,7 +57,7 @@ def import_(
 @user_errors
 def list_(org: OrgOption = None) -> None:
     """List the surveys of the organisation."""
-    surveys = _in_session(lambda session: service.list_surveys(session, org))
+    surveys = in_session(lambda session: service.list_surveys(session, org))
     if not surveys:
         console.print("No surveys yet: import one with [bold]smsurvey surveys import FILE[/].")
         return
@@ -87,7 +85,7 @@ def show(
     org: OrgOption = None,
 ) -> None:
     """Print a survey's definition as YAML or JSON (re-importable)."""
-    survey = _in_session(lambda session: service.get_survey(session, survey_id, org))
+    survey = in_session(lambda session: service.get_survey(session, survey_id, org))
     typer.echo(dumps_survey(service.definition_of(survey), document_format), nl=False)
 
 
@@ -95,7 +93,7 @@ def show(
 @user_errors
 def check(survey_id: SurveyId, org: OrgOption = None) -> None:
     """Check whether a survey can go by 2-way SMS: exit 0 when it can, 1 when it cannot."""
-    report = _in_session(lambda session: service.check_survey(session, survey_id, org))
+    report = in_session(lambda session: service.check_survey(session, survey_id, org))
     if report.problems:
         table = Table(
             "Question", "Level", "Problem", title=f"SMS compatibility of {escape(survey_id)}"
@@ -107,16 +105,6 @@ def check(survey_id: SurveyId, org: OrgOption = None) -> None:
     console.print(_verdict(report))
     if not report.compatible:
         raise typer.Exit(EXIT_NOT_COMPATIBLE)
-
-
-def _in_session(use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``use_case`` in a unit of work on the configured database."""
-
-    async def work(engine: AsyncEngine) -> T:
-        async with unit_of_work(engine) as session:
-            return await use_case(session)
-
-    return run_with_engine(work)
 
 
 def _verdict(report: CompatibilityReport) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
 
@@ -82,15 +83,32 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+Checker = Callable[[str], str | None]
+
+
+@cache
+def checker(field: str) -> Checker:
+    """The check of ``field``: it says why a value cannot be stored, or ``None``."""
+    limit = MAX_LENGTHS.get(field)
+    rules: list[tuple[Callable[[str], object], str]] = []
+    if field == "email":
+        rules.append((_EMAIL.fullmatch, "not an email address"))
+    elif field == "language":
+        rules.append((_LANGUAGE.fullmatch, "not a language code (like EN, fr or pt-BR)"))
+    elif field == "time_zone":
+        rules.append((_time_zones().__contains__, "not a time zone name (like Europe/London)"))
+
+    def check(value: str) -> str | None:
+        for accepts, problem in rules:
+            if not accepts(value):
+                return problem
+        if limit is not None and len(value) > limit:
+            return f"longer than {limit} characters"
+        return None
+
+    return check
+
+
 def problem_with(field: str, value: str) -> str | None:
     """Why ``value`` cannot be stored in ``field`` (``None`` when it can)."""
-    if field == "email" and not _EMAIL.fullmatch(value):
-        return "not an email address"
-    if field == "language" and not _LANGUAGE.fullmatch(value):
-        return "not a language code (like EN, fr or pt-BR)"
-    if field == "time_zone" and value not in _time_zones():
-        return "not a time zone name (like Europe/London)"
-    limit = MAX_LENGTHS.get(field)
-    if limit is not None and len(value) > limit:
-        return f"longer than {limit} characters"
-    return None
+    return checker(field)(value)

@@ -134,7 +134,11 @@ class _Writer:
             updates.append((contact_id, stored))
 
         ids = new_ids("CID", len(new))
-        head, tail = (summary.directory_id,), (False, self.now, self.now)
+        constant = repository.driver_values(
+            connection, opted_out=False, created_at=self.now, updated_at=self.now
+        )
+        head = (summary.directory_id,)
+        tail = (constant["opted_out"], constant["created_at"], constant["updated_at"])
         await repository.insert_contacts(
             connection,
             [
@@ -162,11 +166,9 @@ def _worker_count(options: ImportOptions, size: int) -> int:
 def _executor(workers: int) -> ProcessPoolExecutor | None:
     if not workers:
         return None
-    # forkserver: never fork the event loop and its threads; the server process
-    # imports the light row-preparing module once and forks workers from it.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["smsurvey.contacts.rows"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+    # spawn: never fork the event loop and its threads; each worker imports only
+    # the light row-preparing module.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 async def import_contacts(

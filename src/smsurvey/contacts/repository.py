@@ -11,7 +11,7 @@ from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, select, upd
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsurvey.contacts.fields import RECORD_FIELDS
-from smsurvey.kit.bulk import insert_rows
+from smsurvey.kit.bulk import driver_value, insert_records, insert_rows
 from smsurvey.models.contacts import Contact, MailingListMember
 
 contacts = Contact.__table__
@@ -70,9 +70,14 @@ async def find_by_key(
     return found
 
 
-async def insert_contacts(connection: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert new contacts given as tuples in :data:`CONTACT_COLUMNS` order."""
-    await insert_rows(connection, contacts, CONTACT_COLUMNS, rows)
+def driver_values(connection: AsyncConnection, **values: Any) -> dict[str, Any]:
+    """Contact column values as the driver takes them (for :func:`insert_contacts`)."""
+    return {name: driver_value(connection, contacts, name, value) for name, value in values.items()}
+
+
+async def insert_contacts(connection: AsyncConnection, records: Sequence[Sequence[Any]]) -> None:
+    """Insert new contacts: tuples in :data:`CONTACT_COLUMNS` order of driver values."""
+    await insert_records(connection, contacts, CONTACT_COLUMNS, records)
 
 
 async def update_contacts(

@@ -6,17 +6,19 @@ worker processes while the importer writes earlier chunks.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from smsurvey.contacts.csv_file import Block, CsvLayout, fits, parse_block
-from smsurvey.contacts.fields import MAX_LENGTHS, RECORD_FIELDS, problem_with
+from smsurvey.contacts.fields import MAX_LENGTHS, RECORD_FIELDS, checker
 from smsurvey.sms.phones import check_phone
 
 _POSITION = {name: index for index, name in enumerate(RECORD_FIELDS)}
 EMBEDDED = _POSITION["embedded_data"]
 _PHONE, _PHONE_INPUT = _POSITION["phone"], _POSITION["phone_input"]
 _PHONE_TYPE, _PHONE_REGION = _POSITION["phone_type"], _POSITION["phone_region"]
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,8 @@ class PreparedChunk:
     """The records of a chunk of rows, in file order, and what was wrong with the rest."""
 
     records: list[list[Any]] = field(default_factory=list)
-    """Values in :data:`~smsurvey.contacts.fields.RECORD_FIELDS` order."""
+    """Values in :data:`~smsurvey.contacts.fields.RECORD_FIELDS` order, embedded data as
+    JSON text (as the database drivers take it)."""
     problems: list[RowProblem] = field(default_factory=list)
     rows: int = 0
     skipped: int = 0
@@ -49,7 +52,9 @@ def prepare_block(
     prepared = PreparedChunk(rows=len(rows))
     width = len(layout.header)
     phone_column = layout.header[layout.phone_index]
-    fields_at = [(_POSITION[name], index) for name, index in layout.field_indexes.items()]
+    fields_at = [
+        (_POSITION[name], index, checker(name)) for name, index in layout.field_indexes.items()
+    ]
     problems = prepared.problems
     for row, fields in rows:
         if not fits(fields, width):
@@ -84,17 +89,18 @@ def prepare_block(
         record[_PHONE_INPUT] = raw_phone[: MAX_LENGTHS["phone_input"]]
         record[_PHONE_TYPE] = checked.type
         record[_PHONE_REGION] = checked.region
-        record[EMBEDDED] = {
-            name: value
-            for index, name in layout.embedded_indexes
-            if (value := fields[index].strip())
-        }
-        for position, index in fields_at:
+        record[EMBEDDED] = _json(
+            {
+                name: value
+                for index, name in layout.embedded_indexes
+                if (value := fields[index].strip())
+            }
+        )
+        for position, index, check in fields_at:
             value = fields[index].strip()
             if not value:
                 continue
-            name = RECORD_FIELDS[position]
-            if trouble := problem_with(name, value):
+            if trouble := check(value):
                 problems.append(
                     RowProblem(row, layout.header[index], value, trouble, "value ignored")
                 )
@@ -105,9 +111,18 @@ def prepare_block(
 
 
 def merge_into(target: list[Any], record: list[Any]) -> None:
-    """Merge a later record of the same person: its non-empty values win, embedded data merges."""
+    """Merge a later record of the same person: its non-empty values win, embedded data merges.
+
+    Embedded data is JSON text in prepared records and a dict in stored ones; the
+    target keeps its form.
+    """
     for position, value in enumerate(record):
         if position == EMBEDDED:
-            target[position] = {**target[position], **value}
+            merged = {**_as_dict(target[position]), **_as_dict(value)}
+            target[position] = merged if isinstance(target[position], dict) else _json(merged)
         elif value is not None:
             target[position] = value
+
+
+def _as_dict(embedded: dict[str, str] | str) -> dict[str, str]:
+    return embedded if isinstance(embedded, dict) else json.loads(embedded)

@@ -48,15 +48,34 @@ def _convert(
     return list(zip(*columns, strict=True))
 
 
+def driver_value(connection: AsyncConnection, table: Table, column: str, value: Any) -> Any:
+    """``value`` as the driver takes it for ``table.column`` (for :func:`insert_records`)."""
+    processor, _ = _processor(table.c[column].type, connection.dialect)
+    return value if value is None or processor is None else processor(value)
+
+
 async def insert_rows(
     connection: AsyncConnection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Insert ``rows`` (tuples in the order of ``columns``) into ``table``."""
-    if not rows:
+    """Insert ``rows`` (tuples of Python values in the order of ``columns``) into ``table``."""
+    if rows:
+        processors = [_processor(table.c[name].type, connection.dialect) for name in columns]
+        await insert_records(connection, table, columns, _convert(rows, processors))
+
+
+async def insert_records(
+    connection: AsyncConnection,
+    table: Table,
+    columns: Sequence[str],
+    records: Sequence[Sequence[Any]],
+) -> None:
+    """Insert ``records`` whose values are already as the driver takes them.
+
+    See :func:`driver_value`; JSON columns take their JSON text on both dialects.
+    """
+    if not records:
         return
-    dialect = connection.dialect
-    records = _convert(rows, [_processor(table.c[name].type, dialect) for name in columns])
-    if dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         # COPY goes straight to the driver, which joins the open transaction only once
         # SQLAlchemy has begun it, i.e. after a first statement.
         await connection.execute(text("SELECT 1"))

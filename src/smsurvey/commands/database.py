@@ -1,0 +1,60 @@
+"""Running command work against the configured database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from smsurvey.kit.db import create_engine, is_sqlite, unit_of_work
+from smsurvey.kit.errors import SmsurveyError
+from smsurvey.models.migrate import current_revision, head_revision, upgrade
+from smsurvey.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+def run_with_engine(
+    work: Callable[[AsyncEngine], Awaitable[T]], settings: Settings | None = None
+) -> T:
+    """Run ``work`` with an engine on the configured database, then dispose of it.
+
+    The embedded SQLite database is created or upgraded on the way, so every
+    command works in an empty directory; any other database must have been
+    migrated with ``smsurvey migrate``.
+    """
+    settings = settings or get_settings()
+    if is_sqlite(settings.database_url):
+        upgrade(settings.database_url)
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            if not is_sqlite(settings.database_url):
+                await _check_schema(engine)
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+async def _check_schema(engine: AsyncEngine) -> None:
+    current, head = await current_revision(engine), head_revision()
+    if current != head:
+        raise SmsurveyError(
+            f"the database schema is at revision {current or 'none'}, this smsurvey needs {head}:"
+            " run `smsurvey migrate`"
+        )
+
+
+def in_session(use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``use_case`` in one unit of work on the configured database."""
+
+    async def work(engine: AsyncEngine) -> T:
+        async with unit_of_work(engine) as session:
+            return await use_case(session)
+
+    return run_with_engine(work)
