@@ -164,6 +164,16 @@ async def test_duplicates_in_the_file_are_merged(engine: AsyncEngine, tmp_path: 
     assert ann.embedded_data == {"Store": "12", "Tier": "silver"}
 
 
+async def test_duplicates_across_chunks_are_merged_not_counted_as_old(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    rows = [f"1415{2_000_000 + i}" for i in range(CHUNK_ROWS)] + ["+1 415 200 0000"]
+    summary, problems = await run_import(engine, write_csv(tmp_path, "Phone\n" + "\n".join(rows)))
+    assert problems == []
+    assert (summary.created, summary.merged_in_file, summary.updated) == (CHUNK_ROWS, 1, 0)
+    assert (summary.added_to_list, summary.already_in_list) == (CHUNK_ROWS, 0)
+
+
 async def test_a_second_import_updates_instead_of_duplicating(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from smsurvey.contacts import repository
 from smsurvey.contacts.csv_file import Block, ContactCsv
@@ -100,61 +100,87 @@ class _Writer:
         summary.problems += len(chunk.problems)
         for problem in chunk.problems:
             self.on_problem(problem)
+        connection = await self.session.connection()
+        new, by_key = self._merge_within(chunk.records)
+        updates, earlier = await self._match_stored(connection, by_key, new)
+        ids = await self._store(connection, new, updates)
+        await self._join_list(connection, ids, [i for i, _ in updates if i not in earlier])
 
+    def _merge_within(self, records: list[list[Any]]) -> tuple[list[list[Any]], dict[str, Any]]:
+        """Records without a key (always new), and the others merged by key."""
+        keyless: list[list[Any]] = []
         by_key: dict[str, list[Any]] = {}
-        new: list[list[Any]] = []
-        for record in chunk.records:
+        for record in records:
             key = record[self.key]
             if key is None:
-                new.append(record)
+                keyless.append(record)
                 continue
             if self.lower_key:
                 key = key.lower()
             if key in by_key:
-                summary.merged_in_file += 1
+                self.summary.merged_in_file += 1
                 merge_into(by_key[key], record)
             else:
                 by_key[key] = record
+        return keyless, by_key
 
-        connection = await self.session.connection()
-        existing = await repository.find_by_key(
-            connection, summary.directory_id, summary.dedupe_by, by_key
+    async def _match_stored(
+        self, connection: AsyncConnection, by_key: dict[str, list[Any]], new: list[list[Any]]
+    ) -> tuple[list[tuple[str, list[Any]]], set[str]]:
+        """Sort keyed records into ``new`` ones and updates of stored contacts.
+
+        Returns the updates and the ids among them created earlier by this import.
+        """
+        stored = await repository.find_by_key(
+            connection, self.summary.directory_id, self.summary.dedupe_by, by_key
         )
         updates: list[tuple[str, list[Any]]] = []
+        earlier: set[str] = set()
         for key, record in by_key.items():
-            if key not in existing:
+            if key not in stored:
                 new.append(record)
                 continue
-            contact_id, created_at, stored = existing[key]
-            if created_at == self.now:  # met earlier in this very file
-                summary.merged_in_file += 1
+            contact_id, created_at, values = stored[key]
+            if created_at == self.now:  # met in an earlier chunk of this very file
+                self.summary.merged_in_file += 1
+                earlier.add(contact_id)
             else:
-                summary.updated += 1
-            merge_into(stored, record)
-            updates.append((contact_id, stored))
+                self.summary.updated += 1
+            merge_into(values, record)
+            updates.append((contact_id, values))
+        return updates, earlier
 
+    async def _store(
+        self,
+        connection: AsyncConnection,
+        new: list[list[Any]],
+        updates: list[tuple[str, list[Any]]],
+    ) -> list[str]:
+        """Insert the new contacts and update the others; the new contacts' ids."""
         ids = new_ids("CID", len(new))
         constant = repository.driver_values(
             connection, opted_out=False, created_at=self.now, updated_at=self.now
         )
-        head = (summary.directory_id,)
+        head = (self.summary.directory_id,)
         tail = (constant["opted_out"], constant["created_at"], constant["updated_at"])
         await repository.insert_contacts(
             connection,
-            [
-                (contact_id, *head, *record, *tail)
-                for contact_id, record in zip(ids, new, strict=True)
-            ],
+            [(i, *head, *record, *tail) for i, record in zip(ids, new, strict=True)],
         )
         await repository.update_contacts(connection, updates, self.now)
-        summary.created += len(new)
+        self.summary.created += len(new)
+        return ids
 
-        updated_ids = [contact_id for contact_id, _ in updates]
-        members = await repository.members_among(connection, summary.mailing_list_id, updated_ids)
-        joining = ids + [i for i in updated_ids if i not in members]
-        summary.already_in_list += sum(1 for i in updated_ids if i in members)
-        summary.added_to_list += len(joining)
-        await repository.add_members(connection, summary.mailing_list_id, joining, self.now)
+    async def _join_list(
+        self, connection: AsyncConnection, created: list[str], older: list[str]
+    ) -> None:
+        """Put the new contacts, and older ones not yet in it, in the mailing list."""
+        list_id = self.summary.mailing_list_id
+        members = await repository.members_among(connection, list_id, older)
+        joining = created + [i for i in older if i not in members]
+        self.summary.already_in_list += len(members)
+        self.summary.added_to_list += len(joining)
+        await repository.add_members(connection, list_id, joining, self.now)
 
 
 def _worker_count(options: ImportOptions, size: int) -> int:
