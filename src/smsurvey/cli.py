@@ -39,7 +39,7 @@ class _LazyGroup(TyperGroup):
         if isinstance(found, typer.Typer):
             command: click.Command = typer.main.get_group(found)
         else:
-            single = typer.Typer()
+            single = typer.Typer(add_completion=False)
             single.command(name=cmd_name)(found)
             command = typer.main.get_command(single)
         command.name = cmd_name

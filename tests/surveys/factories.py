@@ -27,6 +27,18 @@ def single_choice(id_: str, *choices: str, text: str = "Pick one", **extra: Any)
     return {"id": id_, "type": "single_choice", "text": text, "choices": options, **extra}
 
 
+def matrix(id_: str, text: str = "Rate", **extra: Any) -> Document:
+    """A one-statement matrix question (SMS cannot carry matrices)."""
+    return {
+        "id": id_,
+        "type": "matrix",
+        "text": text,
+        "statements": [{"id": "1", "text": "Speed"}],
+        "choices": [{"id": "1", "text": "Good"}],
+        **extra,
+    }
+
+
 def block(id_: str, *elements: Document) -> Document:
     return {"id": id_, "elements": list(elements)}
 

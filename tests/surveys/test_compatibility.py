@@ -17,6 +17,7 @@ from tests.surveys.factories import (
     block,
     branch,
     end,
+    matrix,
     nps,
     show,
     single_choice,
@@ -71,13 +72,7 @@ def test_nps_choice_and_text_questions_with_logic_are_compatible() -> None:
             "multiple-answer questions cannot be answered by SMS",
         ),
         (
-            {
-                "id": "QID2",
-                "type": "matrix",
-                "text": "Rate",
-                "statements": [{"id": "1", "text": "Speed"}],
-                "choices": [{"id": "1", "text": "Good"}],
-            },
+            matrix("QID2"),
             Reason.MATRIX,
             "matrix questions cannot be sent by SMS",
         ),
@@ -165,18 +160,11 @@ def test_a_survey_without_questions_is_not_compatible() -> None:
 
 
 def test_only_questions_the_flow_shows_count() -> None:
-    matrix = {
-        "id": "QID9",
-        "type": "matrix",
-        "text": "<b>Rate</b>",
-        "statements": [{"id": "1", "text": "x"}],
-        "choices": [{"id": "1", "text": "y"}],
-    }
     shown = check_sms_compatibility(
-        survey(block("BL", nps("QID1")), block("BL_trash", matrix), flow=[show("BL")])
+        survey(block("BL", nps("QID1")), block("BL_trash", matrix("QID9")), flow=[show("BL")])
     )
     assert shown.compatible
-    hidden = check_sms_compatibility(survey(block("BL_trash", matrix), flow=[]))
+    hidden = check_sms_compatibility(survey(block("BL_trash", matrix("QID9")), flow=[]))
     assert reasons(hidden) == [(Reason.NO_QUESTIONS, None)]
 
 

@@ -29,6 +29,7 @@ from tests.surveys.factories import (
     branch,
     document,
     end,
+    matrix,
     nps,
     show,
     single_choice,
@@ -347,15 +348,8 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_displayed_applies_to_any_question_type() -> None:
-    matrix = {
-        "id": "QID1",
-        "type": "matrix",
-        "text": "Rate",
-        "statements": [{"id": "1", "text": "Speed"}],
-        "choices": [{"id": "1", "text": "Good"}],
-    }
     loaded = survey(
-        block("BL", matrix, text_entry("QID2", display_logic=when("QID1", "not_displayed")))
+        block("BL", matrix("QID1"), text_entry("QID2", display_logic=when("QID1", "not_displayed")))
     )
     assert isinstance(loaded.questions["QID2"].display_logic, QuestionCondition)
 

@@ -13,7 +13,7 @@ from smsurvey.kit.errors import Conflict, NotFound
 from smsurvey.kit.ids import is_id
 from smsurvey.surveys import service
 from smsurvey.surveys.compatibility import Reason
-from tests.surveys.factories import block, nps, survey, text_entry
+from tests.surveys.factories import block, matrix, nps, survey, text_entry
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 FEEDBACK = survey(block("BL", nps("QID1"), text_entry("QID2")), name="Feedback")
@@ -94,14 +94,7 @@ async def test_surveys_are_seen_only_in_their_organisation(session: AsyncSession
 async def test_check_survey_reports_compatibility(session: AsyncSession) -> None:
     good = await service.import_survey(session, FEEDBACK)
     assert (await service.check_survey(session, good.survey.id)).compatible
-    matrix = {
-        "id": "QID1",
-        "type": "matrix",
-        "text": "Rate",
-        "statements": [{"id": "1", "text": "Speed"}],
-        "choices": [{"id": "1", "text": "Good"}],
-    }
-    bad = await service.import_survey(session, survey(block("BL", matrix)))
+    bad = await service.import_survey(session, survey(block("BL", matrix("QID1"))))
     report = await service.check_survey(session, bad.survey.id)
     assert [(p.reason, p.question_id) for p in report.problems] == [(Reason.MATRIX, "QID1")]
     with pytest.raises(NotFound):

@@ -81,7 +81,7 @@ def import_csv(
         None, help="Where to write the per-row error report (default: FILE-STEM.errors.csv here)."
     ),
     workers: int = typer.Option(
-        None, help="Processes that check phone numbers (default: one per core for large files)."
+        None, help="Processes that parse rows and check numbers (default: one per core, big files)."
     ),
     org: str = OrgOption,
 ) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,7 @@ from smsurvey.models.contacts import (
 from smsurvey.sms.phones import check_phone
 
 DEFAULT_DIRECTORY_NAME = "Default directory"
+M = TypeVar("M", MailingList, Contact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,24 @@ class ContactFields:
     language: str | None = None
     time_zone: str | None = None
     embedded_data: dict[str, str] | None = None
+
+
+_NAMES = {MailingList: "mailing list", Contact: "contact"}
+
+
+async def _in_directory_of(
+    session: AsyncSession, model: type[M], record_id: str, organization: Organization
+) -> M:
+    """The record ``record_id`` of a directory of ``organization``, or :class:`NotFound`."""
+    found = await session.execute(
+        select(model)
+        .join(Directory, Directory.id == model.directory_id)
+        .where(model.id == record_id, Directory.organization_id == organization.id)
+    )
+    record = found.scalar_one_or_none()
+    if record is None:
+        raise NotFound(f"no {_NAMES[model]} {record_id}")
+    return record
 
 
 # Directories -----------------------------------------------------------------
@@ -139,15 +158,7 @@ async def get_mailing_list(
     session: AsyncSession, organization: Organization, mailing_list_id: str
 ) -> MailingList:
     """The mailing list ``mailing_list_id`` of ``organization``, or :class:`NotFound`."""
-    found = await session.execute(
-        select(MailingList)
-        .join(Directory, Directory.id == MailingList.directory_id)
-        .where(MailingList.id == mailing_list_id, Directory.organization_id == organization.id)
-    )
-    mailing_list = found.scalar_one_or_none()
-    if mailing_list is None:
-        raise NotFound(f"no mailing list {mailing_list_id}")
-    return mailing_list
+    return await _in_directory_of(session, MailingList, mailing_list_id, organization)
 
 
 async def mailing_lists_with_counts(
@@ -220,15 +231,7 @@ async def get_contact(
     session: AsyncSession, organization: Organization, contact_id: str
 ) -> Contact:
     """The contact ``contact_id`` of ``organization``, or :class:`NotFound`."""
-    found = await session.execute(
-        select(Contact)
-        .join(Directory, Directory.id == Contact.directory_id)
-        .where(Contact.id == contact_id, Directory.organization_id == organization.id)
-    )
-    contact = found.scalar_one_or_none()
-    if contact is None:
-        raise NotFound(f"no contact {contact_id}")
-    return contact
+    return await _in_directory_of(session, Contact, contact_id, organization)
 
 
 def _checked_values(fields: ContactFields, default_region: str | None) -> dict[str, Any]:
