@@ -294,3 +294,25 @@ def test_skipping_impossible_national_readings_changes_nothing(
         full.region,
         full.alternative,
     )
+
+
+@settings(max_examples=400)
+@given(
+    digits=st.text("0123456789", min_size=7, max_size=15),
+    plus=st.booleans(),
+    cuts=st.lists(
+        st.tuples(st.integers(1, 14), st.sampled_from([" ", "-", ".", "(", ")", " (0) "]))
+    ),
+    region=st.sampled_from([None, "US", "GB", "DE", "FR", "IT", "AU"]),
+)
+def test_dropping_separators_before_parsing_changes_nothing(
+    digits: str, plus: bool, cuts: list[tuple[int, str]], region: str | None
+) -> None:
+    text = digits
+    for position, separator in sorted(cuts, reverse=True):
+        text = text[:position] + separator + text[position:]
+    text = ("+" if plus else "") + text
+    fast = check_phone(text, region)
+    with patch.object(phones, "_SEPARATORS", {}):
+        full = check_phone(text, region)
+    assert fast == full
