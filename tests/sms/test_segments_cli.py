@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from smsurvey.cli import app
+from smsurvey.settings import get_settings
 
 runner = CliRunner()
 
@@ -111,7 +114,7 @@ def test_without_text_or_json_is_an_error() -> None:
 def test_text_and_json_together_is_an_error() -> None:
     result = runner.invoke(app, ["segments", "--json", "hello"], input="")
     assert result.exit_code == 2
-    assert "not both" in result.stderr
+    assert "give no TEXT and no --to" in result.stderr
 
 
 def test_line_numbers_run_on_across_input_chunks() -> None:
@@ -125,3 +128,24 @@ def test_line_numbers_run_on_across_input_chunks() -> None:
         **figures("GSM-7", 1, 5, 5),
         "smart": figures("GSM-7", 1, 5, 5),
     }
+
+
+def test_cost_to_a_destination_uses_the_configured_rates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rates = tmp_path / "rates.csv"
+    rates.write_text("region,rate\nUS,1.5\n", encoding="utf-8")
+    monkeypatch.setenv("SMSURVEY_CREDIT_RATES_FILE", str(rates))
+    get_settings.cache_clear()
+    try:
+        two_parts = "x" * 161
+        result = runner.invoke(app, ["segments", two_parts, "--to", "1 (415) 555-2671"])
+        assert result.exit_code == 0, result.output
+        assert "Credits 3.0 to +14155552671 (US): 2 parts × 1.5" in flat(result.stdout)
+        abroad = runner.invoke(app, ["segments", "Hi", "--to", "+447911123456"])
+        assert "Credits 1 to +447911123456 (GG): 1 part × 1" in flat(abroad.stdout)
+        refused = runner.invoke(app, ["segments", "Hi", "--to", "12"])
+        assert refused.exit_code == 2
+        assert "--to '12': too short" in flat(refused.output)
+    finally:
+        get_settings.cache_clear()

@@ -12,7 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from smsurvey.commands.common import console, fail
+from smsurvey.settings import get_settings
+from smsurvey.sms.credits import RateFileError, load_rates, message_cost
 from smsurvey.sms.encoding import Encoding, Measure, SmartReport, smart_report
+from smsurvey.sms.phones import check_phone
 
 _CHUNK_BYTES = 1 << 20
 _OFFENDING_SHOWN = 10
@@ -29,11 +32,20 @@ def segments(
             help='Read JSON lines {"text": …} from standard input; write one JSON result per line.',
         ),
     ] = False,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="NUMBER",
+            help="A destination: also show what the text costs there in credits.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Show how a text is sent: encoding, parts, what forces UCS-2, what smart encoding saves."""
     if json_lines:
-        if text is not None:
-            raise fail("give either a TEXT or --json, not both")
+        if text is not None or to is not None:
+            raise fail("--json reads its texts from standard input: give no TEXT and no --to")
         bad_lines = _measure_json_lines(sys.stdin.buffer)
         if bad_lines:
             raise fail(f'{bad_lines} input line(s) were not JSON objects with a "text" string')
@@ -42,7 +54,8 @@ def segments(
         raise fail(
             'give the TEXT to measure, or --json to read {"text": …} lines from standard input'
         )
-    _print_report(smart_report(text))
+    report = smart_report(text)
+    _print_report(report, None if to is None else _cost(report.sent.parts, to))
 
 
 class _BadLineError(ValueError):
@@ -90,7 +103,7 @@ def _figures(measure: Measure) -> dict[str, Any]:
     }
 
 
-def _print_report(report: SmartReport) -> None:
+def _print_report(report: SmartReport, cost: str | None) -> None:
     original = report.original
     unit = "septets" if original.encoding is Encoding.GSM7 else "UTF-16 code units"
     table = Table.grid(padding=(0, 2))
@@ -106,7 +119,24 @@ def _print_report(report: SmartReport) -> None:
             shown.append(f"… and {len(original.offending) - _OFFENDING_SHOWN} more")
         table.add_row("Forcing UCS-2", Text("\n".join(shown)))
     table.add_row("Smart encoding", Text(_smart_summary(report)))
+    if cost is not None:
+        table.add_row("Credits", cost)
     console.print(table)
+
+
+def _cost(parts: int, number: str) -> str:
+    """What ``parts`` SMS parts to ``number`` cost, at the configured credit rates."""
+    settings = get_settings()
+    checked = check_phone(number, settings.default_region, time_zones=False)
+    if checked.region is None:
+        raise fail(f"--to {number!r}: {checked.reason}")
+    try:
+        rates = load_rates(settings.credit_rates_file)
+    except (RateFileError, OSError) as error:
+        raise fail(str(error)) from None
+    cost = message_cost(parts, checked.region, rates)
+    rate = rates.rate(checked.region)
+    return f"{cost.credits} to {checked.e164} ({checked.region}): {_parts(parts)} × {rate}"
 
 
 def _smart_summary(report: SmartReport) -> str:
