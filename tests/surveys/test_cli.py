@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from smsurvey.accounts.service import default_organization
 from smsurvey.cli import app
 from smsurvey.commands.common import console
 from smsurvey.kit.db import create_engine, unit_of_work
@@ -64,7 +65,11 @@ def stored_name(database_url: str, survey_id: str) -> str:
         engine = create_engine(database_url)
         try:
             async with unit_of_work(engine) as session:
-                return (await service.get_survey(session, survey_id)).name
+                return (
+                    await service.get_survey(
+                        session, await default_organization(session), survey_id
+                    )
+                ).name
         finally:
             await engine.dispose()
 

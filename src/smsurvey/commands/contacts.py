@@ -17,7 +17,6 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.accounts.service import resolve_organization
 from smsurvey.commands.common import (
     ID_WIDTH,
     PHONE_WIDTH,
@@ -26,12 +25,13 @@ from smsurvey.commands.common import (
     user_errors,
 )
 from smsurvey.commands.common import table as id_table
-from smsurvey.commands.database import in_session
+from smsurvey.commands.database import in_organization
 from smsurvey.contacts import service
 from smsurvey.contacts.fields import DedupeBy
 from smsurvey.contacts.importer import ImportOptions, ImportSummary, import_contacts
 from smsurvey.contacts.rows import RowProblem
-from smsurvey.models.contacts import Contact, MailingList, OptOutEvent
+from smsurvey.models.accounts import Organization
+from smsurvey.models.contacts import Contact, OptOutEvent
 from smsurvey.settings import get_settings
 
 app = typer.Typer(help="Contacts, mailing lists and CSV imports.", no_args_is_help=True)
@@ -113,10 +113,10 @@ def import_csv(
         transient=True,
     )
 
-    async def work(session: AsyncSession) -> ImportSummary:
+    async def work(session: AsyncSession, organization: Organization) -> ImportSummary:
         return await import_contacts(
             session,
-            await resolve_organization(session, org),
+            organization,
             file,
             options,
             on_problem=report.add,
@@ -127,7 +127,7 @@ def import_csv(
     imported = False
     try:
         with progress:
-            summary = in_session(work)
+            summary = in_organization(org, work)
         imported = True
     finally:
         report.close(keep=imported)
@@ -169,12 +169,8 @@ def _print_summary(summary: ImportSummary, report: Path | None) -> None:
 def lists(org: str = OrgOption) -> None:
     """Show the mailing lists and how many contacts each holds."""
 
-    async def work(session: AsyncSession) -> list[tuple[MailingList, int]]:
-        organization = await resolve_organization(session, org)
-        return await service.mailing_lists_with_counts(session, organization)
-
     table = id_table("Id", "Name", "Directory", "Contacts", "Created")
-    for mailing_list, count in in_session(work):
+    for mailing_list, count in in_organization(org, service.mailing_lists_with_counts):
         table.add_row(
             mailing_list.id,
             mailing_list.name,
@@ -195,8 +191,7 @@ def members(
 ) -> None:
     """Show the contacts of a mailing list."""
 
-    async def work(session: AsyncSession) -> list[Contact]:
-        organization = await resolve_organization(session, org)
+    async def work(session: AsyncSession, organization: Organization) -> list[Contact]:
         mailing_list = await service.get_mailing_list(session, organization, mailing_list_id)
         return await service.list_members(session, mailing_list, limit=limit, offset=offset)
 
@@ -209,7 +204,7 @@ def members(
         "Opted out",
         whole={"Id": ID_WIDTH, "Phone": PHONE_WIDTH},
     )
-    for contact in in_session(work):
+    for contact in in_organization(org, work):
         table.add_row(
             contact.id,
             contact.first_name or "",
@@ -228,12 +223,13 @@ def show(
 ) -> None:
     """Show a contact with its embedded data and opt-out history."""
 
-    async def work(session: AsyncSession) -> tuple[Contact, list[OptOutEvent]]:
-        organization = await resolve_organization(session, org)
+    async def work(
+        session: AsyncSession, organization: Organization
+    ) -> tuple[Contact, list[OptOutEvent]]:
         contact = await service.get_contact(session, organization, contact_id)
         return contact, await service.opt_out_history(session, contact)
 
-    contact, history = in_session(work)
+    contact, history = in_organization(org, work)
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
@@ -260,12 +256,11 @@ def show(
 
 
 def _set_opt_out(contact_id: str, org: str | None, opted_out: bool, reason: str | None) -> None:
-    async def work(session: AsyncSession) -> bool:
-        organization = await resolve_organization(session, org)
+    async def work(session: AsyncSession, organization: Organization) -> bool:
         contact = await service.get_contact(session, organization, contact_id)
         return await service.set_opted_out(session, contact, opted_out, source="cli", detail=reason)
 
-    changed = in_session(work)
+    changed = in_organization(org, work)
     state = "opted out of" if opted_out else "opted back into"
     if changed:
         console.print(f"{contact_id} {state} SMS")

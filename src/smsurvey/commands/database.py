@@ -8,8 +8,10 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from smsurvey.accounts.service import resolve_organization
 from smsurvey.kit.db import create_engine, is_sqlite, unit_of_work
 from smsurvey.kit.errors import SmsurveyError
+from smsurvey.models.accounts import Organization
 from smsurvey.models.migrate import current_revision, head_revision, upgrade
 from smsurvey.settings import Settings, get_settings
 
@@ -58,3 +60,15 @@ def in_session(use_case: Callable[[AsyncSession], Awaitable[T]]) -> T:
             return await use_case(session)
 
     return run_with_engine(work)
+
+
+def in_organization(
+    organization_id: str | None,
+    use_case: Callable[[AsyncSession, Organization], Awaitable[T]],
+) -> T:
+    """Run ``use_case`` in one unit of work for the organisation (the default one if ``None``)."""
+
+    async def work(session: AsyncSession) -> T:
+        return await use_case(session, await resolve_organization(session, organization_id))
+
+    return in_session(work)

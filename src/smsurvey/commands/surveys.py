@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from smsurvey.commands.common import console, user_errors
-from smsurvey.commands.database import in_session
+from smsurvey.commands.database import in_organization
 from smsurvey.surveys import service
 from smsurvey.surveys.compatibility import (
     CompatibilityReport,
@@ -43,7 +43,9 @@ def import_(
 ) -> None:
     """Import a survey file: a new survey, or a replacement when the file carries its id."""
     definition = load_survey(file)
-    imported = in_session(lambda session: service.import_survey(session, definition, org))
+    imported = in_organization(
+        org, lambda session, o: service.import_survey(session, o, definition)
+    )
     survey_id = imported.survey.id
     verb = "Created" if imported.created else "Replaced"
     questions = _plural(len(imported.definition.questions), "question")
@@ -57,7 +59,7 @@ def import_(
 @user_errors
 def list_(org: OrgOption = None) -> None:
     """List the surveys of the organisation."""
-    surveys = in_session(lambda session: service.list_surveys(session, org))
+    surveys = in_organization(org, service.list_surveys)
     if not surveys:
         console.print("No surveys yet: import one with [bold]smsurvey surveys import FILE[/].")
         return
@@ -85,7 +87,7 @@ def show(
     org: OrgOption = None,
 ) -> None:
     """Print a survey's definition as YAML or JSON (re-importable)."""
-    survey = in_session(lambda session: service.get_survey(session, survey_id, org))
+    survey = in_organization(org, lambda session, o: service.get_survey(session, o, survey_id))
     typer.echo(dumps_survey(service.definition_of(survey), document_format), nl=False)
 
 
@@ -93,7 +95,7 @@ def show(
 @user_errors
 def check(survey_id: SurveyId, org: OrgOption = None) -> None:
     """Check whether a survey can go by 2-way SMS: exit 0 when it can, 1 when it cannot."""
-    report = in_session(lambda session: service.check_survey(session, survey_id, org))
+    report = in_organization(org, lambda session, o: service.check_survey(session, o, survey_id))
     if report.problems:
         table = Table(
             "Question", "Level", "Problem", title=f"SMS compatibility of {escape(survey_id)}"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.accounts.service import resolve_organization
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.errors import Conflict, NotFound
 from smsurvey.kit.ids import new_id
+from smsurvey.models.accounts import Organization
 from smsurvey.models.surveys import Survey
 from smsurvey.surveys.compatibility import CompatibilityReport, check_sms_compatibility
 from smsurvey.surveys.definition import SurveyDefinition
@@ -33,13 +33,12 @@ class ImportedSurvey:
 
 async def import_survey(
     session: AsyncSession,
+    organization: Organization,
     definition: SurveyDefinition,
-    organization_id: str | None = None,
     clock: Clock = system_clock,
 ) -> ImportedSurvey:
-    """Store ``definition`` in the organisation (the default one when ``None``): a new survey,
-    or a replacement of the survey whose id the definition carries."""
-    organization = await resolve_organization(session, organization_id, clock)
+    """Store ``definition`` in ``organization``: a new survey, or a replacement of the survey
+    whose id the definition carries."""
     now = clock.now()
     survey = await session.get(Survey, definition.id) if definition.id else None
     if survey is not None and survey.organization_id != organization.id:
@@ -63,11 +62,8 @@ async def import_survey(
     return ImportedSurvey(survey, stored, created)
 
 
-async def get_survey(
-    session: AsyncSession, survey_id: str, organization_id: str | None = None
-) -> Survey:
-    """The survey ``survey_id`` of the organisation, or :class:`NotFound`."""
-    organization = await resolve_organization(session, organization_id)
+async def get_survey(session: AsyncSession, organization: Organization, survey_id: str) -> Survey:
+    """The survey ``survey_id`` of ``organization``, or :class:`NotFound`."""
     survey = await session.scalar(
         select(Survey).where(Survey.id == survey_id, Survey.organization_id == organization.id)
     )
@@ -76,9 +72,8 @@ async def get_survey(
     return survey
 
 
-async def list_surveys(session: AsyncSession, organization_id: str | None = None) -> list[Survey]:
+async def list_surveys(session: AsyncSession, organization: Organization) -> list[Survey]:
     """The organisation's surveys, oldest first."""
-    organization = await resolve_organization(session, organization_id)
     rows = await session.scalars(
         select(Survey)
         .where(Survey.organization_id == organization.id)
@@ -93,8 +88,8 @@ def definition_of(survey: Survey) -> SurveyDefinition:
 
 
 async def check_survey(
-    session: AsyncSession, survey_id: str, organization_id: str | None = None
+    session: AsyncSession, organization: Organization, survey_id: str
 ) -> CompatibilityReport:
     """The SMS compatibility report of the survey ``survey_id``."""
-    survey = await get_survey(session, survey_id, organization_id)
+    survey = await get_survey(session, organization, survey_id)
     return check_sms_compatibility(definition_of(survey))
