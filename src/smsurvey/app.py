@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,9 +13,13 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from smsurvey import __version__
-from smsurvey.kit.db import create_engine, session_factory
+from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.errors import SmsurveyError
+from smsurvey.messaging.receive import router as receive_router
+from smsurvey.providers.simulator_api import router as simulator_router
+from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
+from smsurvey.worker.runner import Worker
 
 
 class Health(BaseModel):
@@ -24,19 +30,34 @@ class Health(BaseModel):
     database: str
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application for ``settings`` (the environment's when omitted)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = system_clock, run_worker: bool = True
+) -> FastAPI:
+    """Build the application for ``settings`` (the environment's when omitted).
+
+    On start-up it builds its :class:`~smsurvey.runtime.Runtime` (unless one was attached
+    with :func:`embedded`) and, with ``run_worker``, runs the worker in the same process.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.sessions = session_factory(engine)
+        owned = getattr(app.state, "runtime", None) is None
+        if owned:
+            app.state.runtime = build_runtime(settings, app, clock=clock)
+        runtime: Runtime = app.state.runtime
+        stop = asyncio.Event()
+        worker = asyncio.create_task(Worker(runtime).run(stop)) if run_worker else None
         try:
             yield
         finally:
-            await engine.dispose()
+            stop.set()
+            if worker is not None:
+                runtime.wake.set()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if owned:
+                await runtime.aclose()
 
     app = FastAPI(
         title="smsurvey",
@@ -45,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.include_router(receive_router)
+    app.include_router(simulator_router)
 
     @app.exception_handler(SmsurveyError)
     async def domain_error(_request: Request, error: SmsurveyError) -> JSONResponse:
@@ -56,8 +79,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> Health:
         """Liveness and database reachability."""
-        async with request.app.state.engine.connect() as connection:
+        async with request.app.state.runtime.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         return Health(status="ok", version=__version__, database="ok")
 
     return app
+
+
+def embedded(
+    settings: Settings, *, clock: Clock = system_clock, seed: int | None = None
+) -> tuple[FastAPI, Runtime]:
+    """An app and its runtime without a server or background worker (demo and tests):
+    drive it with :class:`~smsurvey.worker.runner.Worker` and an in-process HTTP client."""
+    app = create_app(settings, clock=clock, run_worker=False)
+    runtime = build_runtime(settings, app, clock=clock, seed=seed)
+    app.state.runtime = runtime
+    return app, runtime

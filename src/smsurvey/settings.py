@@ -33,6 +33,24 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "info"
 
+    session_hours: int = Field(default=48, description="How long a 2-way session stays open.")
+    not_in_session_text: str = "You are not currently taking a survey."
+    help_text: str = "Reply to the survey questions by text. Text STOP to opt out."
+    stop_text: str = "You have been opted out and will receive no more texts. Text START to opt in."
+    start_text: str = "You have opted back in to texts. Text STOP to opt out."
+    access_code_refused_text: str = "Sorry, this survey is not available from your country."
+
+    simulator_number: str = Field(
+        default="+15005550006", description="Our number when texts go through the simulator."
+    )
+    simulator_delay_ms: int = Field(default=500, description="Delay before delivery reports.")
+    simulator_behaviours: str = Field(
+        default="", description="Numbers the simulator fails: '+1555000=failed,+4470=bounced:0.5'."
+    )
+    simulator_secret: str = Field(
+        default="smsurvey-simulator", description="Key the simulator signs its callbacks with."
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

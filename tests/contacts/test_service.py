@@ -163,3 +163,18 @@ async def test_records_of_another_organisation_are_not_found(session: AsyncSessi
     with pytest.raises(NotFound):
         await service.get_contact(session, theirs, contact.id)
     assert (await service.get_contact(session, mine, contact.id)).id == contact.id
+
+
+async def test_opting_out_sets_the_embedded_field(session: AsyncSession) -> None:
+    organization = await default_organization(session)
+    directory = await service.default_directory(session, organization)
+    contact, _ = await service.upsert_contact(
+        session, directory, ContactFields(phone="+14155552671", embedded_data={"Store": "1"})
+    )
+    await service.set_opted_out(session, contact, True, source="sms-keyword", detail="STOP")
+    assert contact.embedded_data == {"Store": "1", "Opted out": "Yes"}
+    await service.set_opted_out(session, contact, False, source="sms-keyword", detail="START")
+    assert contact.embedded_data == {"Store": "1", "Opted out": "No"}
+    found = await service.contacts_with_phone(session, organization.id, "+14155552671")
+    assert [c.id for c in found] == [contact.id]
+    assert await service.contacts_with_phone(session, "OR_other", "+14155552671") == []

@@ -31,6 +31,7 @@ from smsurvey.models.contacts import (
 from smsurvey.sms.phones import check_phone
 
 DEFAULT_DIRECTORY_NAME = "Default directory"
+OPTED_OUT_FIELD = "Opted out"
 M = TypeVar("M", MailingList, Contact)
 
 
@@ -327,6 +328,7 @@ async def set_opted_out(
 ) -> bool:
     """Opt ``contact`` out of (or back into) SMS, with a dated history entry.
 
+    The contact's embedded field ``Opted out`` says ``Yes`` or ``No`` accordingly.
     ``source`` says how (``sms-keyword``, ``opt-out-link``, ``api``, ``cli``…).
     Returns ``False`` when the contact was already in that state (nothing recorded).
     """
@@ -334,6 +336,7 @@ async def set_opted_out(
         return False
     now = clock.now()
     contact.opted_out = opted_out
+    contact.embedded_data = {**contact.embedded_data, OPTED_OUT_FIELD: "Yes" if opted_out else "No"}
     contact.updated_at = now
     session.add(
         OptOutEvent(
@@ -342,6 +345,19 @@ async def set_opted_out(
     )
     await session.flush()
     return True
+
+
+async def contacts_with_phone(
+    session: AsyncSession, organization_id: str, phone: str
+) -> list[Contact]:
+    """The organisation's contacts (in any directory) with the E.164 number ``phone``."""
+    rows = await session.scalars(
+        select(Contact)
+        .join(Directory, Directory.id == Contact.directory_id)
+        .where(Directory.organization_id == organization_id, Contact.phone == phone)
+        .order_by(Contact.created_at, Contact.id)
+    )
+    return list(rows)
 
 
 async def opt_out_history(session: AsyncSession, contact: Contact) -> list[OptOutEvent]:

@@ -1,6 +1,23 @@
 """SQLAlchemy tables, one module per feature; importing this package registers them all."""
 
-from smsurvey.models import accounts, contacts, surveys
+from smsurvey.models import (
+    accounts,
+    contacts,
+    distributions,
+    messaging,
+    responses,
+    simulator,
+    surveys,
+)
 from smsurvey.models.base import Base
 
-__all__ = ["Base", "accounts", "contacts", "surveys"]
+__all__ = [
+    "Base",
+    "accounts",
+    "contacts",
+    "distributions",
+    "messaging",
+    "responses",
+    "simulator",
+    "surveys",
+]

@@ -1,0 +1,1 @@
+"""Distributions: creating, scheduling and planning them; access codes."""

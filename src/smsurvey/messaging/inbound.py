@@ -1,0 +1,179 @@
+"""What happens to a text someone sends us.
+
+In order: STOP words always opt the number out (and close its session); a reply in an open
+session is an answer — unless it is a START or HELP keyword that is not a valid answer to
+the current question (on a text-entry question the keyword wins); otherwise START opts
+back in, HELP gets the help text, an access code starts a survey, and anything else gets
+"You are not currently taking a survey." Every text is stored first. A number whose
+contacts have all opted out gets no reply but to STOP, START and HELP.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.contacts.service import contacts_with_phone, set_opted_out
+from smsurvey.distributions.access_codes import find_access_code
+from smsurvey.messaging.outbox import CONVERSATION, Route, queue_text
+from smsurvey.messaging.sessions import (
+    close_session,
+    definition_of,
+    open_session,
+    open_session_for,
+    state_of,
+    take_reply,
+)
+from smsurvey.models.messaging import ConversationSession, Message, MessageEvent
+from smsurvey.models.surveys import Survey
+from smsurvey.providers.base import InboundSms
+from smsurvey.runtime import Runtime
+from smsurvey.sms.keywords import Keyword, KeywordMatch, match_keyword
+from smsurvey.sms.phones import check_phone
+from smsurvey.surveys.conversation import match_answer
+from smsurvey.surveys.definition import TextEntryQuestion
+from smsurvey.surveys.service import definition_of as stored_definition
+
+log = logging.getLogger(__name__)
+
+
+class _Inbound:
+    """One inbound text being handled."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        runtime: Runtime,
+        organization_id: str,
+        provider: str,
+        sms: InboundSms,
+    ) -> None:
+        checked = check_phone(sms.sender, time_zones=False)
+        self.session = session
+        self.runtime = runtime
+        self.organization_id = organization_id
+        self.sms = sms
+        self.phone = checked.e164 or sms.sender
+        self.region = checked.region
+        self.route = Route(organization_id, provider, sms.recipient, self.phone, self.region)
+        self.message = Message(
+            organization_id=organization_id,
+            direction="in",
+            provider=provider,
+            sender=self.phone,
+            recipient=sms.recipient,
+            body=sms.text,
+            kind="reply",
+            provider_message_id=sms.provider_message_id,
+            send_state="received",
+            created_at=runtime.clock.now(),
+            events=[MessageEvent(status="Received", at=sms.received_at or runtime.clock.now())],
+        )
+        session.add(self.message)
+
+    def reply(self, body: str, kind: str, session_id: str | None = None) -> None:
+        self.session.add(
+            queue_text(
+                self.route,
+                body,
+                kind=kind,
+                rates=self.runtime.rates,
+                now=self.runtime.clock.now(),
+                priority=CONVERSATION,
+                session_id=session_id,
+            )
+        )
+
+    async def set_opted_out(self, opted_out: bool, word: str) -> None:
+        for contact in await contacts_with_phone(self.session, self.organization_id, self.phone):
+            await set_opted_out(
+                self.session,
+                contact,
+                opted_out,
+                source="sms-keyword",
+                detail=word,
+                clock=self.runtime.clock,
+            )
+
+
+async def handle_inbound(
+    session: AsyncSession, runtime: Runtime, organization_id: str, provider: str, sms: InboundSms
+) -> str:
+    """Store ``sms`` and act on it (see the module docstring); returns what was done."""
+    inbound = _Inbound(session, runtime, organization_id, provider, sms)
+    keyword = match_keyword(sms.text)
+    live = await _live_session(inbound)
+    if live is not None:
+        inbound.message.session_id = live.id
+    if keyword is not None and keyword.keyword is Keyword.STOP:
+        if live is not None:
+            await close_session(session, runtime, live, state_of(live), "opted_out")
+        await inbound.set_opted_out(True, keyword.word)
+        inbound.reply(runtime.settings.stop_text, "confirmation")
+        return "opted out"
+    if live is not None and not _keyword_wins(live, sms.text, keyword):
+        turn = await take_reply(session, runtime, live, sms.text, inbound.region)
+        return f"answer {turn.outcome}"
+    if keyword is not None and keyword.keyword is Keyword.START:
+        await inbound.set_opted_out(False, keyword.word)
+        inbound.reply(runtime.settings.start_text, "confirmation")
+        return "opted in"
+    if keyword is not None:  # HELP
+        inbound.reply(runtime.settings.help_text, "help", live.id if live else None)
+        return "help"
+    if await _all_opted_out(inbound):
+        log.info("text from an opted-out number not answered", extra={"phone": inbound.phone})
+        return "ignored (opted out)"
+    return await _access_code_or_nothing(inbound)
+
+
+async def _live_session(inbound: _Inbound) -> ConversationSession | None:
+    """The number's open session, expiring it first when its 48 hours are over."""
+    live = await open_session_for(inbound.session, inbound.organization_id, inbound.phone)
+    if live is not None and live.expires_at <= inbound.runtime.clock.now():
+        await close_session(inbound.session, inbound.runtime, live, state_of(live), "expired")
+        return None
+    return live
+
+
+def _keyword_wins(live: ConversationSession, text: str, keyword: KeywordMatch | None) -> bool:
+    """Whether START or HELP is meant as the keyword rather than as an answer."""
+    if keyword is None:
+        return False
+    state = state_of(live)
+    if state.question is None:
+        return True
+    question = definition_of(live).questions[state.question]
+    return isinstance(question, TextEntryQuestion) or match_answer(question, text) is None
+
+
+async def _all_opted_out(inbound: _Inbound) -> bool:
+    contacts = await contacts_with_phone(inbound.session, inbound.organization_id, inbound.phone)
+    return bool(contacts) and all(contact.opted_out for contact in contacts)
+
+
+async def _access_code_or_nothing(inbound: _Inbound) -> str:
+    session, runtime = inbound.session, inbound.runtime
+    code = await find_access_code(session, inbound.organization_id, inbound.sms.text)
+    if code is None:
+        inbound.reply(runtime.settings.not_in_session_text, "not_in_session")
+        return "not in a session"
+    if inbound.region != code.region:
+        inbound.reply(runtime.settings.access_code_refused_text, "refusal")
+        return "access code refused"
+    survey = await session.get(Survey, code.survey_id)
+    if survey is None:  # the survey was deleted after the code was linked
+        inbound.reply(runtime.settings.not_in_session_text, "not_in_session")
+        return "not in a session"
+    started = await open_session(
+        session,
+        runtime,
+        survey=survey,
+        definition=stored_definition(survey),
+        route=inbound.route,
+        embedded_data={"Q_RecipientPhoneNumber": inbound.phone},
+        priority=CONVERSATION,
+    )
+    inbound.message.session_id = started.id
+    return "access code"

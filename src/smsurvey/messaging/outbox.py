@@ -1,0 +1,69 @@
+"""Putting texts in the outbox: one ``messages`` row each, measured and priced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.sms.credits import CreditRates, message_cost
+from smsurvey.sms.encoding import prepare
+
+# Replies in a live conversation go before bulk invitations.
+CONVERSATION = 0
+BULK = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Who sends a text to whom, through which provider, for which organisation."""
+
+    organization_id: str
+    provider: str
+    sender: str
+    to: str
+    region: str | None
+    own_provider: bool = False
+
+
+def queue_text(
+    route: Route,
+    body: str,
+    *,
+    kind: str,
+    rates: CreditRates,
+    now: datetime,
+    priority: int = CONVERSATION,
+    distribution_id: str | None = None,
+    recipient_id: int | None = None,
+    session_id: str | None = None,
+) -> Message:
+    """A new outbox row for ``body`` (smart-encoded when that pays), due now.
+
+    The caller adds it to its unit of work; the sender loop sends it once that commits.
+    """
+    text, measure = prepare(body)
+    cost = message_cost(
+        max(measure.parts, 1), route.region or "", rates, own_provider=route.own_provider
+    )
+    return Message(
+        organization_id=route.organization_id,
+        direction="out",
+        provider=route.provider,
+        sender=route.sender,
+        recipient=route.to,
+        body=text,
+        kind=kind,
+        encoding=measure.encoding.value,
+        parts=cost.parts,
+        credits=cost.credits,
+        priority=priority,
+        distribution_id=distribution_id,
+        recipient_id=recipient_id,
+        session_id=session_id,
+        send_state="queued",
+        next_attempt_at=now,
+        attempts=0,
+        created_at=now,
+        events=[MessageEvent(status="Queued", at=now)],
+    )

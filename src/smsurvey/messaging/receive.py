@@ -1,0 +1,79 @@
+"""The receive endpoints every provider calls back: delivery reports and inbound texts.
+
+``/distribution-providers/v1/receive/distribution/{status|message}/{provider}/{organization_id}``
+— a callback that fails the provider's authenticity check gets 401 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+
+from smsurvey.accounts.service import get_organization
+from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.errors import NotFound
+from smsurvey.messaging.inbound import handle_inbound
+from smsurvey.messaging.statuses import record_reports
+from smsurvey.providers.base import WebhookRequest
+from smsurvey.runtime import Runtime
+
+T = TypeVar("T")
+
+router = APIRouter(
+    prefix="/distribution-providers/v1/receive/distribution", tags=["provider callbacks"]
+)
+
+
+class Received(BaseModel):
+    """How many reports or texts the callback carried."""
+
+    received: int
+
+
+@router.api_route("/{kind}/{provider}/{organization_id}", methods=["GET", "POST"])
+async def receive(
+    kind: Literal["status", "message"], provider: str, organization_id: str, request: Request
+) -> Received:
+    """Take a provider's delivery reports (``status``) or inbound texts (``message``)."""
+    runtime: Runtime = request.app.state.runtime
+    adapter = runtime.providers.get(provider)
+    if adapter is None:
+        raise HTTPException(404, f"no provider {provider!r}")
+    webhook = WebhookRequest(
+        method=request.method,
+        url=str(request.url),
+        headers={key.lower(): value for key, value in request.headers.items()},
+        body=await request.body(),
+        query=dict(request.query_params),
+    )
+    if not adapter.verify(webhook):
+        raise HTTPException(401, "the callback failed the provider's authenticity check")
+    now = runtime.clock.now()
+    async with unit_of_work(runtime.engine) as session:
+        try:
+            await get_organization(session, organization_id)
+        except NotFound as error:
+            raise HTTPException(404, str(error)) from None
+        if kind == "status":
+            reports = _parse(adapter.parse_status, webhook, provider)
+            await record_reports(session, organization_id, provider, reports, now)
+            count = len(reports)
+        else:
+            texts = _parse(adapter.parse_inbound, webhook, provider)
+            for text in texts:
+                await handle_inbound(session, runtime, organization_id, provider, text)
+            count = len(texts)
+    runtime.wake.set()
+    return Received(received=count)
+
+
+def _parse(
+    parse: Callable[[WebhookRequest], list[T]], webhook: WebhookRequest, name: str
+) -> list[T]:
+    try:
+        return parse(webhook)
+    except (ValueError, KeyError, TypeError) as error:
+        raise HTTPException(400, f"unreadable {name} callback: {error}") from None

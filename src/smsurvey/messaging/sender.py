@@ -1,0 +1,202 @@
+"""The sender loop: claim due outbox rows, hand them to providers, record what happened.
+
+Claims are one ``UPDATE … RETURNING`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so many
+workers can share the outbox); texts go to the providers concurrently; outcomes of a
+batch are written in one transaction. Retryable refusals come back with exponential
+backoff and jitter (honouring the provider's wait); permanent ones are not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from smsurvey.kit.clock import Clock
+from smsurvey.models.distributions import RecipientEvent
+from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.providers.base import OutboundSms, Provider, ProviderError
+
+log = logging.getLogger(__name__)
+
+_MESSAGES = Message.__table__
+MAX_ATTEMPTS = 8
+BASE_BACKOFF = timedelta(seconds=2)
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    organization_id: str
+    provider: str
+    sender: str
+    recipient: str
+    body: str
+    attempts: int
+    recipient_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    claimed: _Claimed
+    provider_message_id: str | None = None
+    error: ProviderError | None = None
+
+
+def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
+    """The wait before attempt ``attempts + 1``: the provider's, else 2 s × 2ⁿ with ±50 % jitter."""
+    if retry_after is not None:
+        return timedelta(seconds=retry_after)
+    wait = min(BASE_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+    return wait * rng.uniform(0.5, 1.5)
+
+
+class SenderLoop:
+    """Hands queued texts to their providers (see the module docstring)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        providers: Mapping[str, Provider],
+        clock: Clock,
+        *,
+        batch: int = 500,
+        concurrency: int = 64,
+        claim_for: timedelta = timedelta(minutes=2),
+        seed: int | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._providers = providers
+        self._clock = clock
+        self._batch = batch
+        self._concurrency = asyncio.Semaphore(concurrency)
+        self._claim_for = claim_for
+        self._rng = random.Random(seed)
+
+    async def run_once(self) -> int:
+        """Send one batch of due texts; returns how many were tried."""
+        claimed = await self.claim()
+        if claimed:
+            outcomes = await asyncio.gather(*(self._send(item) for item in claimed))
+            await self._record(outcomes)
+        return len(claimed)
+
+    async def claim(self) -> list[_Claimed]:
+        """Claim a batch of due texts for this sender (see the module docstring)."""
+        now = self._clock.now()
+        due = (
+            select(Message.id)
+            .where(Message.send_state == "queued", Message.next_attempt_at <= now)
+            .order_by(Message.priority, Message.id)
+            .limit(self._batch)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        statement = (
+            update(Message)
+            .where(Message.id.in_(due), Message.send_state == "queued")
+            .values(
+                send_state="claimed",
+                claimed_until=now + self._claim_for,
+                attempts=Message.attempts + 1,
+            )
+            .returning(
+                Message.id,
+                Message.organization_id,
+                Message.provider,
+                Message.sender,
+                Message.recipient,
+                Message.body,
+                Message.attempts,
+                Message.recipient_id,
+            )
+        )
+        async with self._sessions() as session, session.begin():
+            rows = (await session.execute(statement)).all()
+        return sorted((_Claimed(*row) for row in rows), key=lambda item: item.id)
+
+    async def _send(self, item: _Claimed) -> _Outcome:
+        provider = self._providers.get(item.provider)
+        if provider is None:
+            error = ProviderError(f"no provider {item.provider!r}", retryable=False)
+            return _Outcome(item, error=error)
+        text = OutboundSms(
+            reference=str(item.id),
+            organization_id=item.organization_id,
+            sender=item.sender,
+            to=item.recipient,
+            body=item.body,
+        )
+        async with self._concurrency:
+            try:
+                result = await provider.send(text)
+            except ProviderError as error:
+                return _Outcome(item, error=error)
+            except (OSError, TimeoutError) as error:
+                return _Outcome(item, error=ProviderError(str(error), retryable=True))
+        return _Outcome(item, provider_message_id=result.provider_message_id)
+
+    async def _record(self, outcomes: list[_Outcome]) -> None:
+        """Write a batch's outcomes in one transaction (sent ones as one statement each kind)."""
+        now = self._clock.now()
+        sent = [o for o in outcomes if o.error is None]
+        async with self._sessions() as session, session.begin():
+            if sent:
+                await session.execute(
+                    update(_MESSAGES)
+                    .where(_MESSAGES.c.id == bindparam("message_id"))
+                    .values(
+                        send_state="sent", claimed_until=None, provider_message_id=bindparam("pmid")
+                    ),
+                    [{"message_id": o.claimed.id, "pmid": o.provider_message_id} for o in sent],
+                )
+                self._events(session, [o.claimed for o in sent], "Sent", None, now)
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    await self._record_refusal(session, outcome.claimed, outcome.error, now)
+
+    async def _record_refusal(
+        self, session: AsyncSession, item: _Claimed, error: ProviderError, now: datetime
+    ) -> None:
+        detail = f"{error}" + (f" (code {error.code})" if error.code else "")
+        if error.retryable and item.attempts < MAX_ATTEMPTS:
+            wait = backoff(item.attempts, error.retry_after, self._rng)
+            values = {"send_state": "queued", "next_attempt_at": now + wait}
+            status, detail = "Retrying", f"{detail}; next try in {wait.total_seconds():.1f} s"
+            log.info("send will be retried", extra={"message_id": item.id, "detail": detail})
+        else:
+            values = {"send_state": "failed"}
+            status = "Failed"
+            log.warning("send failed", extra={"message_id": item.id, "detail": detail})
+        await session.execute(
+            update(Message).where(Message.id == item.id).values(claimed_until=None, **values)
+        )
+        self._events(session, [item], status, detail, now, recipients=status == "Failed")
+
+    @staticmethod
+    def _events(
+        session: AsyncSession,
+        items: list[_Claimed],
+        status: str,
+        detail: str | None,
+        now: datetime,
+        *,
+        recipients: bool = True,
+    ) -> None:
+        """History entries for the messages and, for invitations, their recipients."""
+        session.add_all(
+            MessageEvent(message_id=item.id, status=status, detail=detail, at=now) for item in items
+        )
+        if recipients:
+            session.add_all(
+                RecipientEvent(recipient_id=item.recipient_id, status=status, detail=detail, at=now)
+                for item in items
+                if item.recipient_id is not None
+            )

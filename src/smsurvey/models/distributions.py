@@ -1,0 +1,89 @@
+"""Distributions (``SMSD_``), their recipients and each recipient's status history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smsurvey.models.base import Base
+
+
+class Distribution(Base):
+    """One sending of a survey by SMS to a set of recipients.
+
+    ``status`` is the stored lifecycle (``Scheduled`` → ``In progress`` → ``Planned``, or
+    ``Cancelled`` / ``Failed``); what a user sees (Sent, Interrupted…) is derived from it
+    and the messages.
+    """
+
+    __tablename__ = "distributions"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(32))
+    mailing_list_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mailing_lists.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    message_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    failure: Mapped[str | None] = mapped_column(String(500))
+    send_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    planned_at: Mapped[datetime | None]
+
+
+class Recipient(Base):
+    """A contact a distribution is sent to; its status history is in :class:`RecipientEvent`."""
+
+    __tablename__ = "distribution_recipients"
+    __table_args__ = (UniqueConstraint("distribution_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    distribution_id: Mapped[str] = mapped_column(
+        ForeignKey("distributions.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+
+class RecipientEvent(Base):
+    """One status a recipient went through (Sent, Delivered, Skipped…): append-only."""
+
+    __tablename__ = "recipient_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("distribution_recipients.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]
+
+
+class AccessCode(Base):
+    """An inbound code (``@…``) that starts a survey for anyone texting it from ``region``."""
+
+    __tablename__ = "access_codes"
+    __table_args__ = (UniqueConstraint("organization_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(4))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]

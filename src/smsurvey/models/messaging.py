@@ -1,0 +1,121 @@
+"""Every text sent or received, its status history, and 2-way conversation sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from smsurvey.models.base import Base
+
+
+class Message(Base):
+    """A text: an outbox row until it is handed to the provider, then its record.
+
+    ``send_state`` drives the sender loop: ``queued`` (due at ``next_attempt_at``),
+    ``claimed`` (a sender holds it until ``claimed_until``), ``sent``, ``failed``, or
+    ``unknown`` (a claim expired mid-send: reconciled, never blindly sent again).
+    Inbound texts are ``received``. What happened to it is in :class:`MessageEvent`.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_due", "send_state", "next_attempt_at"),
+        Index("ix_messages_provider_message", "provider", "provider_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))
+    provider: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    parts: Mapped[int] = mapped_column(default=0)
+    credits: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal(0))
+    priority: Mapped[int] = mapped_column(default=0)
+    distribution_id: Mapped[str | None] = mapped_column(
+        ForeignKey("distributions.id", ondelete="SET NULL"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("distribution_recipients.id", ondelete="SET NULL"), index=True
+    )
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversation_sessions.id", ondelete="SET NULL"), index=True
+    )
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    send_state: Mapped[str] = mapped_column(String(12))
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+    # Only ever written through (new messages with their first event); read with queries.
+    events: Mapped[list[MessageEvent]] = relationship(lazy="raise", passive_deletes=True)
+
+
+class MessageEvent(Base):
+    """One status a message went through (Queued, Sent, Delivered, Failed…): append-only.
+
+    ``detail`` keeps what the provider said (its status value, error code) as received.
+    """
+
+    __tablename__ = "message_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]
+
+
+class ConversationSession(Base):
+    """A 2-way survey in progress with one phone number (``FS_``).
+
+    At most one session per number is open in an organisation (a partial unique index).
+    ``state`` is the conversation's JSON state (``smsurvey.surveys.conversation``);
+    ``definition`` the survey as it was when the session opened, so an edit of the survey
+    cannot change a conversation half-way.
+    """
+
+    __tablename__ = "conversation_sessions"
+    __table_args__ = (
+        Index(
+            "ux_conversation_sessions_open_phone",
+            "organization_id",
+            "phone",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_conversation_sessions_expiry", "status", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    distribution_id: Mapped[str | None] = mapped_column(
+        ForeignKey("distributions.id", ondelete="SET NULL"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("distribution_recipients.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    phone: Mapped[str] = mapped_column(String(20))
+    our_number: Mapped[str] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12))
+    definition: Mapped[dict[str, Any]]
+    state: Mapped[dict[str, Any]]
+    opened_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""SMS providers behind one protocol; only these modules know a wire format."""

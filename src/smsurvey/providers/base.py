@@ -1,0 +1,123 @@
+"""The provider protocol and the domain types every provider speaks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class DeliveryStatus(StrEnum):
+    """What became of a text we sent, in the domain's words (history and exports use them)."""
+
+    SENT = "Sent"
+    DELIVERED = "Delivered"
+    FAILED = "Failed"
+    BOUNCED = "Bounced"
+    BLOCKED = "Blocked"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundSms:
+    """A text to hand to a provider; ``reference`` is our message id, echoed back by some.
+
+    ``organization_id`` places the provider's callbacks on that organisation's receive URLs.
+    """
+
+    reference: str
+    organization_id: str
+    sender: str
+    to: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The provider took the text and named it ``provider_message_id``."""
+
+    provider_message_id: str
+
+
+class ProviderError(Exception):
+    """The provider did not take a text: retry later, or never (``retryable`` false)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.code = code
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A provider's word on a text we sent; ``provider_status`` is its own value, as received."""
+
+    provider_message_id: str
+    status: DeliveryStatus
+    provider_status: str
+    error_code: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """A text someone sent to one of our numbers."""
+
+    sender: str
+    recipient: str
+    text: str
+    provider_message_id: str
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """An incoming provider callback as the receive endpoints got it (headers in lower case)."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    """What every provider adapter (and the simulator) implements.
+
+    ``can_lookup`` says whether :meth:`lookup` can tell that the provider does not have a
+    text; without it, a send interrupted mid-request stays ``unknown`` for a person to check.
+    """
+
+    name: str
+    can_lookup: bool
+
+    async def send(self, message: OutboundSms) -> SendResult:
+        """Hand ``message`` over; raise :class:`ProviderError` when the provider refuses it."""
+        ...
+
+    async def lookup(self, reference: str) -> str | None:
+        """The provider's id of the text we sent as ``reference``, if it has it (to reconcile
+        a send whose outcome is unknown); ``None`` when it does not or cannot tell."""
+        ...
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """Whether a callback really comes from the provider."""
+        ...
+
+    def parse_status(self, request: WebhookRequest) -> list[DeliveryReport]:
+        """The delivery reports in a status callback."""
+        ...
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
+        """The texts in an inbound-message callback."""
+        ...

@@ -1,0 +1,1 @@
+"""Survey responses: storage and export."""

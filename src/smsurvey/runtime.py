@@ -1,0 +1,94 @@
+"""The composition root: what a running smsurvey (server, worker, demo) is made of."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from smsurvey.kit.clock import Clock, system_clock
+from smsurvey.kit.db import create_engine, session_factory
+from smsurvey.providers.base import Provider
+from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
+from smsurvey.settings import Settings
+from smsurvey.sms.credits import CreditRates, load_rates
+
+
+@dataclass
+class Runtime:
+    """Settings, database, clock, providers and rates shared by a process's parts.
+
+    ``wake`` is set when new texts are queued, so the sender loop need not wait for its
+    next poll to send the next question of a conversation.
+    """
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    rates: CreditRates
+    simulator: Simulator
+    providers: Mapping[str, Provider]
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def session_length(self) -> timedelta:
+        """How long a 2-way session stays open."""
+        return timedelta(hours=self.settings.session_hours)
+
+    async def aclose(self) -> None:
+        """Release connections and clients."""
+        for close in reversed(self._closers):
+            await close()
+        await self.engine.dispose()
+
+
+def asgi_deliver(app: Callable[..., Awaitable[None]]) -> tuple[Deliver, httpx.AsyncClient]:
+    """Callbacks posted straight into ``app`` (the same receive endpoints, no network hop)."""
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://smsurvey.internal", timeout=30
+    )
+
+    async def deliver(path: str, body: bytes, headers: Mapping[str, str]) -> None:
+        response = await client.post(path, content=body, headers=dict(headers))
+        response.raise_for_status()
+
+    return deliver, client
+
+
+def build_runtime(
+    settings: Settings,
+    app: Callable[..., Awaitable[None]],
+    *,
+    clock: Clock = system_clock,
+    seed: int | None = None,
+) -> Runtime:
+    """A runtime whose simulator posts its callbacks into ``app``."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    deliver, client = asgi_deliver(app)
+    simulator = Simulator(
+        sessions,
+        deliver,
+        clock,
+        secret=settings.simulator_secret,
+        delay=timedelta(milliseconds=settings.simulator_delay_ms),
+        behaviours=parse_behaviours(settings.simulator_behaviours),
+        seed=seed,
+    )
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        rates=load_rates(settings.credit_rates_file),
+        simulator=simulator,
+        providers={simulator.name: simulator},
+    )
+    runtime._closers.append(client.aclose)
+    return runtime

@@ -1,0 +1,1 @@
+"""Background duties: scheduler tick, planning, sender loop, simulator, session expiry."""

@@ -1,0 +1,61 @@
+"""The worker: every background duty in one loop, run inside ``serve`` or on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from smsurvey.distributions.service import plan, start_due
+from smsurvey.kit.db import unit_of_work
+from smsurvey.messaging.sender import SenderLoop
+from smsurvey.messaging.sessions import expire_sessions
+from smsurvey.messaging.statuses import recover_claims
+from smsurvey.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """Starts due distributions, plans them, sends, pumps the simulator, expires sessions."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.sender = SenderLoop(runtime.sessions, runtime.providers, runtime.clock)
+
+    async def step(self) -> int:
+        """One round of every duty; returns how much it did (0 when there was nothing)."""
+        runtime = self.runtime
+        async with unit_of_work(runtime.engine) as session:
+            started = await start_due(session, runtime.clock.now())
+        done = len(started)
+        for distribution_id in started:
+            async with unit_of_work(runtime.engine) as session:
+                done += await plan(session, runtime, distribution_id)
+        while sent := await self.sender.run_once():
+            done += sent
+        done += await runtime.simulator.pump()
+        async with unit_of_work(runtime.engine) as session:
+            done += await expire_sessions(session, runtime)
+            done += await recover_claims(session, runtime.providers, runtime.clock.now())
+        return done
+
+    async def drain(self, limit: int = 1000) -> int:
+        """Step until nothing is left to do now (for the demo and tests); returns the steps."""
+        for steps in range(1, limit + 1):
+            if not await self.step():
+                return steps
+        raise RuntimeError(f"the worker was still busy after {limit} steps")
+
+    async def run(self, stop: asyncio.Event, idle: float = 0.2) -> None:
+        """Step until ``stop`` is set, sleeping ``idle`` seconds (or until woken) when idle."""
+        while not stop.is_set():
+            try:
+                busy = await self.step()
+            except Exception:  # a bad round must not stop the server's sending
+                log.exception("worker step failed")
+                busy = 0
+            if not busy:
+                self.runtime.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.runtime.wake.wait(), idle)
