@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,12 +22,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_starts_in_an_empty_directory(tmp_path: Path) -> None:
+@contextmanager
+def running_server(folder: Path) -> Iterator[str]:
+    """``smsurvey serve`` on a free port in ``folder`` (an empty directory); yields its URL."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSURVEY_")}
     server = subprocess.Popen(
         [SMSURVEY, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -34,17 +39,23 @@ def test_serve_starts_in_an_empty_directory(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                httpx.get(f"{url}/healthz", timeout=1)
                 break
             except httpx.TransportError:
                 assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
                 assert time.monotonic() < deadline, "the server did not answer within 30 s"
                 time.sleep(0.2)
-        assert health.status_code == 200
-        assert health.json()["database"] == "ok"
-        spec = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).json()
-        assert "/healthz" in spec["paths"]
-        assert (tmp_path / "smsurvey.db").exists()
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_starts_in_an_empty_directory(tmp_path: Path) -> None:
+    with running_server(tmp_path) as url:
+        health = httpx.get(f"{url}/healthz", timeout=5)
+        assert health.status_code == 200
+        assert health.json()["database"] == "ok"
+        spec = httpx.get(f"{url}/openapi.json", timeout=5).json()
+        assert "/healthz" in spec["paths"]
+        assert (tmp_path / "smsurvey.db").exists()

@@ -17,6 +17,9 @@ from typer.core import TyperGroup
 COMMANDS = {
     "serve": "smsurvey.commands.server:serve",
     "migrate": "smsurvey.commands.server:migrate",
+    "demo": "smsurvey.commands.demo:demo",
+    "phone": "smsurvey.commands.phone:phone",
+    "responses": "smsurvey.commands.responses:app",
     "contacts": "smsurvey.commands.contacts:app",
     "surveys": "smsurvey.commands.surveys:app",
     "segments": "smsurvey.commands.segments:segments",

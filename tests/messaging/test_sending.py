@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 from smsurvey.contacts.service import ContactFields
-from smsurvey.distributions.service import Recipients, plan, start_due
+from smsurvey.distributions.service import plan, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.messaging.sender import MAX_ATTEMPTS, backoff
 from smsurvey.messaging.statuses import recover_claims
@@ -30,7 +30,7 @@ async def test_failures_bounces_and_refusals(database_url: str) -> None:
         list_id = await system.contacts(
             "L", ContactFields(phone=ANN), ContactFields(phone=BOB), ContactFields(phone=CID)
         )
-        await system.distribute(Recipients(mailing_list_id=list_id))
+        await system.distribute_list(list_id)
         await system.drain()
         await system.advance(timedelta(seconds=1))
 
@@ -70,7 +70,7 @@ async def test_retryable_refusals_back_off_then_send(database_url: str) -> None:
     async with harness(database_url) as system:
         system.runtime.providers["simulator"] = Flaky(system.runtime.simulator, refusals=2)  # type: ignore[index]
         list_id = await system.contacts("L", ContactFields(phone=ANN))
-        await system.distribute(Recipients(mailing_list_id=list_id))
+        await system.distribute_list(list_id)
         await system.drain()
         [message] = await system.rows(Message)
         assert message.send_state == "queued"
@@ -97,7 +97,7 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
 async def test_a_lost_claim_is_reconciled_not_sent_twice(database_url: str) -> None:
     async with harness(database_url) as system:
         list_id = await system.contacts("L", ContactFields(phone=ANN), ContactFields(phone=BOB))
-        distribution_id = await system.distribute(Recipients(mailing_list_id=list_id))
+        distribution_id = await system.distribute_list(list_id)
         async with unit_of_work(system.runtime.engine) as session:
             await start_due(session, system.clock.now())
             await plan(session, system.runtime, distribution_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +33,7 @@ async def started(system: Harness, *phones: str) -> str:
     list_id = await system.contacts(
         "Customers", *(ContactFields(first_name=f"P{i}", phone=p) for i, p in enumerate(phones))
     )
-    distribution_id = await system.distribute(Recipients(mailing_list_id=list_id))
+    distribution_id = await system.distribute_list(list_id)
     await system.drain()
     return distribution_id
 
@@ -165,9 +166,9 @@ async def test_a_session_expires_after_48_hours(system: Harness) -> None:
 
 async def test_one_open_session_per_number(system: Harness) -> None:
     list_id = await system.contacts("Customers", ContactFields(phone=ANN))
-    await system.distribute(Recipients(mailing_list_id=list_id))
+    await system.distribute_list(list_id)
     await system.drain()
-    again = await system.distribute(Recipients(mailing_list_id=list_id))
+    again = await system.distribute_list(list_id)
     await system.drain()
     assert len(await system.inbox(ANN)) == 1
     events = await system.rows(RecipientEvent, RecipientEvent.status == "Skipped")
@@ -181,7 +182,7 @@ async def test_opted_out_and_fixed_line_contacts_are_skipped(system: Harness) ->
         "Mixed", ContactFields(phone=ANN), ContactFields(phone="+442079460958")
     )
     await system.text(ANN, "STOP")
-    await system.distribute(Recipients(mailing_list_id=list_id))
+    await system.distribute_list(list_id)
     await system.drain()
     statuses = sorted((e.status, e.detail) for e in await system.rows(RecipientEvent))
     assert statuses == [
@@ -193,7 +194,7 @@ async def test_opted_out_and_fixed_line_contacts_are_skipped(system: Harness) ->
 async def test_an_alphanumeric_sender_cannot_carry_a_2way_survey(system: Harness) -> None:
     list_id = await system.contacts("Customers", ContactFields(phone=ANN))
     with pytest.raises(InvalidInput, match="alphanumeric id, which cannot receive replies"):
-        await system.distribute(Recipients(mailing_list_id=list_id), sender="ACME")
+        await system.distribute_list(list_id, sender="ACME")
     assert await system.rows(Message) == []
 
 
@@ -210,8 +211,7 @@ async def test_a_forged_callback_is_refused(system: Harness) -> None:
 
 
 async def test_an_access_code_starts_an_anonymous_session(system: Harness) -> None:
-    async with unit_of_work(system.runtime.engine) as session:
-        await link_access_code(session, system.organization, "@Feedback", "US", system.survey_id)
+    await system.link_access_code("@Feedback", "US", system.survey_id)
     await system.text(CID, "@feedback")
     assert (await system.last(CID)).startswith(Q1)
     await system.text(CID, "10")
@@ -246,3 +246,39 @@ async def test_help_and_start_outside_a_session(system: Harness) -> None:
     assert await system.last(ANN) == system.runtime.settings.start_text
     inbound = await system.rows(Message, Message.direction == "in")
     assert [m.body for m in inbound] == ["info", "UNSTOP"]
+
+
+KEYWORD_CHOICES = """
+name: Keyword choices
+blocks:
+  - id: BL
+    elements:
+      - id: QID1
+        type: single_choice
+        text: Where did you hear of us?
+        choices:
+          - {id: "1", text: Info desk}
+          - {id: "2", text: Info}
+          - {id: "3", text: Stop}
+      - id: QID2
+        type: text_entry
+        text: Why?
+"""
+
+
+async def test_a_keyword_that_is_a_valid_answer_is_the_answer_except_stop(
+    system: Harness, tmp_path: Path
+) -> None:
+    survey_file = tmp_path / "keywords.yaml"
+    survey_file.write_text(KEYWORD_CHOICES, encoding="utf-8")
+    survey_id = await system.import_survey(survey_file)
+    list_id = await system.people("L", ANN, BOB)
+    await system.distribute(survey_id, Recipients(mailing_list_id=list_id))
+    await system.drain()
+
+    await system.text(ANN, "info")  # a choice: the answer, not the help text
+    assert await system.last(ANN) == "Why?"
+    await system.text(BOB, "Stop")  # a choice too, but STOP always opts out
+    assert (await system.last(BOB)).startswith("You have been opted out")
+    sessions = {s.phone: s.status for s in await system.rows(ConversationSession)}
+    assert sessions == {ANN: "open", BOB: "opted_out"}

@@ -1,0 +1,80 @@
+"""``smsurvey phone NUMBER``: a simulated phone in the terminal, talking to a running server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from datetime import datetime
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from smsurvey.commands.common import console, fail
+from smsurvey.settings import get_settings
+
+POLL_SECONDS = 0.5
+LINGER_SECONDS = 3.0
+
+
+def phone(
+    number: Annotated[str, typer.Argument(help="The simulated phone's number, e.g. +15551234567.")],
+    server: Annotated[
+        str | None, typer.Option(help="The smsurvey server (default: from settings).")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Our number to text (default: the simulator's).")
+    ] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation id.")] = None,
+) -> None:
+    """Be a phone: see the texts the simulator delivers to NUMBER, and type replies.
+
+    Each line you type is sent as a text. End with Ctrl-D (replies still arriving in the
+    next seconds are shown) or Ctrl-C.
+    """
+    settings = get_settings()
+    base = server or f"http://{settings.host}:{settings.port}"
+    try:
+        asyncio.run(_phone(base, number, to, org))
+    except KeyboardInterrupt:
+        console.print()
+    except httpx.HTTPError as error:
+        raise fail(f"cannot reach the smsurvey server at {base}: {error}") from None
+
+
+async def _phone(base: str, number: str, to: str | None, org: str | None) -> None:
+    params = {"organization_id": org} if org else {}
+    async with httpx.AsyncClient(base_url=base, timeout=10, params=params) as client:
+        path = f"/simulator/phones/{number}/texts"
+        seen = max((text["id"] for text in await _texts(client, path, 0)), default=0)
+        console.print(f"[bold]{number}[/] is on. Type a text and press Enter; Ctrl-D to hang up.")
+        typing = asyncio.create_task(_type(client, path, to))
+        last_news = asyncio.get_running_loop().time()
+        while True:
+            for text in await _texts(client, path, seen):
+                seen = text["id"]
+                last_news = asyncio.get_running_loop().time()
+                if text["direction"] == "to_handset":
+                    at = datetime.fromisoformat(text["at"]).strftime("%H:%M:%S")
+                    console.print(f"[dim]{at}[/] [magenta]{text['counterpart']}[/]: {text['body']}")
+            if typing.done() and asyncio.get_running_loop().time() - last_news > LINGER_SECONDS:
+                break
+            await asyncio.sleep(POLL_SECONDS)
+        with contextlib.suppress(asyncio.CancelledError):
+            await typing
+
+
+async def _texts(client: httpx.AsyncClient, path: str, after: int) -> list[dict[str, Any]]:
+    response = await client.get(path, params={**client.params, "after": after})
+    response.raise_for_status()
+    return response.json()
+
+
+async def _type(client: httpx.AsyncClient, path: str, to: str | None) -> None:
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        body = line.strip()
+        if body:
+            response = await client.post(path, json={"text": body, "to": to})
+            response.raise_for_status()
