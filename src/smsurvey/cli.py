@@ -22,6 +22,7 @@ COMMANDS = {
     "responses": "smsurvey.commands.responses:app",
     "contacts": "smsurvey.commands.contacts:app",
     "surveys": "smsurvey.commands.surveys:app",
+    "access-codes": "smsurvey.commands.access_codes:app",
     "segments": "smsurvey.commands.segments:segments",
     "phones": "smsurvey.commands.phones:app",
 }

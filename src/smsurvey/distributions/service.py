@@ -126,6 +126,15 @@ async def start_due(session: AsyncSession, now: datetime) -> list[str]:
     return list(rows.scalars())
 
 
+async def fail_distribution(session: AsyncSession, distribution_id: str, reason: str) -> None:
+    """Mark a distribution Failed, saying why."""
+    await session.execute(
+        update(Distribution)
+        .where(Distribution.id == distribution_id)
+        .values(status=Lifecycle.FAILED, failure=reason[:500])
+    )
+
+
 async def plan(session: AsyncSession, runtime: Runtime, distribution_id: str) -> int:
     """Open a session and queue the first question for each recipient; returns how many."""
     distribution = await session.get(Distribution, distribution_id)
@@ -133,9 +142,7 @@ async def plan(session: AsyncSession, runtime: Runtime, distribution_id: str) ->
         raise NotFound(f"no distribution {distribution_id}")
     survey = await session.get(Survey, distribution.survey_id)
     if survey is None:
-        distribution.status = Lifecycle.FAILED
-        distribution.failure = "the survey was deleted"
-        return 0
+        raise NotFound(f"survey {distribution.survey_id} was deleted")
     definition = definition_of(survey)
     now = runtime.clock.now()
     opened = 0

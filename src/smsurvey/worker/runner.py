@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 
-from smsurvey.distributions.service import plan, start_due
+from smsurvey.distributions.service import fail_distribution, plan, start_due
 from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.errors import SmsurveyError
 from smsurvey.messaging.sender import SenderLoop
 from smsurvey.messaging.sessions import expire_sessions
 from smsurvey.messaging.statuses import recover_claims
@@ -30,8 +31,7 @@ class Worker:
             started = await start_due(session, runtime.clock.now())
         done = len(started)
         for distribution_id in started:
-            async with unit_of_work(runtime.engine) as session:
-                done += await plan(session, runtime, distribution_id)
+            done += await self._plan(distribution_id)
         while sent := await self.sender.run_once():
             done += sent
         done += await runtime.simulator.pump()
@@ -39,6 +39,21 @@ class Worker:
             done += await expire_sessions(session, runtime)
             done += await recover_claims(session, runtime.providers, runtime.clock.now())
         return done
+
+    async def _plan(self, distribution_id: str) -> int:
+        """Plan a distribution; one that cannot be planned is marked Failed with the reason."""
+        runtime = self.runtime
+        try:
+            async with unit_of_work(runtime.engine) as session:
+                return await plan(session, runtime, distribution_id)
+        except Exception as error:
+            log.exception("planning failed", extra={"distribution_id": distribution_id})
+            reason = (
+                str(error) if isinstance(error, SmsurveyError) else "internal error: see the log"
+            )
+            async with unit_of_work(runtime.engine) as session:
+                await fail_distribution(session, distribution_id, reason)
+            return 1
 
     async def drain(self, limit: int = 1000) -> int:
         """Step until nothing is left to do now (for the demo and tests); returns the steps."""
