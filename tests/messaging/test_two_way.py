@@ -282,3 +282,14 @@ async def test_a_keyword_that_is_a_valid_answer_is_the_answer_except_stop(
     assert (await system.last(BOB)).startswith("You have been opted out")
     sessions = {s.phone: s.status for s in await system.rows(ConversationSession)}
     assert sessions == {ANN: "open", BOB: "opted_out"}
+
+
+async def test_a_distribution_to_a_single_contact(system: Harness) -> None:
+    await system.people("L", ANN, BOB)
+    [ann] = await system.rows(Contact, Contact.phone == ANN)
+    await system.distribute(system.survey_id, Recipients(contact_id=ann.id))
+    await system.drain()
+    assert (await system.last(ANN)).startswith(Q1)
+    assert await system.inbox(BOB) == []
+    with pytest.raises(InvalidInput, match="exactly one of a mailing list or a contact"):
+        await system.distribute(system.survey_id, Recipients())
