@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make sure the servers the test suite talks to listen on 127.0.0.1:
-# PostgreSQL (5432) and Redis (6379). Development machines already run them;
-# on a bare Debian machine they are installed from Debian's packages and started.
+# Make sure what the test suite needs is here: PostgreSQL (5432) and Redis (6379)
+# listening on 127.0.0.1, and Debian's Chromium for the page tests. Development
+# machines already run the servers; on a bare Debian machine everything is
+# installed from Debian's packages and started.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -47,4 +48,9 @@ if ! listening 6379; then
   wait_for 6379 Redis
 fi
 
-echo "test-services: PostgreSQL and Redis are listening on 127.0.0.1"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test-services: installing Chromium from Debian packages (for the page tests)"
+  apt_install chromium
+fi
+
+echo "test-services: PostgreSQL and Redis are listening on 127.0.0.1; Chromium is installed"

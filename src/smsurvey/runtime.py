@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.db import create_engine, session_factory
+from smsurvey.kit.secrets import secret_key
 from smsurvey.providers.base import Provider
 from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
 from smsurvey.settings import Settings
@@ -33,6 +34,8 @@ class Runtime:
     rates: CreditRates
     simulator: Simulator
     providers: Mapping[str, Provider]
+    secret: bytes
+    """Signs link tokens (``smsurvey.kit.tokens``)."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -89,6 +92,7 @@ def build_runtime(
         rates=load_rates(settings.credit_rates_file),
         simulator=simulator,
         providers={simulator.name: simulator},
+        secret=secret_key(settings),
     )
     runtime._closers.append(client.aclose)
     return runtime

@@ -6,6 +6,7 @@ the same app, runtime, worker and simulator a server runs, without a server.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -72,6 +73,7 @@ class Sandbox:
         clock = FrozenClock(start)
         settings = Settings(
             database_url=database_url,
+            secret_key=secrets.token_urlsafe(32),
             simulator_delay_ms=int(delay.total_seconds() * 1000),
             simulator_behaviours=behaviours,
         )

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; a relative SQLite path starts in the working directory.",
     )
     redis_url: str | None = Field(default=None, description="Redis for jobs and rate limits.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs links; required beyond SQLite (a key file beside SQLite otherwise).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="How respondents reach this server (links)."
+    )
     provider: Literal["simulator"] = Field(
         default="simulator", description="Provider used when an organisation has no connection."
     )

@@ -7,8 +7,10 @@ import logging
 import typer
 import uvicorn
 
-from smsurvey.commands.common import console
+from smsurvey.commands.common import console, fail
 from smsurvey.kit.db import is_sqlite
+from smsurvey.kit.errors import SmsurveyError
+from smsurvey.kit.secrets import secret_key
 from smsurvey.models.migrate import upgrade
 from smsurvey.settings import get_settings
 
@@ -26,11 +28,19 @@ def serve(
     migrate_first: bool = typer.Option(
         True, "--migrate/--no-migrate", help="Apply pending migrations before starting."
     ),
+    worker: bool = typer.Option(
+        True, "--worker/--no-worker", help="Also run the worker in this process."
+    ),
 ) -> None:
-    """Start the server: API, survey pages and provider webhooks."""
+    """Start the server: API, survey pages, provider webhooks, and (unless --no-worker) the
+    worker that schedules and sends."""
     from smsurvey.app import create_app
 
     settings = get_settings()
+    try:
+        secret_key(settings)
+    except SmsurveyError as error:
+        raise fail(str(error)) from None
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
@@ -42,7 +52,8 @@ def serve(
         f"smsurvey on [bold]http://{host}:{port}[/] — database {_describe(settings.database_url)}, "
         f"provider {settings.provider}; API docs at /docs"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    app = create_app(settings, run_worker=worker)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
 
 
 def _describe(url: str) -> str:

@@ -32,7 +32,8 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     # The deduplication keys (emails compare without case); partial, as most contacts
-    # of an SMS list have no email and many no external reference.
+    # of an SMS list have no email and many no external reference. SQLite cannot reflect
+    # the lower(email) index: a migration that batch-alters this table must recreate it.
     __table_args__ = tuple(
         Index(
             f"ix_contacts_directory_{key}",
@@ -82,7 +83,7 @@ class OptOutEvent(Base):
 
 
 class MailingList(Base):
-    """A named list of contacts in a directory (``CG_``)."""
+    """A named list of contacts in a directory (``CG_``), or a sample drawn from one."""
 
     __tablename__ = "mailing_lists"
     __table_args__ = (UniqueConstraint("directory_id", "name"),)
@@ -92,6 +93,10 @@ class MailingList(Base):
         ForeignKey("directories.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
+    sample_of: Mapped[str | None] = mapped_column(
+        ForeignKey("mailing_lists.id", ondelete="SET NULL")
+    )
+    """For a sample: the list it was drawn from."""
     created_at: Mapped[datetime]
 
 

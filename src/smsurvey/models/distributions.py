@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,7 +34,25 @@ class Distribution(Base):
         ForeignKey("mailing_lists.id", ondelete="SET NULL")
     )
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    sample_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mailing_lists.id", ondelete="SET NULL")
+    )
+    transaction_batch_id: Mapped[str | None] = mapped_column(
+        ForeignKey("transaction_batches.id", ondelete="SET NULL")
+    )
+    parent_distribution_id: Mapped[str | None] = mapped_column(
+        ForeignKey("distributions.id", ondelete="SET NULL"), index=True
+    )
+    library_message_id: Mapped[str | None] = mapped_column(
+        ForeignKey("library_messages.id", ondelete="SET NULL")
+    )
     message_text: Mapped[str | None] = mapped_column(Text)
+    conditions: Mapped[dict[str, Any] | None]
+    """Limiting conditions on the recipients (``distributions.conditions``)."""
+    quiet_hours: Mapped[dict[str, Any] | None]
+    """The sending window in each recipient's time zone (``distributions.quiet_hours``)."""
+    recurrence: Mapped[dict[str, Any] | None]
+    """For a recurring distribution: how it repeats and until when."""
     status: Mapped[str] = mapped_column(String(16), index=True)
     failure: Mapped[str | None] = mapped_column(String(500))
     send_at: Mapped[datetime]
@@ -56,6 +75,9 @@ class Recipient(Base):
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
     phone: Mapped[str | None] = mapped_column(String(20))
+    transaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contact_transactions.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
 
 
@@ -71,6 +93,21 @@ class RecipientEvent(Base):
     status: Mapped[str] = mapped_column(String(24))
     detail: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime]
+
+
+class LibraryMessage(Base):
+    """A saved SMS text (``MS_``) to reuse in distributions, by category."""
+
+    __tablename__ = "library_messages"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class AccessCode(Base):

@@ -37,6 +37,7 @@ class Message(Base):
     recipient: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(4))
     encoding: Mapped[str | None] = mapped_column(String(8))
     parts: Mapped[int] = mapped_column(default=0)
     credits: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal(0))

@@ -40,3 +40,32 @@ class Response(Base):
     recipient: Mapped[dict[str, Any]]
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A respondent's visit to the web survey through a personal or anonymous link (``FS_``).
+
+    ``state`` is the same JSON state as a 2-way conversation's; ``definition`` the survey
+    when the visit began.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    distribution_id: Mapped[str | None] = mapped_column(
+        ForeignKey("distributions.id", ondelete="SET NULL")
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("distribution_recipients.id", ondelete="SET NULL"), index=True
+    )
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(12))
+    definition: Mapped[dict[str, Any]]
+    state: Mapped[dict[str, Any]]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]

@@ -23,5 +23,8 @@ class Survey(Base):
     name: Mapped[str] = mapped_column(String(200))
     definition: Mapped[dict[str, Any]]
     is_active: Mapped[bool] = mapped_column(default=True)
+    """False while response collection is paused."""
+    closed_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -1,0 +1,33 @@
+"""The instance's secret key: signs link tokens (and, later, encrypts credentials at rest)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from smsurvey.kit.db import is_sqlite
+from smsurvey.kit.errors import SmsurveyError
+from smsurvey.settings import Settings
+
+
+def secret_key(settings: Settings) -> bytes:
+    """``SMSURVEY_SECRET_KEY``, or for the embedded SQLite database a key kept beside it.
+
+    The key file (``<database>.key``, readable by its owner only) is created on first use,
+    so links stay valid across restarts without any set-up. Any other database needs the
+    setting: its processes may run on several machines.
+    """
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    if not is_sqlite(settings.database_url):
+        raise SmsurveyError("set SMSURVEY_SECRET_KEY: every process needs the same secret key")
+    database = make_url(settings.database_url).database or "smsurvey.db"
+    path = Path(f"{database}.key")
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
