@@ -68,14 +68,19 @@ class Sandbox:
         behaviours: str = "",
         delay: timedelta = timedelta(seconds=1),
         seed: int = 7,
+        pacing: bool = False,
     ) -> AsyncIterator[Sandbox]:
-        """A sandbox on ``database_url`` (already migrated) in the default organisation."""
+        """A sandbox on ``database_url`` (already migrated) in the default organisation.
+
+        Pacing is off unless asked for: it waits in real time, the sandbox's clock is frozen.
+        """
         clock = FrozenClock(start)
         settings = Settings(
             database_url=database_url,
             secret_key=secrets.token_urlsafe(32),
             simulator_delay_ms=int(delay.total_seconds() * 1000),
             simulator_behaviours=behaviours,
+            pacing=pacing,
         )
         app, runtime = embedded(settings, clock=clock, seed=seed)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app")

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "info"
 
+    pacing: bool = Field(
+        default=True, description="Hold each sender to its pace (parts per second)."
+    )
     session_hours: int = Field(default=48, description="How long a 2-way session stays open.")
     not_in_session_text: str = "You are not currently taking a survey."
     help_text: str = "Reply to the survey questions by text. Text STOP to opt out."

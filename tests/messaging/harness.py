@@ -31,9 +31,11 @@ class Harness(Sandbox):
 
 
 @asynccontextmanager
-async def harness(database_url: str, behaviours: str = "") -> AsyncIterator[Harness]:
+async def harness(
+    database_url: str, behaviours: str = "", *, pacing: bool = False
+) -> AsyncIterator[Harness]:
     """A fresh embedded smsurvey on ``database_url`` with the example survey."""
-    async with Harness.open(database_url, behaviours=behaviours) as system:
+    async with Harness.open(database_url, behaviours=behaviours, pacing=pacing) as system:
         assert isinstance(system, Harness)
         system.survey_id = await system.import_survey(EXAMPLE)
         yield system

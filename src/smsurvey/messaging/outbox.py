@@ -54,6 +54,7 @@ def queue_text(
         recipient=route.to,
         body=text,
         kind=kind,
+        region=route.region,
         encoding=measure.encoding.value,
         parts=cost.parts,
         credits=cost.credits,

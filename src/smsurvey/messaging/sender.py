@@ -14,11 +14,14 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
+from smsurvey.messaging.pacing import Pacer, SenderPaces
+from smsurvey.models.accounts import CreditEntry
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
 from smsurvey.providers.base import OutboundSms, Provider, ProviderError
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 _MESSAGES = Message.__table__
 MAX_ATTEMPTS = 8
+CLAIM_HORIZON = 5
+"""Seconds of a paced sender's texts one round claims."""
 BASE_BACKOFF = timedelta(seconds=2)
 MAX_BACKOFF = timedelta(minutes=10)
 
@@ -41,6 +46,9 @@ class _Claimed:
     body: str
     attempts: int
     recipient_id: int | None
+    parts: int
+    credits: Decimal
+    region: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +67,12 @@ def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> tim
 
 
 class SenderLoop:
-    """Hands queued texts to their providers (see the module docstring)."""
+    """Hands queued texts to their providers (see the module docstring).
+
+    With a :class:`~smsurvey.messaging.pacing.Pacer`, each sender's texts go at its pace
+    (``paces`` gives it) and a round claims only what the sender can send in
+    :data:`CLAIM_HORIZON`; without one, texts go as fast as the providers take them.
+    """
 
     def __init__(
         self,
@@ -67,6 +80,8 @@ class SenderLoop:
         providers: Mapping[str, Provider],
         clock: Clock,
         *,
+        pacer: Pacer | None = None,
+        paces: SenderPaces | None = None,
         batch: int = 500,
         concurrency: int = 64,
         claim_for: timedelta = timedelta(minutes=2),
@@ -75,27 +90,54 @@ class SenderLoop:
         self._sessions = sessions
         self._providers = providers
         self._clock = clock
+        self._pacer = pacer
+        self._paces = paces or SenderPaces(sessions)
         self._batch = batch
         self._concurrency = asyncio.Semaphore(concurrency)
         self._claim_for = claim_for
         self._rng = random.Random(seed)
 
     async def run_once(self) -> int:
-        """Send one batch of due texts; returns how many were tried."""
+        """Send one round of due texts; returns how many were tried."""
         claimed = await self.claim()
         if claimed:
-            outcomes = await asyncio.gather(*(self._send(item) for item in claimed))
-            await self._record(outcomes)
+            await self._record(await self._send_all(claimed))
         return len(claimed)
 
     async def claim(self) -> list[_Claimed]:
-        """Claim a batch of due texts for this sender (see the module docstring)."""
+        """Claim due texts: per sender, at most what its pace allows in the horizon."""
         now = self._clock.now()
+        claimed: list[_Claimed] = []
+        async with self._sessions() as session, session.begin():
+            for organization_id, sender in await self._due_senders(session, now):
+                quota = self._batch
+                if self._pacer is not None:
+                    pace = await self._paces.pace(organization_id, sender)
+                    quota = max(1, min(self._batch, int(pace * CLAIM_HORIZON)))
+                claimed += await self._claim_from(session, organization_id, sender, quota, now)
+        return claimed
+
+    async def _due_senders(self, session: AsyncSession, now: datetime) -> list[tuple[str, str]]:
+        rows = await session.execute(
+            select(Message.organization_id, Message.sender)
+            .where(Message.send_state == "queued", Message.next_attempt_at <= now)
+            .distinct()
+        )
+        return [(organization_id, sender) for organization_id, sender in rows]
+
+    async def _claim_from(
+        self, session: AsyncSession, organization_id: str, sender: str, quota: int, now: datetime
+    ) -> list[_Claimed]:
         due = (
             select(Message.id)
-            .where(Message.send_state == "queued", Message.next_attempt_at <= now)
+            .where(
+                Message.send_state == "queued",
+                Message.next_attempt_at <= now,
+                Message.organization_id == organization_id,
+                Message.sender == sender,
+            )
             .order_by(Message.priority, Message.id)
-            .limit(self._batch)
+            .limit(quota)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
@@ -116,11 +158,37 @@ class SenderLoop:
                 Message.body,
                 Message.attempts,
                 Message.recipient_id,
+                Message.parts,
+                Message.credits,
+                Message.region,
             )
         )
-        async with self._sessions() as session, session.begin():
-            rows = (await session.execute(statement)).all()
+        rows = (await session.execute(statement)).all()
         return sorted((_Claimed(*row) for row in rows), key=lambda item: item.id)
+
+    async def _send_all(self, claimed: list[_Claimed]) -> list[_Outcome]:
+        """Send every claimed text; each sender's texts take their turns at its pace."""
+        by_sender: dict[tuple[str, str], list[_Claimed]] = {}
+        for item in claimed:
+            by_sender.setdefault((item.organization_id, item.sender), []).append(item)
+        groups = await asyncio.gather(*(self._send_paced(group) for group in by_sender.values()))
+        return [outcome for group in groups for outcome in group]
+
+    async def _send_paced(self, items: list[_Claimed]) -> list[_Outcome]:
+        if self._pacer is None:
+            return list(await asyncio.gather(*(self._send(item) for item in items)))
+        pacer = self._pacer
+        pace = await self._paces.pace(items[0].organization_id, items[0].sender)
+        turns = asyncio.Lock()
+
+        async def in_turn(item: _Claimed) -> _Outcome:
+            async with turns:  # turns are taken in claim order
+                await pacer.take(item.sender, pace, item.parts)
+            # No await between the turn and the provider call: the provider sees the text
+            # when the window counted it, whatever else the loop is doing.
+            return await self._send(item)
+
+        return list(await asyncio.gather(*(in_turn(item) for item in items)))
 
     async def _send(self, item: _Claimed) -> _Outcome:
         provider = self._providers.get(item.provider)
@@ -158,6 +226,18 @@ class SenderLoop:
                     [{"message_id": o.claimed.id, "pmid": o.provider_message_id} for o in sent],
                 )
                 self._events(session, [o.claimed for o in sent], "Sent", None, now)
+                session.add_all(
+                    CreditEntry(
+                        organization_id=o.claimed.organization_id,
+                        amount=-o.claimed.credits,
+                        kind="message",
+                        message_id=o.claimed.id,
+                        region=o.claimed.region,
+                        at=now,
+                    )
+                    for o in sent
+                    if o.claimed.credits
+                )
             for outcome in outcomes:
                 if outcome.error is not None:
                     await self._record_refusal(session, outcome.claimed, outcome.error, now)

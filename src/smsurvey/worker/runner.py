@@ -9,6 +9,7 @@ import logging
 from smsurvey.distributions.service import fail_distribution, plan, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
+from smsurvey.messaging.pacing import Pacer
 from smsurvey.messaging.sender import SenderLoop
 from smsurvey.messaging.sessions import expire_sessions
 from smsurvey.messaging.statuses import recover_claims
@@ -22,7 +23,12 @@ class Worker:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.sender = SenderLoop(runtime.sessions, runtime.providers, runtime.clock)
+        self.sender = SenderLoop(
+            runtime.sessions,
+            runtime.providers,
+            runtime.clock,
+            pacer=Pacer() if runtime.settings.pacing else None,
+        )
 
     async def step(self) -> int:
         """One round of every duty; returns how much it did (0 when there was nothing)."""
