@@ -9,16 +9,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from smsurvey import __version__
+from smsurvey.contacts.pages import router as opt_out_router
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.errors import SmsurveyError
 from smsurvey.messaging.receive import router as receive_router
 from smsurvey.providers.simulator_api import router as simulator_router
 from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
+from smsurvey.surveys.pages import router as survey_pages_router
+from smsurvey.web import STATIC_DIR
 from smsurvey.worker.runner import Worker
 
 
@@ -68,6 +72,9 @@ def create_app(
     app.state.settings = settings
     app.include_router(receive_router)
     app.include_router(simulator_router)
+    app.include_router(survey_pages_router)
+    app.include_router(opt_out_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(SmsurveyError)
     async def domain_error(_request: Request, error: SmsurveyError) -> JSONResponse:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import ColumnElement, select
@@ -26,7 +26,12 @@ from smsurvey.contacts.service import (
     upsert_contact,
 )
 from smsurvey.distributions.access_codes import link_access_code
-from smsurvey.distributions.service import Recipients, create_interactive
+from smsurvey.distributions.service import (
+    DistributionRequest,
+    Method,
+    Recipients,
+    create_distribution,
+)
 from smsurvey.kit.clock import FrozenClock
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.accounts import Organization
@@ -116,12 +121,24 @@ class Sandbox:
             return mailing_list.id
 
     async def distribute(
-        self, survey_id: str, recipients: Recipients, sender: str | None = None
+        self,
+        survey_id: str,
+        recipients: Recipients = Recipients(),
+        sender: str | None = None,
+        **request: Any,
     ) -> str:
-        """Schedule a 2-way distribution now; returns its id (the worker sends it)."""
+        """Schedule a distribution (2-way unless ``method`` says otherwise) now; returns its id.
+
+        ``request`` takes the other fields of
+        :class:`~smsurvey.distributions.service.DistributionRequest`.
+        """
+        request.setdefault("method", Method.INTERACTIVE)
         async with unit_of_work(self.runtime.engine) as session:
-            distribution = await create_interactive(
-                session, self.runtime, self.organization, survey_id, recipients, sender=sender
+            distribution = await create_distribution(
+                session,
+                self.runtime,
+                self.organization,
+                DistributionRequest(survey_id, recipients=recipients, sender=sender, **request),
             )
             return distribution.id
 

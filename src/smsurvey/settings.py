@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -40,6 +41,12 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "info"
 
+    default_time_zone: str = Field(
+        default="UTC", description="Zone of recipients whose zone cannot be told (quiet hours)."
+    )
+    initial_credits: Decimal = Field(
+        default=Decimal(1000), description="Credits a new organisation opens with."
+    )
     pacing: bool = Field(
         default=True, description="Hold each sender to its pace (parts per second)."
     )

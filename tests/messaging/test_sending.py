@@ -6,7 +6,8 @@ import random
 from datetime import timedelta
 
 from smsurvey.contacts.service import ContactFields
-from smsurvey.distributions.service import plan, start_due
+from smsurvey.distributions.planning import plan_chunk
+from smsurvey.distributions.service import start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.messaging.sender import MAX_ATTEMPTS, backoff
 from smsurvey.messaging.statuses import recover_claims
@@ -100,7 +101,7 @@ async def test_a_lost_claim_is_reconciled_not_sent_twice(database_url: str) -> N
         distribution_id = await system.distribute_list(list_id)
         async with unit_of_work(system.runtime.engine) as session:
             await start_due(session, system.clock.now())
-            await plan(session, system.runtime, distribution_id)
+            await plan_chunk(session, system.runtime, distribution_id)
         claimed = {item.recipient: item for item in await system.worker.sender.claim()}
         # The process dies: ANN's text had reached the provider, BOB's had not.
         ann = claimed[ANN]

@@ -291,5 +291,5 @@ async def test_a_distribution_to_a_single_contact(system: Harness) -> None:
     await system.drain()
     assert (await system.last(ANN)).startswith(Q1)
     assert await system.inbox(BOB) == []
-    with pytest.raises(InvalidInput, match="exactly one of a mailing list or a contact"):
+    with pytest.raises(InvalidInput, match="exactly one of a mailing list, a contact, a sample"):
         await system.distribute(system.survey_id, Recipients())

@@ -5,6 +5,7 @@ Services never commit: the caller's unit of work does.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,6 +154,49 @@ async def mailing_list_named(
     session.add(mailing_list)
     await session.flush()
     return mailing_list, True
+
+
+async def draw_sample(
+    session: AsyncSession,
+    mailing_list: MailingList,
+    name: str,
+    *,
+    size: int | None = None,
+    percentage: float | None = None,
+    seed: int | None = None,
+    clock: Clock = system_clock,
+) -> MailingList:
+    """A sample of ``mailing_list``: a new list of ``size`` (or ``percentage`` %) of its
+    contacts drawn at random, which a distribution can target."""
+    if (size is None) == (percentage is None):
+        raise InvalidInput("give exactly one of a sample size or a percentage")
+    members = list(
+        await session.scalars(
+            select(MailingListMember.contact_id)
+            .where(MailingListMember.mailing_list_id == mailing_list.id)
+            .order_by(MailingListMember.contact_id)
+        )
+    )
+    if percentage is not None:
+        if not 0 < percentage <= 100:
+            raise InvalidInput(f"a sample percentage is above 0 and at most 100, not {percentage}")
+        size = round(len(members) * percentage / 100)
+    if size is None or size < 1:
+        raise InvalidInput("a sample holds at least one contact")
+    directory = await session.get(Directory, mailing_list.directory_id)
+    assert directory is not None
+    sample, created = await mailing_list_named(session, directory, name, clock)
+    if not created:
+        raise Conflict(f"a list called {name!r} already exists ({sample.id})")
+    sample.sample_of = mailing_list.id
+    now = clock.now()
+    chosen = random.Random(seed).sample(members, min(size, len(members)))
+    session.add_all(
+        MailingListMember(mailing_list_id=sample.id, contact_id=contact_id, added_at=now)
+        for contact_id in chosen
+    )
+    await session.flush()
+    return sample
 
 
 async def get_mailing_list(

@@ -1,29 +1,32 @@
-"""Creating distributions, starting them when due, and planning their texts.
+"""Creating, editing, cancelling and starting distributions.
 
-Planning an Interactive (2-way) distribution opens a conversation session per recipient
-and queues its first question; a recipient who cannot be sent to gets a ``Skipped`` status
-with the reason (``Skipped (opt-out)`` for an opted-out contact).
+A distribution is created ``Scheduled``; the scheduler starts it when due (a
+compare-and-set, so many processes can run it) and planning
+(:mod:`smsurvey.distributions.planning`) turns it into texts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.service import get_contact, get_mailing_list
-from smsurvey.kit.errors import InvalidInput, NotFound
+from smsurvey.distributions.conditions import Conditions
+from smsurvey.distributions.quiet_hours import SendingWindow
+from smsurvey.distributions.recurrence import Recurrence
+from smsurvey.kit.errors import Conflict, InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
-from smsurvey.messaging.outbox import BULK, Route
-from smsurvey.messaging.sessions import open_session, open_session_for
 from smsurvey.models.accounts import Organization
-from smsurvey.models.contacts import Contact, MailingListMember
-from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
-from smsurvey.models.surveys import Survey
+from smsurvey.models.contacts import Directory, TransactionBatch
+from smsurvey.models.distributions import Distribution, LibraryMessage
 from smsurvey.runtime import Runtime
+from smsurvey.sms import piping
 from smsurvey.sms.sender_ids import SenderKind, sender_kind
 from smsurvey.surveys.compatibility import check_sms_compatibility
 from smsurvey.surveys.service import definition_of, get_survey
@@ -32,7 +35,20 @@ from smsurvey.surveys.service import definition_of, get_survey
 class Method(StrEnum):
     """How a distribution reaches people."""
 
+    INVITE = "Invite"
     INTERACTIVE = "Interactive"
+    REMINDER = "Reminder"
+    THANK_YOU = "ThankYou"
+
+    @classmethod
+    def parse(cls, value: str) -> Method:
+        """A method from any letter case (``thankyou``, ``Thankyou``…)."""
+        for method in cls:
+            if method.value.lower() == value.strip().lower():
+                return method
+        raise InvalidInput(
+            f"method {value!r}: use one of " + ", ".join(method.value for method in cls)
+        )
 
 
 class Lifecycle(StrEnum):
@@ -45,70 +61,278 @@ class Lifecycle(StrEnum):
     FAILED = "Failed"
 
 
+FOLLOW_UPS = frozenset({Method.REMINDER, Method.THANK_YOU})
+
+
 @dataclass(frozen=True, slots=True)
 class Recipients:
-    """Who a distribution goes to: exactly one of a mailing list or a contact."""
+    """Who a distribution goes to: exactly one of these (none for reminders and thank-yous)."""
 
     mailing_list_id: str | None = None
     contact_id: str | None = None
+    sample_id: str | None = None
+    transaction_batch_id: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """The fields that are set."""
+        names = ("mailing_list_id", "contact_id", "sample_id", "transaction_batch_id")
+        return {name: getattr(self, name) for name in names if getattr(self, name)}
 
 
-async def create_interactive(
+@dataclass(frozen=True, slots=True)
+class DistributionRequest:
+    """What to send, to whom, from which sender, when."""
+
+    survey_id: str
+    method: Method
+    recipients: Recipients = field(default_factory=Recipients)
+    parent_distribution_id: str | None = None
+    message_text: str | None = None
+    library_message_id: str | None = None
+    sender: str | None = None
+    send_at: datetime | None = None
+    name: str | None = None
+    conditions: dict[str, Any] | None = None
+    quiet_hours: dict[str, Any] | None = None
+    recurrence: dict[str, Any] | None = None
+
+
+async def create_distribution(
     session: AsyncSession,
     runtime: Runtime,
     organization: Organization,
-    survey_id: str,
-    recipients: Recipients,
-    *,
-    sender: str | None = None,
-    send_at: datetime | None = None,
-    name: str | None = None,
+    request: DistributionRequest,
 ) -> Distribution:
-    """Schedule a 2-way SMS distribution of a survey (now when ``send_at`` is omitted).
-
-    Refused before anything is sent when the survey cannot go by 2-way SMS, when the
-    recipients are not exactly one list or contact of the organisation, or when the sender
-    cannot receive replies (an alphanumeric id).
-    """
-    survey = await get_survey(session, organization, survey_id)
-    report = check_sms_compatibility(definition_of(survey))
-    if not report.compatible:
-        problem = report.errors[0]
-        raise InvalidInput(f"survey {survey.id} cannot go by 2-way SMS: {problem.message}")
-    sender = sender or runtime.settings.simulator_number
-    try:
-        kind = sender_kind(sender)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
-    if kind is SenderKind.ALPHANUMERIC:
+    """Schedule a distribution (now when ``send_at`` is omitted), refusing it with the reason
+    before anything is sent when any rule is broken."""
+    survey = await get_survey(session, organization, request.survey_id)
+    text = await _message_text(session, organization, request)
+    links_survey = text is not None and bool(
+        {piping.SURVEY_URL, piping.SURVEY_LINK} & piping.fields_used(text)
+    )
+    if request.method is Method.INTERACTIVE or links_survey:
+        # The survey page asks the same three kinds of question as 2-way SMS.
+        report = check_sms_compatibility(definition_of(survey))
+        if not report.compatible:
+            channel = "2-way SMS" if request.method is Method.INTERACTIVE else "the survey page"
+            raise InvalidInput(
+                f"survey {survey.id} cannot be taken by {channel}: {report.errors[0].message}"
+            )
+    sender = request.sender or runtime.settings.simulator_number
+    kind = _sender_kind(sender)
+    parent = await _parent(session, organization, request)
+    await _check_recipients(session, organization, request)
+    if request.method is Method.INTERACTIVE and kind is SenderKind.ALPHANUMERIC:
         raise InvalidInput(
             f"sender {sender!r} is an alphanumeric id, which cannot receive replies:"
             " a 2-way survey needs a phone number or short code"
         )
-    if (recipients.mailing_list_id is None) == (recipients.contact_id is None):
-        raise InvalidInput("give exactly one of a mailing list or a contact as recipients")
-    if recipients.mailing_list_id:
-        await get_mailing_list(session, organization, recipients.mailing_list_id)
-    else:
-        await get_contact(session, organization, recipients.contact_id or "")
+    if (
+        text is not None
+        and kind is SenderKind.ALPHANUMERIC
+        and piping.OPT_OUT_URL not in piping.fields_used(text)
+    ):
+        raise InvalidInput(
+            "texts from an alphanumeric sender cannot be answered with STOP: put"
+            " ${l://OptOutURL} in the message so people can opt out"
+        )
+    _check_rules(request)
     now = runtime.clock.now()
     distribution = Distribution(
         id=new_id("SMSD"),
         organization_id=organization.id,
         survey_id=survey.id,
-        method=Method.INTERACTIVE,
-        name=name or f"{survey.name} — 2-way SMS",
+        method=request.method.value,
+        name=request.name or f"{survey.name} — {request.method.value}",
         provider=runtime.settings.provider,
         sender=sender,
-        mailing_list_id=recipients.mailing_list_id,
-        contact_id=recipients.contact_id,
+        mailing_list_id=request.recipients.mailing_list_id,
+        contact_id=request.recipients.contact_id,
+        sample_id=request.recipients.sample_id,
+        transaction_batch_id=request.recipients.transaction_batch_id,
+        parent_distribution_id=parent.id if parent else None,
+        library_message_id=request.library_message_id,
+        message_text=text,
+        conditions=request.conditions,
+        quiet_hours=request.quiet_hours,
+        recurrence=request.recurrence,
         status=Lifecycle.SCHEDULED,
-        send_at=send_at or now,
+        send_at=request.send_at or now,
         created_at=now,
     )
     session.add(distribution)
     await session.flush()
     return distribution
+
+
+def _sender_kind(sender: str) -> SenderKind:
+    try:
+        return sender_kind(sender)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+
+
+async def _parent(
+    session: AsyncSession, organization: Organization, request: DistributionRequest
+) -> Distribution | None:
+    if request.parent_distribution_id is None:
+        return None
+    if request.method not in FOLLOW_UPS:
+        raise InvalidInput("only reminders and thank-yous have a parent distribution")
+    parent = await get_distribution(session, organization, request.parent_distribution_id)
+    if parent.survey_id != request.survey_id:
+        raise InvalidInput(f"{parent.id} is a distribution of another survey")
+    if parent.method not in (Method.INVITE, Method.INTERACTIVE):
+        raise InvalidInput(f"{parent.id} is a {parent.method}: follow up an invitation")
+    return parent
+
+
+async def _check_recipients(
+    session: AsyncSession, organization: Organization, request: DistributionRequest
+) -> None:
+    given = request.recipients.given()
+    if request.method in FOLLOW_UPS:
+        if given:
+            raise InvalidInput(
+                f"a {request.method.value} goes to the parent distribution's recipients (or the"
+                " survey's): give no mailing list, contact, sample or transaction batch"
+            )
+        return
+    if len(given) != 1:
+        raise InvalidInput(
+            "give exactly one of a mailing list, a contact, a sample or a transaction batch"
+        )
+    recipients = request.recipients
+    if recipients.mailing_list_id:
+        found = await get_mailing_list(session, organization, recipients.mailing_list_id)
+        if found.sample_of is not None:
+            raise InvalidInput(f"{found.id} is a sample: give it as the sample")
+    elif recipients.sample_id:
+        sample = await get_mailing_list(session, organization, recipients.sample_id)
+        if sample.sample_of is None:
+            raise InvalidInput(f"{sample.id} is a mailing list, not a sample")
+    elif recipients.contact_id:
+        await get_contact(session, organization, recipients.contact_id)
+    else:
+        batch = await session.scalar(
+            select(TransactionBatch)
+            .join(Directory, Directory.id == TransactionBatch.directory_id)
+            .where(
+                TransactionBatch.id == recipients.transaction_batch_id,
+                Directory.organization_id == organization.id,
+            )
+        )
+        if batch is None:
+            raise NotFound(f"no transaction batch {recipients.transaction_batch_id}")
+
+
+async def _message_text(
+    session: AsyncSession, organization: Organization, request: DistributionRequest
+) -> str | None:
+    """The message (cleaned of pasted formatting), checked for unknown piped fields."""
+    if request.method is Method.INTERACTIVE:
+        if request.message_text or request.library_message_id:
+            raise InvalidInput("a 2-way distribution sends the survey's questions: no message")
+        return None
+    if (request.message_text is None) == (request.library_message_id is None):
+        raise InvalidInput("give exactly one of a message text or a library message")
+    text = request.message_text
+    if request.library_message_id:
+        message = await session.get(LibraryMessage, request.library_message_id)
+        if message is None or message.organization_id != organization.id:
+            raise NotFound(f"no library message {request.library_message_id}")
+        text = message.text
+    text = piping.clean_message(text or "")
+    if not text:
+        raise InvalidInput("the message is empty")
+    problems = piping.validate(text)
+    if problems:
+        raise InvalidInput("the message has " + "; ".join(problems))
+    return text
+
+
+def _check_rules(request: DistributionRequest) -> None:
+    """Limiting conditions, quiet hours and recurrence must be well formed."""
+    for value, parse, what in (
+        (request.conditions, Conditions.from_json, "conditions"),
+        (request.quiet_hours, SendingWindow.from_json, "quiet hours"),
+        (request.recurrence, Recurrence.from_json, "recurrence"),
+    ):
+        if value is not None:
+            try:
+                parse(value)
+            except (ValueError, KeyError, TypeError) as error:
+                raise InvalidInput(f"{what}: {error}") from None
+
+
+async def get_distribution(
+    session: AsyncSession, organization: Organization, distribution_id: str
+) -> Distribution:
+    """The organisation's distribution ``distribution_id``, or :class:`NotFound`."""
+    distribution = await session.get(Distribution, distribution_id)
+    if distribution is None or distribution.organization_id != organization.id:
+        raise NotFound(f"no distribution {distribution_id}")
+    return distribution
+
+
+async def list_distributions(
+    session: AsyncSession, organization: Organization, survey_id: str | None = None
+) -> list[Distribution]:
+    """The organisation's distributions (of one survey when given), newest first."""
+    rows = await session.scalars(
+        select(Distribution)
+        .where(
+            Distribution.organization_id == organization.id,
+            *([Distribution.survey_id == survey_id] if survey_id else []),
+        )
+        .order_by(Distribution.created_at.desc(), Distribution.id.desc())
+    )
+    return list(rows)
+
+
+async def cancel(
+    session: AsyncSession, organization: Organization, distribution_ids: Sequence[str]
+) -> list[str]:
+    """Cancel distributions that have not started; returns those cancelled.
+
+    Refuses (and cancels none) if one of them is unknown or already started.
+    """
+    for distribution_id in distribution_ids:
+        distribution = await get_distribution(session, organization, distribution_id)
+        if distribution.status != Lifecycle.SCHEDULED:
+            raise Conflict(f"{distribution.id} is {distribution.status}: it cannot be cancelled")
+    result = await session.execute(
+        update(Distribution)
+        .where(Distribution.id.in_(distribution_ids), Distribution.status == Lifecycle.SCHEDULED)
+        .values(status=Lifecycle.CANCELLED)
+        .returning(Distribution.id)
+    )
+    return list(result.scalars())
+
+
+async def reschedule(
+    session: AsyncSession,
+    organization: Organization,
+    distribution_ids: Sequence[str],
+    *,
+    send_at: datetime | None = None,
+    message_text: str | None = None,
+) -> None:
+    """Change the send date or message of distributions that have not started."""
+    for distribution_id in distribution_ids:
+        distribution = await get_distribution(session, organization, distribution_id)
+        if distribution.status != Lifecycle.SCHEDULED:
+            raise Conflict(f"{distribution.id} is {distribution.status}: it cannot be edited")
+        if send_at is not None:
+            distribution.send_at = send_at
+        if message_text is not None:
+            if distribution.message_text is None:
+                raise InvalidInput(f"{distribution.id} sends the survey's questions: no message")
+            text = piping.clean_message(message_text)
+            if problems := piping.validate(text):
+                raise InvalidInput("the message has " + "; ".join(problems))
+            distribution.message_text = text
+    await session.flush()
 
 
 async def start_due(session: AsyncSession, now: datetime) -> list[str]:
@@ -135,81 +359,9 @@ async def fail_distribution(session: AsyncSession, distribution_id: str, reason:
     )
 
 
-async def plan(session: AsyncSession, runtime: Runtime, distribution_id: str) -> int:
-    """Open a session and queue the first question for each recipient; returns how many."""
-    distribution = await session.get(Distribution, distribution_id)
-    if distribution is None:
-        raise NotFound(f"no distribution {distribution_id}")
-    survey = await session.get(Survey, distribution.survey_id)
-    if survey is None:
-        raise NotFound(f"survey {distribution.survey_id} was deleted")
-    definition = definition_of(survey)
-    now = runtime.clock.now()
-    opened = 0
-    for contact in await _contacts(session, distribution):
-        recipient = Recipient(
-            distribution_id=distribution.id,
-            contact_id=contact.id,
-            phone=contact.phone,
-            created_at=now,
-        )
-        session.add(recipient)
-        await session.flush()
-        skipped = await _why_skipped(session, distribution, contact)
-        if skipped is not None:
-            status, reason = skipped
-            session.add(
-                RecipientEvent(recipient_id=recipient.id, status=status, detail=reason, at=now)
-            )
-            continue
-        route = Route(
-            organization_id=distribution.organization_id,
-            provider=distribution.provider,
-            sender=distribution.sender,
-            to=contact.phone or "",
-            region=contact.phone_region,
-        )
-        await open_session(
-            session,
-            runtime,
-            survey=survey,
-            definition=definition,
-            route=route,
-            contact=contact,
-            embedded_data=dict(contact.embedded_data),
-            distribution_id=distribution.id,
-            recipient_id=recipient.id,
-            priority=BULK,
-        )
-        opened += 1
-    distribution.status = Lifecycle.PLANNED
-    distribution.planned_at = now
-    return opened
-
-
-async def _contacts(session: AsyncSession, distribution: Distribution) -> list[Contact]:
-    if distribution.contact_id is not None:
-        contact = await session.get(Contact, distribution.contact_id)
-        return [contact] if contact is not None else []
+async def in_progress(session: AsyncSession) -> list[str]:
+    """Distributions being planned."""
     rows = await session.scalars(
-        select(Contact)
-        .join(MailingListMember, MailingListMember.contact_id == Contact.id)
-        .where(MailingListMember.mailing_list_id == distribution.mailing_list_id)
-        .order_by(Contact.id)
+        select(Distribution.id).where(Distribution.status == Lifecycle.IN_PROGRESS)
     )
     return list(rows)
-
-
-async def _why_skipped(
-    session: AsyncSession, distribution: Distribution, contact: Contact
-) -> tuple[str, str] | None:
-    """``(status, reason)`` when the contact gets nothing, else ``None``."""
-    if contact.opted_out:
-        return "Skipped (opt-out)", "the contact opted out of SMS"
-    if not contact.phone:
-        return "Skipped", "no phone number"
-    if contact.phone_type == "fixed_line":
-        return "Skipped", f"{contact.phone} is a fixed line, which cannot take SMS"
-    if await open_session_for(session, distribution.organization_id, contact.phone):
-        return "Skipped", f"{contact.phone} already has an open 2-way survey session"
-    return None

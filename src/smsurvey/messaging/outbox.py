@@ -33,12 +33,14 @@ def queue_text(
     kind: str,
     rates: CreditRates,
     now: datetime,
+    due: datetime | None = None,
     priority: int = CONVERSATION,
     distribution_id: str | None = None,
     recipient_id: int | None = None,
     session_id: str | None = None,
+    template_hash: str | None = None,
 ) -> Message:
-    """A new outbox row for ``body`` (smart-encoded when that pays), due now.
+    """A new outbox row for ``body`` (smart-encoded when that pays), due ``due`` (now if None).
 
     The caller adds it to its unit of work; the sender loop sends it once that commits.
     """
@@ -54,6 +56,7 @@ def queue_text(
         recipient=route.to,
         body=text,
         kind=kind,
+        template_hash=template_hash,
         region=route.region,
         encoding=measure.encoding.value,
         parts=cost.parts,
@@ -63,7 +66,7 @@ def queue_text(
         recipient_id=recipient_id,
         session_id=session_id,
         send_state="queued",
-        next_attempt_at=now,
+        next_attempt_at=due or now,
         attempts=0,
         created_at=now,
         events=[MessageEvent(status="Queued", at=now)],

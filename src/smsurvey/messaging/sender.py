@@ -252,7 +252,7 @@ class SenderLoop:
             status, detail = "Retrying", f"{detail}; next try in {wait.total_seconds():.1f} s"
             log.info("send will be retried", extra={"message_id": item.id, "detail": detail})
         else:
-            values = {"send_state": "failed"}
+            values = {"send_state": "exhausted" if error.retryable else "failed"}
             status = "Failed"
             log.warning("send failed", extra={"message_id": item.id, "detail": detail})
         await session.execute(

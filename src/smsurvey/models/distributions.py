@@ -55,6 +55,8 @@ class Distribution(Base):
     """For a recurring distribution: how it repeats and until when."""
     status: Mapped[str] = mapped_column(String(16), index=True)
     failure: Mapped[str | None] = mapped_column(String(500))
+    plan_cursor: Mapped[str | None] = mapped_column(String(64))
+    """How far planning got (planning goes in chunks, one transaction each)."""
     send_at: Mapped[datetime]
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]

@@ -16,8 +16,9 @@ class Message(Base):
     """A text: an outbox row until it is handed to the provider, then its record.
 
     ``send_state`` drives the sender loop: ``queued`` (due at ``next_attempt_at``),
-    ``claimed`` (a sender holds it until ``claimed_until``), ``sent``, ``failed``, or
-    ``unknown`` (a claim expired mid-send: reconciled, never blindly sent again).
+    ``claimed`` (a sender holds it until ``claimed_until``), ``sent``, ``failed`` (refused
+    for good), ``exhausted`` (still refused after every retry), or ``unknown`` (a claim
+    expired mid-send: reconciled, never blindly sent again).
     Inbound texts are ``received``. What happened to it is in :class:`MessageEvent`.
     """
 
@@ -25,6 +26,7 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_due", "send_state", "next_attempt_at"),
         Index("ix_messages_provider_message", "provider", "provider_message_id"),
+        Index("ix_messages_duplicates", "recipient", "template_hash", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -37,6 +39,8 @@ class Message(Base):
     recipient: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
+    template_hash: Mapped[str | None] = mapped_column(String(16))
+    """For invitations: the message before piping, hashed (the 24-hour duplicate rule)."""
     region: Mapped[str | None] = mapped_column(String(4))
     encoding: Mapped[str | None] = mapped_column(String(8))
     parts: Mapped[int] = mapped_column(default=0)

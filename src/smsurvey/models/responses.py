@@ -60,8 +60,9 @@ class WebSession(Base):
         ForeignKey("distributions.id", ondelete="SET NULL")
     )
     recipient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("distribution_recipients.id", ondelete="SET NULL"), index=True
+        ForeignKey("distribution_recipients.id", ondelete="SET NULL"), unique=True
     )
+    """One visit per recipient: a second visit resumes the first."""
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12))
     definition: Mapped[dict[str, Any]]

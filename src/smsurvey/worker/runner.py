@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import logging
 
-from smsurvey.distributions.service import fail_distribution, plan, start_due
+from smsurvey.distributions.planning import plan_chunk, schedule_next_occurrence
+from smsurvey.distributions.service import fail_distribution, in_progress, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
 from smsurvey.messaging.pacing import Pacer
 from smsurvey.messaging.sender import SenderLoop
 from smsurvey.messaging.sessions import expire_sessions
 from smsurvey.messaging.statuses import recover_claims
+from smsurvey.models.distributions import Distribution
 from smsurvey.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,13 @@ class Worker:
         runtime = self.runtime
         async with unit_of_work(runtime.engine) as session:
             started = await start_due(session, runtime.clock.now())
+            for distribution_id in started:
+                distribution = await session.get(Distribution, distribution_id)
+                assert distribution is not None
+                await schedule_next_occurrence(session, distribution)
+            planning = await in_progress(session)
         done = len(started)
-        for distribution_id in started:
+        for distribution_id in planning:
             done += await self._plan(distribution_id)
         while sent := await self.sender.run_once():
             done += sent
@@ -47,11 +54,11 @@ class Worker:
         return done
 
     async def _plan(self, distribution_id: str) -> int:
-        """Plan a distribution; one that cannot be planned is marked Failed with the reason."""
+        """Plan a chunk of a distribution; one that cannot be planned is marked Failed."""
         runtime = self.runtime
         try:
             async with unit_of_work(runtime.engine) as session:
-                return await plan(session, runtime, distribution_id)
+                return await plan_chunk(session, runtime, distribution_id)
         except Exception as error:
             log.exception("planning failed", extra={"distribution_id": distribution_id})
             reason = (

@@ -1,0 +1,382 @@
+"""Planning a started distribution into texts, one chunk of recipients per transaction.
+
+Each chunk: the recipients after ``plan_cursor`` (by contact or transaction id, so planning
+resumes where it stopped and no one is planned twice), the limiting conditions, then for
+each recipient either a status with its reason — ``Skipped (opt-out)``, ``Skipped`` (no
+number, a fixed line, an open 2-way session), ``Duplicated`` (the same invitation to the
+same number within 24 hours) — or its text: the personal message queued in the outbox
+(at the next moment the quiet hours allow, in the recipient's zone), or for a 2-way
+survey a session and its first question. Before the first chunk the whole cost is
+estimated: a distribution the organisation's credits cannot cover fails, sending nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, null, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.accounts.credits import balance
+from smsurvey.distributions.conditions import Conditions, matches
+from smsurvey.distributions.links import opt_out_url, survey_url
+from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, recipient_zone
+from smsurvey.distributions.recurrence import Recurrence, next_after
+from smsurvey.distributions.service import FOLLOW_UPS, Lifecycle, Method
+from smsurvey.kit.ids import new_id
+from smsurvey.messaging.outbox import BULK, Route, queue_text
+from smsurvey.messaging.sessions import open_session
+from smsurvey.models.accounts import Organization
+from smsurvey.models.contacts import (
+    Contact,
+    MailingListMember,
+    Transaction,
+    TransactionBatchMember,
+)
+from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
+from smsurvey.models.messaging import ConversationSession, Message
+from smsurvey.models.responses import Response
+from smsurvey.models.surveys import Survey
+from smsurvey.runtime import Runtime
+from smsurvey.sms import piping
+from smsurvey.sms.credits import message_cost
+from smsurvey.sms.encoding import measure
+from smsurvey.sms.phones import check_phone
+from smsurvey.surveys.service import definition_of
+
+CHUNK = 1000
+DUPLICATE_WINDOW = timedelta(hours=24)
+KINDS = {
+    Method.INVITE: "invite",
+    Method.REMINDER: "reminder",
+    Method.THANK_YOU: "thank_you",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    key: str
+    contact: Contact
+    transaction: Transaction | None
+
+
+def template_hash(text: str) -> str:
+    """What the 24-hour duplicate rule compares: the message before piping."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _responded(survey_id: str) -> Select[tuple[str | None]]:
+    return select(Response.contact_id).where(
+        Response.survey_id == survey_id,
+        Response.finished.is_(True),
+        Response.contact_id.is_not(None),
+    )
+
+
+def candidate_query(distribution: Distribution) -> Select[Any]:
+    """``(key, contact, transaction)`` rows of everyone the distribution addresses, by key."""
+    if distribution.transaction_batch_id:
+        return (
+            select(Transaction.id, Contact, Transaction)
+            .join(TransactionBatchMember, TransactionBatchMember.transaction_id == Transaction.id)
+            .join(Contact, Contact.id == Transaction.contact_id)
+            .where(TransactionBatchMember.batch_id == distribution.transaction_batch_id)
+            .order_by(Transaction.id)
+        )
+    if Method(distribution.method) in FOLLOW_UPS:
+        sources = select(Distribution.id).where(
+            Distribution.survey_id == distribution.survey_id,
+            Distribution.method.in_([Method.INVITE, Method.INTERACTIVE]),
+            Distribution.id != distribution.id,
+        )
+        if distribution.parent_distribution_id:
+            sources = select(Distribution.id).where(
+                Distribution.id == distribution.parent_distribution_id
+            )
+        addressed = select(Recipient.contact_id).where(Recipient.distribution_id.in_(sources))
+        responded = Contact.id.in_(_responded(distribution.survey_id))
+        wanted = responded if distribution.method == Method.THANK_YOU else ~responded
+        query = select(Contact.id, Contact, null()).where(Contact.id.in_(addressed), wanted)
+        return query.order_by(Contact.id)
+    if distribution.contact_id:
+        query = select(Contact.id, Contact, null()).where(Contact.id == distribution.contact_id)
+        return query.order_by(Contact.id)
+    list_id = distribution.sample_id or distribution.mailing_list_id
+    return (
+        select(Contact.id, Contact, null())
+        .join(MailingListMember, MailingListMember.contact_id == Contact.id)
+        .where(MailingListMember.mailing_list_id == list_id)
+        .order_by(Contact.id)
+    )
+
+
+async def _candidates(
+    session: AsyncSession, distribution: Distribution, limit: int
+) -> list[_Candidate]:
+    query = candidate_query(distribution)
+    key = query.selected_columns[0]
+    if distribution.plan_cursor:
+        query = query.where(key > distribution.plan_cursor)
+    rows = await session.execute(query.limit(limit))
+    return [_Candidate(row[0], row[1], row[2]) for row in rows]
+
+
+async def plan_chunk(session: AsyncSession, runtime: Runtime, distribution_id: str) -> int:
+    """Plan the next chunk of a distribution in progress; returns how many recipients it
+    looked at (0 once planning is over)."""
+    distribution = await session.get(Distribution, distribution_id, with_for_update=True)
+    if distribution is None or distribution.status != Lifecycle.IN_PROGRESS:
+        return 0
+    survey = await session.get(Survey, distribution.survey_id)
+    if survey is None:
+        raise LookupError(f"survey {distribution.survey_id} was deleted")
+    if distribution.plan_cursor is None and not await _affordable(session, runtime, distribution):
+        return 1
+    candidates = await _candidates(session, distribution, CHUNK)
+    if not candidates:
+        distribution.status = Lifecycle.PLANNED
+        distribution.planned_at = runtime.clock.now()
+        return 0
+    conditions = Conditions.from_json(distribution.conditions) if distribution.conditions else None
+    chosen = [c for c in candidates if conditions is None or matches(conditions, _values(c))]
+    planner = _Planner(session, runtime, distribution, survey)
+    await planner.plan(chosen)
+    distribution.plan_cursor = candidates[-1].key
+    return len(candidates)
+
+
+def _values(candidate: _Candidate) -> dict[str, Any]:
+    contact = candidate.contact
+    embedded = dict(contact.embedded_data)
+    if candidate.transaction is not None:
+        embedded.update({key: str(value) for key, value in candidate.transaction.data.items()})
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "embedded_data": embedded,
+    }
+
+
+async def estimate(
+    session: AsyncSession, runtime: Runtime, distribution: Distribution
+) -> tuple[int, Decimal]:
+    """Recipients and credits a distribution would take (conditions and skips aside)."""
+    addressed = candidate_query(distribution).subquery()
+    rows = await session.execute(
+        select(addressed.c.phone_region, func.count()).group_by(addressed.c.phone_region)
+    )
+    parts = sample_parts(runtime, distribution)
+    count, credits = 0, Decimal(0)
+    for region, number in rows:
+        count += number
+        credits += number * message_cost(parts, region or "", runtime.rates).credits
+    return count, credits
+
+
+def sample_parts(runtime: Runtime, distribution: Distribution) -> int:
+    """The parts of the distribution's message for a typical recipient (links included)."""
+    if distribution.message_text is None:
+        return 1
+    context = piping.PipeContext(
+        survey_url=survey_url(runtime, 10**9),
+        opt_out_url=opt_out_url(runtime, 10**9),
+        first_name="Alexandra",
+        last_name="Johnson",
+    )
+    return max(measure(piping.render(distribution.message_text, context)).parts, 1)
+
+
+async def _affordable(session: AsyncSession, runtime: Runtime, distribution: Distribution) -> bool:
+    """Whether the organisation's credits cover the estimate; fails the distribution if not."""
+    organization = await session.get(Organization, distribution.organization_id)
+    assert organization is not None
+    now = runtime.clock.now()
+    available = await balance(session, organization, runtime.settings.initial_credits, now)
+    _, needed = await estimate(session, runtime, distribution)
+    if needed <= available:
+        return True
+    distribution.status = Lifecycle.FAILED
+    distribution.failure = (
+        f"not enough credits: the distribution needs about {needed:f}, the balance is {available:f}"
+    )
+    return False
+
+
+class _Planner:
+    """One chunk's recipients, statuses and texts."""
+
+    def __init__(
+        self, session: AsyncSession, runtime: Runtime, distribution: Distribution, survey: Survey
+    ) -> None:
+        self.session = session
+        self.runtime = runtime
+        self.distribution = distribution
+        self.survey = survey
+        self.method = Method(distribution.method)
+        self.now = runtime.clock.now()
+        self.window = (
+            SendingWindow.from_json(distribution.quiet_hours) if distribution.quiet_hours else None
+        )
+        text = distribution.message_text
+        self.template_hash = template_hash(text) if text is not None else None
+
+    async def plan(self, chosen: Sequence[_Candidate]) -> None:
+        chosen = await self._first_of_each_contact(chosen)
+        recipients = [
+            Recipient(
+                distribution_id=self.distribution.id,
+                contact_id=c.contact.id,
+                phone=c.contact.phone,
+                transaction_id=c.transaction.id if c.transaction else None,
+                created_at=self.now,
+            )
+            for c in chosen
+        ]
+        self.session.add_all(recipients)
+        await self.session.flush()
+        busy = await self._busy_numbers([c.contact.phone for c in chosen if c.contact.phone])
+        definition = definition_of(self.survey) if self.method is Method.INTERACTIVE else None
+        for candidate, recipient in zip(chosen, recipients, strict=True):
+            reason = self._why_skipped(candidate.contact, busy)
+            if reason is not None:
+                status, detail = reason
+                self.session.add(
+                    RecipientEvent(
+                        recipient_id=recipient.id, status=status, detail=detail, at=self.now
+                    )
+                )
+            elif definition is not None:
+                busy.add(candidate.contact.phone or "")
+                await open_session(
+                    self.session,
+                    self.runtime,
+                    survey=self.survey,
+                    definition=definition,
+                    route=self._route(candidate.contact),
+                    contact=candidate.contact,
+                    embedded_data=_values(candidate)["embedded_data"],
+                    distribution_id=self.distribution.id,
+                    recipient_id=recipient.id,
+                    priority=BULK,
+                )
+            else:
+                busy.add(candidate.contact.phone or "")
+                self.session.add(self._text(candidate, recipient))
+
+    async def _first_of_each_contact(self, chosen: Sequence[_Candidate]) -> list[_Candidate]:
+        """One text per contact, whatever number of their transactions the batch holds."""
+        planned = set(
+            await self.session.scalars(
+                select(Recipient.contact_id).where(
+                    Recipient.distribution_id == self.distribution.id,
+                    Recipient.contact_id.in_([c.contact.id for c in chosen]),
+                )
+            )
+        )
+        first = []
+        for candidate in chosen:
+            if candidate.contact.id not in planned:
+                planned.add(candidate.contact.id)
+                first.append(candidate)
+        return first
+
+    async def _busy_numbers(self, phones: list[str]) -> set[str]:
+        """Numbers that must not get this text: an open 2-way session (for a 2-way survey) or
+        the same invitation in the last 24 hours (for the others)."""
+        if not phones:
+            return set()
+        if self.method is Method.INTERACTIVE:
+            query = select(ConversationSession.phone).where(
+                ConversationSession.organization_id == self.distribution.organization_id,
+                ConversationSession.status == "open",
+                ConversationSession.phone.in_(phones),
+            )
+        else:
+            query = select(Message.recipient).where(
+                Message.recipient.in_(phones),
+                Message.template_hash == self.template_hash,
+                Message.created_at > self.now - DUPLICATE_WINDOW,
+                Message.organization_id == self.distribution.organization_id,
+            )
+        return set(await self.session.scalars(query))
+
+    def _why_skipped(self, contact: Contact, busy: set[str]) -> tuple[str, str] | None:
+        if contact.opted_out:
+            return "Skipped (opt-out)", "the contact opted out of SMS"
+        if not contact.phone:
+            return "Skipped", "no phone number"
+        if contact.phone_type == "fixed_line":
+            return "Skipped", f"{contact.phone} is a fixed line, which cannot take SMS"
+        if contact.phone in busy:
+            if self.method is Method.INTERACTIVE:
+                return "Skipped", f"{contact.phone} already has an open 2-way survey session"
+            return "Duplicated", "the same message went to this number in the last 24 hours"
+        return None
+
+    def _route(self, contact: Contact) -> Route:
+        return Route(
+            organization_id=self.distribution.organization_id,
+            provider=self.distribution.provider,
+            sender=self.distribution.sender,
+            to=contact.phone or "",
+            region=contact.phone_region,
+        )
+
+    def _text(self, candidate: _Candidate, recipient: Recipient) -> Message:
+        contact = candidate.contact
+        values = _values(candidate)
+        context = piping.PipeContext(
+            survey_url=survey_url(self.runtime, recipient.id),
+            opt_out_url=opt_out_url(self.runtime, recipient.id),
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            embedded=values["embedded_data"],
+        )
+        body = piping.render(self.distribution.message_text or "", context)
+        return queue_text(
+            self._route(contact),
+            body,
+            kind=KINDS[self.method],
+            rates=self.runtime.rates,
+            now=self.now,
+            due=self._due(contact),
+            priority=BULK,
+            distribution_id=self.distribution.id,
+            recipient_id=recipient.id,
+            template_hash=self.template_hash,
+        )
+
+    def _due(self, contact: Contact) -> datetime:
+        """Now, or when the quiet hours next allow in the recipient's zone."""
+        if self.window is None:
+            return self.now
+        zones = check_phone(contact.phone or "").time_zones if contact.phone else ()
+        zone = recipient_zone(
+            contact.time_zone, zones, at=self.now, default=self.runtime.settings.default_time_zone
+        )
+        return next_allowed(self.window, self.now, zone)
+
+
+async def schedule_next_occurrence(session: AsyncSession, distribution: Distribution) -> None:
+    """For a recurring distribution that just started: schedule its next occurrence."""
+    if distribution.recurrence is None:
+        return
+    following = next_after(Recurrence.from_json(distribution.recurrence), distribution.send_at)
+    if following is None:
+        return
+    copy = {
+        column.key: getattr(distribution, column.key)
+        for column in Distribution.__table__.columns
+        if column.key
+        not in ("id", "status", "started_at", "planned_at", "plan_cursor", "failure", "send_at")
+    }
+    session.add(
+        Distribution(**copy, id=new_id("SMSD"), status=Lifecycle.SCHEDULED, send_at=following)
+    )

@@ -1,0 +1,165 @@
+"""Web survey visits through personal links, and the responses they store.
+
+A recipient has one :class:`~smsurvey.models.responses.WebSession`, opened on their first
+visit (which appends ``Opened`` to their status history). It keeps the same JSON state as a
+2-way conversation and a snapshot of the survey, so :func:`~smsurvey.surveys.logic.next_step`
+decides what comes next exactly as it does by SMS. When the survey ends the session is
+completed and its response stored (channel ``web``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.kit.ids import new_id
+from smsurvey.models.contacts import Contact
+from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
+from smsurvey.models.responses import Response, WebSession
+from smsurvey.models.surveys import Survey
+from smsurvey.responses.service import recipient_fields
+from smsurvey.surveys.conversation import ConversationState, response_values
+from smsurvey.surveys.definition import SurveyDefinition
+from smsurvey.surveys.logic import Answer, Answers, End, next_step
+from smsurvey.surveys.service import definition_of as survey_definition
+
+OPENED = "Opened"
+"""The recipient status appended on the first visit."""
+
+
+def state_after(
+    definition: SurveyDefinition, answers: Answers, embedded_data: Mapping[str, str]
+) -> ConversationState:
+    """Where a respondent stands after ``answers``: at the next question, or finished.
+
+    Raises :class:`~smsurvey.kit.errors.InvalidInput` when the flow reaches something smsurvey
+    cannot run.
+    """
+    step = next_step(definition, answers, embedded_data)
+    question = None if isinstance(step, End) else step.question.id
+    return ConversationState(question, answers, embedded_data, step.displayed)
+
+
+def end_message(definition: SurveyDefinition, state: ConversationState) -> str:
+    """The end message a finished ``state`` reached (as the author wrote it)."""
+    step = next_step(definition, state.answers, state.embedded_data)
+    if not isinstance(step, End):
+        raise ValueError("the survey is not over for this respondent")
+    return step.message
+
+
+def definition_of(web_session: WebSession) -> SurveyDefinition:
+    """The survey as it was when the session opened."""
+    return SurveyDefinition.model_validate(web_session.definition)
+
+
+def state_of(web_session: WebSession) -> ConversationState:
+    """Where the session stands."""
+    return ConversationState.from_json(web_session.state)
+
+
+async def find_web_session(session: AsyncSession, recipient_id: int) -> WebSession | None:
+    """The recipient's web session, if they have visited their link."""
+    return await session.scalar(
+        select(WebSession)
+        .where(WebSession.recipient_id == recipient_id)
+        .order_by(WebSession.opened_at, WebSession.id)
+        .limit(1)
+    )
+
+
+async def open_web_session(
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    distribution: Distribution,
+    recipient: Recipient,
+    contact: Contact | None,
+    now: datetime,
+) -> WebSession:
+    """Start the recipient's visit and append ``Opened`` to their history.
+
+    The respondent starts with the contact's embedded data. A survey that shows them no
+    question at all is finished at once (and its response stored). The caller has checked
+    that the recipient has no session (holding a lock on the recipient row).
+    """
+    definition = survey_definition(survey)
+    state = state_after(definition, {}, dict(contact.embedded_data) if contact else {})
+    web_session = WebSession(
+        id=new_id("FS"),
+        organization_id=distribution.organization_id,
+        survey_id=survey.id,
+        distribution_id=distribution.id,
+        recipient_id=recipient.id,
+        contact_id=contact.id if contact else None,
+        status="open",
+        definition=definition.to_document(),
+        state=state.to_json(),
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(web_session)
+    session.add(RecipientEvent(recipient_id=recipient.id, status=OPENED, at=now))
+    if state.finished:
+        _complete(session, web_session, definition, state, contact, recipient.phone, now)
+    return web_session
+
+
+def answer_web_session(
+    session: AsyncSession,
+    web_session: WebSession,
+    answer: Answer,
+    *,
+    contact: Contact | None,
+    phone: str | None,
+    now: datetime,
+) -> ConversationState:
+    """Record ``answer`` to the question the session waits on; returns the new state.
+
+    When that ends the survey, the session is completed and the response stored with the
+    contact's fields (``phone`` is the number the invitation went to).
+    """
+    definition, state = definition_of(web_session), state_of(web_session)
+    if state.question is None:
+        raise ValueError("the survey is over: it takes no more answers")
+    answers = {**state.answers, state.question: answer}
+    state = state_after(definition, answers, state.embedded_data)
+    web_session.state = state.to_json()
+    web_session.updated_at = now
+    if state.finished:
+        _complete(session, web_session, definition, state, contact, phone, now)
+    return state
+
+
+def _complete(
+    session: AsyncSession,
+    web_session: WebSession,
+    definition: SurveyDefinition,
+    state: ConversationState,
+    contact: Contact | None,
+    phone: str | None,
+    now: datetime,
+) -> None:
+    web_session.status = "completed"
+    web_session.closed_at = now
+    values = response_values(definition, state)
+    session.add(
+        Response(
+            id=new_id("R"),
+            organization_id=web_session.organization_id,
+            survey_id=web_session.survey_id,
+            distribution_id=web_session.distribution_id,
+            contact_id=web_session.contact_id,
+            channel="web",
+            finished=True,
+            values=dict(values.values),
+            labels=dict(values.labels),
+            embedded_data=dict(state.embedded_data),
+            recipient=recipient_fields(contact, phone or ""),
+            started_at=web_session.opened_at,
+            ended_at=now,
+        )
+    )

@@ -1,0 +1,333 @@
+"""The mobile web survey behind a recipient's personal link (``/s/{token}``).
+
+One question per page, answered with a plain HTML form (POST, then a redirect to the page):
+no script. What comes next — display logic, branches, end messages — is decided as in a 2-way
+conversation (:mod:`smsurvey.responses.web`). Survey texts are shown as
+:func:`~smsurvey.surveys.render.plain_text`, escaped: the author's HTML is not rendered.
+
+* **Opened.** The first visit opens the recipient's web session and appends ``Opened``.
+  Messaging apps fetch links to draw previews, some on the handset as soon as the text
+  arrives, so a ``HEAD`` or a ``GET`` from a known link previewer (:func:`is_link_preview`)
+  gets the page, Open Graph tags included, but opens nothing and records nothing.
+* **Availability.** The link works until the survey is closed or past its expiry (then
+  ``410 Gone``) or while it is paused (``200``: it may resume), and each page says which.
+  Someone who already finished sees their end message whatever the survey's state.
+* A token that was not minted here gets ``404`` and a page that says the link is not valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.distributions.links import survey_link_recipient
+from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.errors import InvalidInput
+from smsurvey.kit.tokens import InvalidToken
+from smsurvey.models.contacts import Contact
+from smsurvey.models.distributions import Distribution, Recipient
+from smsurvey.models.responses import WebSession
+from smsurvey.models.surveys import Survey
+from smsurvey.responses.web import (
+    answer_web_session,
+    definition_of,
+    end_message,
+    find_web_session,
+    open_web_session,
+    state_after,
+    state_of,
+)
+from smsurvey.runtime import Runtime
+from smsurvey.surveys.conversation import ConversationState
+from smsurvey.surveys.definition import (
+    NPS_SCORES,
+    NpsQuestion,
+    Question,
+    SingleChoiceQuestion,
+    SurveyDefinition,
+    TextEntryQuestion,
+)
+from smsurvey.surveys.logic import Answer
+from smsurvey.surveys.render import plain_text
+from smsurvey.surveys.service import definition_of as survey_definition
+from smsurvey.web import page
+
+router = APIRouter(include_in_schema=False)
+
+OG_DESCRIPTION = "A short survey: tap to answer. It takes about a minute."
+OG_IMAGE = "/static/og-image.png"
+"""Path of the link-preview image under ``public_url``."""
+
+MAX_TEXT_ANSWER = 10_000
+"""Longest text answer, in characters."""
+
+_SCORES = {str(score) for score in NPS_SCORES}
+
+# User agents of the services that fetch links to draw previews (iMessage sends
+# "facebookexternalhit … Twitterbot"); a miss only means an early "Opened".
+_PREVIEWERS = re.compile(
+    r"facebookexternalhit|facebot|twitterbot|whatsapp|slackbot|slack-imgproxy|telegrambot"
+    r"|discordbot|linkedinbot|skypeuripreview|applebot|googlebot|bingbot|redditbot|embedly"
+    r"|iframely|pinterest|vkshare|mastodon|bitlybot|crawler|spider",
+    re.IGNORECASE,
+)
+
+
+def is_link_preview(request: Request) -> bool:
+    """Whether ``request`` comes from a link previewer rather than a person opening the link."""
+    user_agent = request.headers.get("user-agent", "")
+    return request.method == "HEAD" or _PREVIEWERS.search(user_agent) is not None
+
+
+class Unavailable(StrEnum):
+    """Why a survey takes no answers now."""
+
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    PAUSED = "paused"
+    UNSUPPORTED = "unsupported"
+    """It asks something these pages cannot (a question kind, a flow element)."""
+
+
+def unavailable(survey: Survey, now: datetime) -> Unavailable | None:
+    """Why ``survey`` takes no answers at ``now``, or ``None`` when it does."""
+    if survey.closed_at is not None and survey.closed_at <= now:
+        return Unavailable.CLOSED
+    if survey.expires_at is not None and survey.expires_at <= now:
+        return Unavailable.EXPIRED
+    if not survey.is_active:
+        return Unavailable.PAUSED
+    return None
+
+
+# --------------------------------------------------------------------------------- answers
+
+
+class InvalidAnswer(ValueError):
+    """A submitted answer that cannot be taken; ``str(error)`` is the message to show."""
+
+
+def read_answer(question: Question, value: str) -> Answer:
+    """The answer a form value gives to ``question``; :class:`InvalidAnswer` when it gives none.
+
+    Every question needs an answer: a score 0-10, the id of one of the choices, or a text.
+    """
+    match question:
+        case NpsQuestion():
+            if value in _SCORES:
+                return int(value)
+            raise InvalidAnswer("Please choose a score from 0 to 10.")
+        case SingleChoiceQuestion():
+            if value in {choice.id for choice in question.choices}:
+                return value
+            raise InvalidAnswer("Please choose one of the answers.")
+        case TextEntryQuestion():
+            text = value.replace("\r\n", "\n").strip()
+            if not text:
+                raise InvalidAnswer("Please write your answer.")
+            if len(text) > MAX_TEXT_ANSWER:
+                raise InvalidAnswer(
+                    f"Please keep your answer to {MAX_TEXT_ANSWER:,} characters or fewer."
+                )
+            return text
+    raise InvalidAnswer("This question cannot be answered here.")
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as its page shows it."""
+
+    id: str
+    kind: Literal["scale", "choice", "text"]
+    text: str
+    options: tuple[tuple[str, str], ...] = ()
+    """``(value, label)`` of each radio button."""
+
+
+def question_view(question: Question) -> QuestionView | None:
+    """How the page shows ``question``; ``None`` for a kind it cannot show."""
+    text = plain_text(question.text)
+    match question:
+        case NpsQuestion():
+            scores = tuple((score, score) for score in map(str, NPS_SCORES))
+            return QuestionView(question.id, "scale", text, scores)
+        case SingleChoiceQuestion():
+            choices = tuple((choice.id, plain_text(choice.text)) for choice in question.choices)
+            return QuestionView(question.id, "choice", text, choices)
+        case TextEntryQuestion():
+            return QuestionView(question.id, "text", text)
+    return None
+
+
+# ----------------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class _Link:
+    """What a survey link leads to."""
+
+    recipient: Recipient
+    distribution: Distribution
+    survey: Survey
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """A visit to a survey link that may proceed; no session for a link preview."""
+
+    link: _Link
+    definition: SurveyDefinition
+    state: ConversationState
+    web_session: WebSession | None
+
+
+@router.api_route("/s/{token}", methods=["GET", "HEAD"])
+async def survey_page(request: Request, token: str) -> HTMLResponse:
+    """The recipient's survey: the question waiting for them, or the end."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        async with unit_of_work(runtime.engine) as session:
+            visit = await _visit(session, request, token, record=not is_link_preview(request))
+            return visit if isinstance(visit, HTMLResponse) else _show(request, visit)
+    except InvalidInput:
+        return _unavailable_page(request, None, Unavailable.UNSUPPORTED)
+
+
+@router.post("/s/{token}")
+async def answer_question(
+    request: Request,
+    token: str,
+    question: Annotated[str, Form()] = "",
+    answer: Annotated[str, Form()] = "",
+) -> Response:
+    """Take the answer to the question waiting, then show what comes next.
+
+    A form for another question (a second tab, the back button) changes nothing.
+    """
+    runtime: Runtime = request.app.state.runtime
+    try:
+        async with unit_of_work(runtime.engine) as session:
+            visit = await _visit(session, request, token, record=True)
+            if isinstance(visit, HTMLResponse):
+                return visit
+            if visit.web_session is not None and visit.state.question == question:
+                try:
+                    value = read_answer(visit.definition.questions[question], answer)
+                except InvalidAnswer as problem:
+                    return _show(request, visit, error=str(problem), value=answer)
+                answer_web_session(
+                    session,
+                    visit.web_session,
+                    value,
+                    contact=visit.link.contact,
+                    phone=visit.link.recipient.phone,
+                    now=runtime.clock.now(),
+                )
+    except InvalidInput:
+        return _unavailable_page(request, None, Unavailable.UNSUPPORTED)
+    # Relative to /s/: back to this page wherever smsurvey is served.
+    return RedirectResponse(token, status_code=303)
+
+
+async def _visit(
+    session: AsyncSession, request: Request, token: str, *, record: bool
+) -> _Visit | HTMLResponse:
+    """The visit ``token`` starts, or the page that ends it (not found, unavailable).
+
+    With ``record``, a first visit opens the recipient's session (and records ``Opened``).
+    """
+    runtime: Runtime = request.app.state.runtime
+    link = await _find_link(session, runtime, token)
+    if link is None:
+        return page(request, "link_invalid.html", status_code=404)
+    web_session = await find_web_session(session, link.recipient.id)
+    finished = web_session is not None and web_session.status == "completed"
+    now = runtime.clock.now()
+    if not finished and (reason := unavailable(link.survey, now)) is not None:
+        return _unavailable_page(request, link, reason)
+    if web_session is None and not record:
+        definition = survey_definition(link.survey)
+        embedded_data = dict(link.contact.embedded_data) if link.contact else {}
+        return _Visit(link, definition, state_after(definition, {}, embedded_data), None)
+    if web_session is None:
+        web_session = await open_web_session(
+            session,
+            survey=link.survey,
+            distribution=link.distribution,
+            recipient=link.recipient,
+            contact=link.contact,
+            now=now,
+        )
+    return _Visit(link, definition_of(web_session), state_of(web_session), web_session)
+
+
+async def _find_link(session: AsyncSession, runtime: Runtime, token: str) -> _Link | None:
+    """The recipient the token names, locked until the visit's transaction ends (so two
+    first visits cannot both open a session)."""
+    try:
+        recipient_id = survey_link_recipient(runtime, token)
+    except InvalidToken:
+        return None
+    row = (
+        await session.execute(
+            select(Recipient, Distribution, Survey, Contact)
+            .join(Distribution, Distribution.id == Recipient.distribution_id)
+            .join(Survey, Survey.id == Distribution.survey_id)
+            .outerjoin(Contact, Contact.id == Recipient.contact_id)
+            .where(Recipient.id == recipient_id)
+            .with_for_update(of=Recipient)
+        )
+    ).one_or_none()
+    return None if row is None else _Link(*row)
+
+
+def _show(request: Request, visit: _Visit, *, error: str = "", value: str = "") -> HTMLResponse:
+    """The page for where the visit stands, with ``error`` about the answer ``value``."""
+    if visit.state.question is None:
+        message = plain_text(end_message(visit.definition, visit.state))
+        return _survey_page(request, visit.link, "survey_end.html", message=message)
+    view = question_view(visit.definition.questions[visit.state.question])
+    if view is None:
+        return _unavailable_page(request, visit.link, Unavailable.UNSUPPORTED)
+    return _survey_page(
+        request,
+        visit.link,
+        "survey_question.html",
+        status_code=422 if error else 200,
+        question=view,
+        max_text=MAX_TEXT_ANSWER,
+        error=error,
+        value=value,
+    )
+
+
+def _unavailable_page(request: Request, link: _Link | None, reason: Unavailable) -> HTMLResponse:
+    """Why the survey takes no answers: ``410`` when that is for good, ``200`` otherwise."""
+    gone = reason in {Unavailable.CLOSED, Unavailable.EXPIRED}
+    return _survey_page(
+        request, link, "survey_unavailable.html", status_code=410 if gone else 200, reason=reason
+    )
+
+
+def _survey_page(
+    request: Request, link: _Link | None, template: str, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    """A page of the survey, with its name and Open Graph tags when the survey is known."""
+    if link is not None:
+        runtime: Runtime = request.app.state.runtime
+        context["survey_name"] = link.survey.name
+        context["og"] = {
+            "title": link.survey.name,
+            "description": OG_DESCRIPTION,
+            "image": runtime.settings.public_url.rstrip("/") + OG_IMAGE,
+        }
+    return page(request, template, status_code=status_code, **context)
