@@ -98,8 +98,14 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """Point the CLI's settings at the test database; returns its URL."""
+    """Point the CLI's settings at the test database; returns its URL.
+
+    On PostgreSQL every process needs the secret key from the environment; on SQLite the
+    CLI uses the key file next to the database, as a real install does.
+    """
     monkeypatch.setenv("SMSURVEY_DATABASE_URL", database_url)
+    if not is_sqlite(database_url):
+        monkeypatch.setenv("SMSURVEY_SECRET_KEY", "tests-" + "k" * 40)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield database_url

@@ -64,17 +64,22 @@ def asgi_deliver(app: Callable[..., Awaitable[None]]) -> tuple[Deliver, httpx.As
     return deliver, client
 
 
+async def _nowhere(path: str, body: bytes, headers: Mapping[str, str]) -> None:
+    raise RuntimeError(f"this process serves no app to take the simulator's callback {path}")
+
+
 def build_runtime(
     settings: Settings,
-    app: Callable[..., Awaitable[None]],
+    app: Callable[..., Awaitable[None]] | None = None,
     *,
     clock: Clock = system_clock,
     seed: int | None = None,
 ) -> Runtime:
-    """A runtime whose simulator posts its callbacks into ``app``."""
+    """A runtime whose simulator posts its callbacks into ``app`` (a command-line process
+    has none: its simulator only takes texts, the server's worker sends them)."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    deliver, client = asgi_deliver(app)
+    deliver, client = asgi_deliver(app) if app is not None else (_nowhere, None)
     simulator = Simulator(
         sessions,
         deliver,
@@ -94,5 +99,6 @@ def build_runtime(
         providers={simulator.name: simulator},
         secret=secret_key(settings),
     )
-    runtime._closers.append(client.aclose)
+    if client is not None:
+        runtime._closers.append(client.aclose)
     return runtime

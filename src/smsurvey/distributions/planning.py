@@ -143,18 +143,23 @@ async def plan_chunk(session: AsyncSession, runtime: Runtime, distribution_id: s
         distribution.planned_at = runtime.clock.now()
         return 0
     conditions = Conditions.from_json(distribution.conditions) if distribution.conditions else None
-    chosen = [c for c in candidates if conditions is None or matches(conditions, _values(c))]
+    chosen = [
+        c
+        for c in candidates
+        if conditions is None or matches(conditions, candidate_values(c.contact, c.transaction))
+    ]
     planner = _Planner(session, runtime, distribution, survey)
     await planner.plan(chosen)
     distribution.plan_cursor = candidates[-1].key
     return len(candidates)
 
 
-def _values(candidate: _Candidate) -> dict[str, Any]:
-    contact = candidate.contact
+def candidate_values(contact: Contact, transaction: Transaction | None) -> dict[str, Any]:
+    """What conditions and piping see of a recipient: names, email, embedded data (with the
+    transaction's data, for a transaction batch)."""
     embedded = dict(contact.embedded_data)
-    if candidate.transaction is not None:
-        embedded.update({key: str(value) for key, value in candidate.transaction.data.items()})
+    if transaction is not None:
+        embedded.update({key: str(value) for key, value in transaction.data.items()})
     return {
         "first_name": contact.first_name,
         "last_name": contact.last_name,
@@ -260,7 +265,9 @@ class _Planner:
                     definition=definition,
                     route=self._route(candidate.contact),
                     contact=candidate.contact,
-                    embedded_data=_values(candidate)["embedded_data"],
+                    embedded_data=candidate_values(candidate.contact, candidate.transaction)[
+                        "embedded_data"
+                    ],
                     distribution_id=self.distribution.id,
                     recipient_id=recipient.id,
                     priority=BULK,
@@ -330,7 +337,7 @@ class _Planner:
 
     def _text(self, candidate: _Candidate, recipient: Recipient) -> Message:
         contact = candidate.contact
-        values = _values(candidate)
+        values = candidate_values(candidate.contact, candidate.transaction)
         context = piping.PipeContext(
             survey_url=survey_url(self.runtime, recipient.id),
             opt_out_url=opt_out_url(self.runtime, recipient.id),

@@ -1,0 +1,260 @@
+"""What a distribution did: its status, metrics, related distributions and history.
+
+Histories are append-only; everything here is derived from them with queries:
+
+* the distribution's status: ``Scheduled``, ``In progress`` (being planned, or texts still
+  waiting), ``Sent`` (every text handed to the provider or refused for good), ``Failed``
+  (nothing could be sent), ``Interrupted`` (texts still refused after every retry, or
+  whose hand-over is unknown), or ``Cancelled``;
+* each recipient's status: the most telling of its events (a failure over an opening
+  over a delivery over a send) and when it happened, and whether they responded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.distributions.service import Lifecycle, get_distribution
+from smsurvey.models.accounts import Organization
+from smsurvey.models.contacts import Contact
+from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
+from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.models.responses import Response
+
+# The higher, the more a status says about a recipient.
+_RANK = {
+    "Sent": 1,
+    "Delivered": 2,
+    "Opened": 3,
+    "Failed": 4,
+    "Bounced": 4,
+    "Blocked": 4,
+    "Duplicated": 5,
+    "Skipped": 5,
+    "Skipped (opt-out)": 5,
+}
+HISTORY_COLUMNS = (
+    "PersonID",
+    "First name",
+    "Last name",
+    "Phone number",
+    "User name",
+    "Respondent",
+    "Status",
+    "Timestamp",
+)
+
+
+class Enclosure(StrEnum):
+    """How history fields are enclosed."""
+
+    DOUBLE_QUOTE = '"'
+    SINGLE_QUOTE = "'"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """A distribution's figures."""
+
+    recipients: int
+    sent: int
+    delivered: int
+    failed: int
+    waiting: int
+    parts: int
+    credits: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionReport:
+    """A distribution as people see it."""
+
+    distribution: Distribution
+    status: str
+    metrics: Metrics
+    related: list[Distribution] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One recipient in the history download."""
+
+    person_id: str
+    first_name: str
+    last_name: str
+    phone: str
+    user_name: str
+    respondent: bool
+    status: str
+    at: datetime | None
+
+
+async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
+    """Recipients, texts handed over, delivered and failed, still waiting, parts, credits."""
+    recipients = await session.scalar(
+        select(func.count()).where(Recipient.distribution_id == distribution.id)
+    )
+    states = dict(
+        (
+            await session.execute(
+                select(Message.send_state, func.count())
+                .where(Message.distribution_id == distribution.id, Message.direction == "out")
+                .group_by(Message.send_state)
+            )
+        ).all()
+    )
+    parts, credits = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(Message.parts), 0),
+                func.coalesce(func.sum(Message.credits), 0),
+            ).where(Message.distribution_id == distribution.id, Message.send_state == "sent")
+        )
+    ).one()
+    delivered = await session.scalar(
+        select(func.count(func.distinct(MessageEvent.message_id)))
+        .join(Message, Message.id == MessageEvent.message_id)
+        .where(Message.distribution_id == distribution.id, MessageEvent.status == "Delivered")
+    )
+    failed = sum(states.get(state, 0) for state in ("failed", "exhausted", "unknown"))
+    return Metrics(
+        recipients=recipients or 0,
+        sent=states.get("sent", 0),
+        delivered=delivered or 0,
+        failed=failed,
+        waiting=states.get("queued", 0) + states.get("claimed", 0),
+        parts=int(parts),
+        credits=Decimal(credits),
+    )
+
+
+def derived_status(distribution: Distribution, figures: Metrics, troubled: bool) -> str:
+    """The status a person sees (see the module docstring)."""
+    if distribution.status in (Lifecycle.SCHEDULED, Lifecycle.CANCELLED, Lifecycle.FAILED):
+        return distribution.status
+    if distribution.status == Lifecycle.IN_PROGRESS or figures.waiting:
+        return "In progress"
+    return "Interrupted" if troubled else "Sent"
+
+
+async def report(
+    session: AsyncSession, organization: Organization, distribution_id: str
+) -> DistributionReport:
+    """The distribution's status, metrics and related distributions (parent and follow-ups)."""
+    distribution = await get_distribution(session, organization, distribution_id)
+    figures = await metrics(session, distribution)
+    troubled = bool(
+        await session.scalar(
+            select(func.count()).where(
+                Message.distribution_id == distribution.id,
+                Message.send_state.in_(["exhausted", "unknown"]),
+            )
+        )
+    )
+    family = {distribution.id, distribution.parent_distribution_id} - {None}
+    related = await session.scalars(
+        select(Distribution)
+        .where(
+            Distribution.id != distribution.id,
+            or_(Distribution.id.in_(family), Distribution.parent_distribution_id.in_(family)),
+        )
+        .order_by(Distribution.send_at, Distribution.id)
+    )
+    return DistributionReport(
+        distribution, derived_status(distribution, figures, troubled), figures, list(related)
+    )
+
+
+async def history(
+    session: AsyncSession, organization: Organization, distribution_id: str
+) -> list[HistoryRow]:
+    """One row per recipient: who, whether they responded, their status and its time."""
+    distribution = await get_distribution(session, organization, distribution_id)
+    recipients = (
+        await session.execute(
+            select(Recipient, Contact)
+            .join(Contact, Contact.id == Recipient.contact_id, isouter=True)
+            .where(Recipient.distribution_id == distribution.id)
+            .order_by(Recipient.id)
+        )
+    ).all()
+    events: dict[int, list[RecipientEvent]] = {}
+    for event in await session.scalars(
+        select(RecipientEvent)
+        .join(Recipient, Recipient.id == RecipientEvent.recipient_id)
+        .where(Recipient.distribution_id == distribution.id)
+        .order_by(RecipientEvent.id)
+    ):
+        events.setdefault(event.recipient_id, []).append(event)
+    respondents = set(
+        await session.scalars(
+            select(Response.contact_id).where(
+                Response.survey_id == distribution.survey_id, Response.finished.is_(True)
+            )
+        )
+    )
+    rows = []
+    for recipient, contact in recipients:
+        status = _current(events.get(recipient.id, []))
+        rows.append(
+            HistoryRow(
+                person_id=recipient.contact_id or "",
+                first_name=(contact.first_name if contact else None) or "",
+                last_name=(contact.last_name if contact else None) or "",
+                phone=recipient.phone or "",
+                user_name=(contact.ext_ref or contact.email if contact else None) or "",
+                respondent=recipient.contact_id in respondents,
+                status=status.status if status else "Pending",
+                at=status.at if status else None,
+            )
+        )
+    return rows
+
+
+def _current(events: Sequence[RecipientEvent]) -> RecipientEvent | None:
+    """The most telling event (the latest among equals)."""
+    best: RecipientEvent | None = None
+    for event in events:
+        if best is None or _RANK.get(event.status, 0) >= _RANK.get(best.status, 0):
+            best = event
+    return best
+
+
+def history_csv(
+    rows: Sequence[HistoryRow], delimiter: str = ",", enclosure: Enclosure = Enclosure.DOUBLE_QUOTE
+) -> str:
+    """The history download: the columns of :data:`HISTORY_COLUMNS`, ISO 8601 timestamps."""
+    if delimiter not in (",", ";", "\t", "|"):
+        raise ValueError(f"delimiter {delimiter!r}: use a comma, semicolon, tab or pipe")
+    out = io.StringIO()
+    if enclosure is Enclosure.NONE:
+        writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_NONE, escapechar="\\")
+    else:
+        writer = csv.writer(
+            out, delimiter=delimiter, quotechar=enclosure.value, quoting=csv.QUOTE_ALL
+        )
+    writer.writerow(HISTORY_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.person_id,
+                row.first_name,
+                row.last_name,
+                row.phone,
+                row.user_name,
+                "Yes" if row.respondent else "No",
+                row.status,
+                row.at.isoformat() if row.at else "",
+            ]
+        )
+    return out.getvalue()

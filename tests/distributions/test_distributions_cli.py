@@ -1,0 +1,143 @@
+"""``smsurvey distributions …``, ``library``, ``credits`` and ``worker`` (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import Result
+from typer.testing import CliRunner
+
+from smsurvey.cli import app
+from tests.messaging.harness import EXAMPLE
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Result:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def refused(*args: str) -> Result:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    return result
+
+
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, f"{pattern} not in {text}"
+    return match.group()
+
+
+def setup(tmp_path: Path) -> tuple[str, str]:
+    """A survey and a list of three people (one opted out); returns their ids."""
+    survey_id = found(r"SV_\w{15}", invoke("surveys", "import", str(EXAMPLE)).output)
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "First Name,Last Name,Phone\nAnn,Lee,+14155552671\nBob,Ray,+14155552672\n"
+        "Cid,Poe,+14155552673\n",
+        encoding="utf-8",
+    )
+    invoke("contacts", "import", str(people), "--list", "Spring", "--phone-column", "Phone")
+    list_id = found(r"CG_\w{15}", invoke("contacts", "lists").output)
+    members = invoke("contacts", "members", list_id).output
+    cid = found(r"CID_\w{15}(?=.*Cid)", members)
+    invoke("contacts", "opt-out", cid)
+    return survey_id, list_id
+
+
+def test_create_preview_send_and_download_the_history(cli_env: str, tmp_path: Path) -> None:
+    survey_id, list_id = setup(tmp_path)
+    created = invoke(
+        "distributions",
+        "create",
+        "--survey",
+        survey_id,
+        "--list",
+        list_id,
+        "--message",
+        "Hi ${m://FirstName}, tell us: ${l://SurveyURL}",
+        "--name",
+        "Spring wave",
+    )
+    distribution_id = found(r"SMSD_\w{15}", created.output)
+    found(r"Hi (Ann|Bob), tell us: http://\S+/s/", created.output)  # Cid opted out
+    assert "GSM-7, 1 part(s)" in created.output
+    assert "3 (before skips)" in created.output
+
+    assert "Worker done" in invoke("worker", "--once").output
+    listed = invoke("distributions", "list", "--survey", survey_id).output
+    assert distribution_id in listed
+    assert "Sent" in listed
+    shown = invoke("distributions", "show", distribution_id).output
+    assert "Spring wave" in shown
+    assert "2 (" in shown  # two texts handed over, the opted-out contact skipped
+
+    history = invoke(
+        "distributions", "history", distribution_id, "--delimiter", ";", "--enclosure", "none"
+    ).output.splitlines()
+    assert history[0] == (
+        "PersonID;First name;Last name;Phone number;User name;Respondent;Status;Timestamp"
+    )
+    rows = sorted(line.split(";")[1:7] for line in history[1:])
+    assert [row[:3] for row in rows] == [
+        ["Ann", "Lee", "+14155552671"],
+        ["Bob", "Ray", "+14155552672"],
+        ["Cid", "Poe", "+14155552673"],
+    ]
+    assert [row[5] for row in rows][2] == "Skipped (opt-out)"
+    assert {row[5] for row in rows[:2]} <= {"Sent", "Delivered"}
+
+    target = tmp_path / "history.csv"
+    written = invoke("distributions", "history", distribution_id, "--output", str(target))
+    assert "3 rows written" in written.output
+    assert target.read_text(encoding="utf-8").startswith('"PersonID","First name"')
+    assert (
+        "enclosure"
+        in refused("distributions", "history", distribution_id, "--enclosure", "`").output
+    )
+
+    consumption = invoke("credits", "report").output
+    assert "US" in consumption
+    balance = invoke("credits", "balance").output
+    assert found(r"[\d.]+ credits", balance) != "1000 credits"
+
+
+def test_edit_and_cancel_scheduled_distributions(cli_env: str, tmp_path: Path) -> None:
+    survey_id, list_id = setup(tmp_path)
+    saved = invoke("library", "add", "Reminder: ${l://SurveyURL}", "--category", "invite")
+    message_id = found(r"MS_\w{15}", saved.output)
+    assert message_id in invoke("library", "list").output
+    ids = [
+        found(
+            r"SMSD_\w{15}",
+            invoke(
+                "distributions",
+                "create",
+                "--survey",
+                survey_id,
+                "--list",
+                list_id,
+                "--library",
+                message_id,
+                "--send-at",
+                send_at,
+            ).output,
+        )
+        for send_at in ("2030-01-01T09:00Z", "2030-01-02T09:00Z")
+    ]
+    invoke("distributions", "edit", *ids, "--send-at", "2030-02-01T09:00")
+    assert "2030-02-01 09:00" in invoke("distributions", "show", ids[0]).output
+    previewed = invoke("distributions", "preview", ids[1]).output
+    assert "Reminder: http" in previewed
+    assert "3 (before skips)" in previewed
+    invoke("distributions", "test", ids[0], "--to", "+14155552699")
+    invoke("worker", "--once")
+    invoke("distributions", "cancel", *ids)
+    assert invoke("distributions", "list").output.count("Cancelled") == 2
+    assert "cancel" in refused("distributions", "cancel", ids[0]).output.lower()
+    no_text = refused("distributions", "create", "--survey", survey_id, "--list", list_id)
+    assert "message text or a library message" in no_text.output
