@@ -13,6 +13,7 @@ Run it alone to measure its capacity::
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import multiprocessing
 import shutil
@@ -117,7 +118,8 @@ async def post_loop(url: str, count: int, concurrency: int) -> float:
     import aiohttp
 
     form = {"To": "+14155552671", "From": "+15005550006", "Body": "Hi Ann, how did we do?"}
-    auth = aiohttp.BasicAuth(ACCOUNT_SID, AUTH_TOKEN)
+    credentials = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    headers = {"Authorization": f"Basic {credentials}"}
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -125,7 +127,7 @@ async def post_loop(url: str, count: int, concurrency: int) -> float:
 
         async def lane() -> None:
             for _ in left:
-                async with session.post(url, data=form, auth=auth) as response:
+                async with session.post(url, data=form, headers=headers) as response:
                     if response.status != 201:
                         raise RuntimeError(f"the fake answered {response.status}")
                     await response.read()

@@ -1,0 +1,146 @@
+"""Twilio Programmable Messaging: send, status callbacks, inbound texts, ``X-Twilio-Signature``.
+
+Wire facts: ``../shared/specs/providers.md`` §1. Sends are form posts to
+``{api}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP Basic auth, through the
+process's shared :class:`aiohttp.ClientSession`; the answer's ``sid`` is the message id.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+import aiohttp
+
+from smsurvey.providers.base import (
+    DeliveryReport,
+    DeliveryStatus,
+    InboundSms,
+    OutboundSms,
+    ProviderError,
+    SendResult,
+    WebhookRequest,
+)
+
+NAME = "twilio"
+API_URL = "https://api.twilio.com"
+SIGNATURE_HEADER = "x-twilio-signature"
+_STATUSES = {
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.BOUNCED,
+    "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
+}
+_BLOCKED_CODES = {"21610", "30004", "30007"}
+"""Unsubscribed (STOP at Twilio), blocked by the carrier, filtered."""
+_THROTTLED_CODES = {20429, 21611, 63018}
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioAccount:
+    """A Twilio connection: the account, its secret, the sender, where its callbacks go."""
+
+    account_sid: str
+    auth_token: str
+    status_callback: str | None = None
+    """URL Twilio posts status callbacks to (``{public_url}/…/status/twilio/{org}``)."""
+    api_url: str = API_URL
+
+
+class Twilio:
+    """The Twilio adapter (see the module docstring)."""
+
+    name = NAME
+    can_lookup = False
+
+    def __init__(self, account: TwilioAccount, http: aiohttp.ClientSession) -> None:
+        self._account = account
+        self._http = http
+        self._url = (
+            f"{account.api_url.rstrip('/')}/2010-04-01/Accounts/{account.account_sid}/Messages.json"
+        )
+        credentials = f"{account.account_sid}:{account.auth_token}".encode()
+        self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode()}
+
+    async def send(self, message: OutboundSms) -> SendResult:
+        """Post the text; 429 and throttling are retried later, 5xx retried, 4xx permanent."""
+        form = {"To": message.to, "From": message.sender, "Body": message.body}
+        if self._account.status_callback:
+            form["StatusCallback"] = self._account.status_callback
+        async with self._http.post(self._url, data=form, headers=self._headers) as response:
+            if response.status in (200, 201):
+                answer = await response.json(content_type=None)
+                return SendResult(provider_message_id=str(answer["sid"]))
+            raise await _refusal(response)
+
+    async def lookup(self, reference: str) -> str | None:
+        """Twilio cannot be asked for a text by our reference."""
+        return None
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """Whether ``X-Twilio-Signature`` is the HMAC-SHA1 of the URL and sorted form fields."""
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        fields = _form(request) if request.method.upper() == "POST" else {}
+        return hmac.compare_digest(given, signature(self._account.auth_token, request.url, fields))
+
+    def parse_status(self, request: WebhookRequest) -> list[DeliveryReport]:
+        """One report per callback; ``queued``/``sending`` and unknown values map to Unknown."""
+        fields = _form(request)
+        raw = fields.get("MessageStatus") or fields.get("SmsStatus", "")
+        code = fields.get("ErrorCode") or None
+        status = _STATUSES.get(raw, DeliveryStatus.UNKNOWN)
+        if code in _BLOCKED_CODES:
+            status = DeliveryStatus.BLOCKED
+        sid = fields.get("MessageSid") or fields.get("SmsSid", "")
+        return [DeliveryReport(sid, status, raw, error_code=code)]
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
+        """The text in an inbound-message webhook."""
+        fields = _form(request)
+        return [
+            InboundSms(
+                sender=fields["From"],
+                recipient=fields["To"],
+                text=fields.get("Body", ""),
+                provider_message_id=fields.get("MessageSid") or fields.get("SmsSid", ""),
+            )
+        ]
+
+
+def signature(auth_token: str, url: str, fields: Mapping[str, str]) -> str:
+    """Twilio's signature: base64 HMAC-SHA1 of the URL followed by each sorted name and value."""
+    payload = url + "".join(name + fields[name] for name in sorted(fields))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _form(request: WebhookRequest) -> dict[str, str]:
+    if request.method.upper() != "POST":
+        return dict(request.query)
+    return dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+
+
+async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
+    """Twilio's error answer as a :class:`ProviderError` with its code kept."""
+    try:
+        answer = await response.json(content_type=None)
+    except ValueError:
+        answer = {}
+    code = answer.get("code") if isinstance(answer, dict) else None
+    message = (answer.get("message") if isinstance(answer, dict) else None) or response.reason
+    text = f"Twilio answered {response.status}: {message}"
+    if response.status == 429 or code in _THROTTLED_CODES:
+        wait = response.headers.get("Retry-After")
+        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
+        return ProviderError(text, retryable=True, code=_str(code), retry_after=retry_after)
+    return ProviderError(text, retryable=response.status >= 500, code=_str(code))
+
+
+def _str(code: object) -> str | None:
+    return None if code is None else str(code)
