@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.db import create_engine, session_factory
+from smsurvey.kit.errors import SmsurveyError
+from smsurvey.kit.http import SharedSession
 from smsurvey.kit.secrets import secret_key
 from smsurvey.providers.base import Provider
 from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
+from smsurvey.providers.twilio import Twilio, TwilioAccount
 from smsurvey.settings import Settings
 from smsurvey.sms.credits import CreditRates, load_rates
 
@@ -89,6 +92,7 @@ def build_runtime(
         behaviours=parse_behaviours(settings.simulator_behaviours),
         seed=seed,
     )
+    http = SharedSession()
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -96,9 +100,27 @@ def build_runtime(
         clock=clock,
         rates=load_rates(settings.credit_rates_file),
         simulator=simulator,
-        providers={simulator.name: simulator},
+        providers={simulator.name: simulator, **_configured_providers(settings, http)},
         secret=secret_key(settings),
     )
+    runtime._closers.append(http.aclose)
     if client is not None:
         runtime._closers.append(client.aclose)
     return runtime
+
+
+def _configured_providers(settings: Settings, http: SharedSession) -> dict[str, Provider]:
+    """The instance-wide provider of ``SMSURVEY_PROVIDER``, when it is a real one."""
+    if settings.provider != "twilio":
+        return {}
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        raise SmsurveyError(
+            "provider twilio: set SMSURVEY_TWILIO_ACCOUNT_SID and SMSURVEY_TWILIO_AUTH_TOKEN"
+        )
+    account = TwilioAccount(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        public_url=settings.public_url,
+        api_url=settings.twilio_api_url,
+    )
+    return {"twilio": Twilio(account, http)}

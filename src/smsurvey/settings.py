@@ -27,8 +27,16 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="How respondents reach this server (links)."
     )
-    provider: Literal["simulator"] = Field(
+    provider: Literal["simulator", "twilio"] = Field(
         default="simulator", description="Provider used when an organisation has no connection."
+    )
+    sender: str | None = Field(
+        default=None, description="Default sender (number or id); the simulator's number if unset."
+    )
+    twilio_account_sid: str | None = Field(default=None, description="With provider twilio.")
+    twilio_auth_token: str | None = Field(default=None, description="With provider twilio.")
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", description="Twilio's API (a regional host, or a fake)."
     )
     default_region: str | None = Field(
         default=None,

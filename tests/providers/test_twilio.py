@@ -59,8 +59,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def adapter(http: aiohttp.ClientSession, url: str, token: str = TOKEN) -> Twilio:
-    account = TwilioAccount(SID, token, status_callback="https://x.test/status", api_url=url)
-    return Twilio(account, http)
+    account = TwilioAccount(SID, token, public_url="https://x.test/", api_url=url)
+    return Twilio(account, lambda: http)
 
 
 async def test_send_posts_the_form_and_reads_the_sid(fake, http) -> None:
@@ -72,7 +72,7 @@ async def test_send_posts_the_form_and_reads_the_sid(fake, http) -> None:
             "To": "+14155552671",
             "From": "+15005550006",
             "Body": "Hi Ann",
-            "StatusCallback": "https://x.test/status",
+            "StatusCallback": "https://x.test/distribution-providers/v1/receive/distribution/status/twilio/OR_x",
         }
     ]
 

@@ -118,7 +118,7 @@ async def create_distribution(
             raise InvalidInput(
                 f"survey {survey.id} cannot be taken by {channel}: {report.errors[0].message}"
             )
-    sender = request.sender or runtime.settings.simulator_number
+    sender = request.sender or runtime.settings.sender or runtime.settings.simulator_number
     kind = _sender_kind(sender)
     parent = await _parent(session, organization, request)
     await _check_recipients(session, organization, request)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -48,8 +48,8 @@ class TwilioAccount:
 
     account_sid: str
     auth_token: str
-    status_callback: str | None = None
-    """URL Twilio posts status callbacks to (``{public_url}/…/status/twilio/{org}``)."""
+    public_url: str | None = None
+    """Our address: each text asks for its status at ``{public_url}/…/status/twilio/{org}``."""
     api_url: str = API_URL
 
 
@@ -59,7 +59,7 @@ class Twilio:
     name = NAME
     can_lookup = False
 
-    def __init__(self, account: TwilioAccount, http: aiohttp.ClientSession) -> None:
+    def __init__(self, account: TwilioAccount, http: Callable[[], aiohttp.ClientSession]) -> None:
         self._account = account
         self._http = http
         self._url = (
@@ -71,9 +71,12 @@ class Twilio:
     async def send(self, message: OutboundSms) -> SendResult:
         """Post the text; 429 and throttling are retried later, 5xx retried, 4xx permanent."""
         form = {"To": message.to, "From": message.sender, "Body": message.body}
-        if self._account.status_callback:
-            form["StatusCallback"] = self._account.status_callback
-        async with self._http.post(self._url, data=form, headers=self._headers) as response:
+        if self._account.public_url:
+            form["StatusCallback"] = (
+                f"{self._account.public_url.rstrip('/')}/distribution-providers/v1/receive"
+                f"/distribution/status/{NAME}/{message.organization_id}"
+            )
+        async with self._http().post(self._url, data=form, headers=self._headers) as response:
             if response.status in (200, 201):
                 answer = await response.json(content_type=None)
                 return SendResult(provider_message_id=str(answer["sid"]))
