@@ -29,7 +29,7 @@ from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, reci
 from smsurvey.distributions.recurrence import Recurrence, next_after
 from smsurvey.distributions.service import FOLLOW_UPS, Lifecycle, Method
 from smsurvey.kit.ids import new_id
-from smsurvey.messaging.outbox import BULK, Route, queue_text
+from smsurvey.messaging.outbox import BULK, Route, insert_texts, queue_text
 from smsurvey.messaging.sessions import open_session
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import (
@@ -247,6 +247,7 @@ class _Planner:
         await self.session.flush()
         busy = await self._busy_numbers([c.contact.phone for c in chosen if c.contact.phone])
         definition = definition_of(self.survey) if self.method is Method.INTERACTIVE else None
+        texts: list[Message] = []
         for candidate, recipient in zip(chosen, recipients, strict=True):
             reason = self._why_skipped(candidate.contact, busy)
             if reason is not None:
@@ -274,7 +275,8 @@ class _Planner:
                 )
             else:
                 busy.add(candidate.contact.phone or "")
-                self.session.add(self._text(candidate, recipient))
+                texts.append(self._text(candidate, recipient))
+        await insert_texts(self.session, texts)
 
     async def _first_of_each_contact(self, chosen: Sequence[_Candidate]) -> list[_Candidate]:
         """One text per contact, whatever number of their transactions the batch holds."""

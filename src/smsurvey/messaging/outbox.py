@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.models.messaging import Message, MessageEvent
 from smsurvey.sms.credits import CreditRates, message_cost
@@ -70,4 +74,26 @@ def queue_text(
         attempts=0,
         created_at=now,
         events=[MessageEvent(status="Queued", at=now)],
+    )
+
+
+_COLUMNS = tuple(column.key for column in Message.__table__.columns if column.key != "id")
+
+
+async def insert_texts(session: AsyncSession, texts: Sequence[Message]) -> None:
+    """Insert new outbox rows (from :func:`queue_text`) and their ``Queued`` events as two
+    multi-row inserts, for planning's thousands of texts: the ORM's unit of work would cost
+    more than the rows."""
+    if not texts:
+        return
+    ids = await session.scalars(
+        insert(Message).returning(Message.id, sort_by_parameter_order=True),
+        [{key: getattr(text, key) for key in _COLUMNS} for text in texts],
+    )
+    await session.execute(
+        insert(MessageEvent),
+        [
+            {"message_id": message_id, "status": "Queued", "at": text.created_at}
+            for message_id, text in zip(ids, texts, strict=True)
+        ],
     )
