@@ -82,8 +82,8 @@ class SenderLoop:
         *,
         pacer: Pacer | None = None,
         paces: SenderPaces | None = None,
-        batch: int = 500,
-        concurrency: int = 64,
+        batch: int = 1000,
+        concurrency: int = 200,
         claim_for: timedelta = timedelta(minutes=2),
         seed: int | None = None,
     ) -> None:
