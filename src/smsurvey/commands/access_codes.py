@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.commands.common import console, table, user_errors
+from smsurvey.commands.common import OrgOption, console, table, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.distributions.access_codes import link_access_code
 from smsurvey.models.accounts import Organization
@@ -18,8 +18,6 @@ from smsurvey.settings import get_settings
 app = typer.Typer(
     help="Inbound access codes (@CODE) that start a 2-way survey.", no_args_is_help=True
 )
-
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id.")]
 
 
 @app.command("link")

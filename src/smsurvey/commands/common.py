@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,12 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 EXIT_USER_ERROR = 2
+
+OrgOption = Annotated[
+    str | None,
+    typer.Option("--org", help="Organisation id (OR_…); the default organisation otherwise."),
+]
+"""The ``--org`` option of every command that works inside an organisation."""
 
 
 def fail(message: str) -> typer.Exit:

@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 
 from smsurvey.accounts.credits import Period, add_credits, balance, consumption
-from smsurvey.commands.common import console, fail, table, user_errors
+from smsurvey.commands.common import OrgOption, console, fail, table, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.settings import get_settings
 
 app = typer.Typer(help="SMS credits: balance, purchases, consumption.", no_args_is_help=True)
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id.")]
 
 
 @app.command("balance")

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.commands.common import ID_WIDTH, console, fail, table, user_errors
+from smsurvey.commands.common import ID_WIDTH, OrgOption, console, fail, table, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.distributions import reports
 from smsurvey.distributions.preview import Preview, preview, send_test
@@ -37,7 +37,6 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id.")]
 Ids = Annotated[list[str], typer.Argument(help="Distribution ids (SMSD_…).", show_default=False)]
 
 

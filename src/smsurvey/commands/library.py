@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.commands.common import console, table, user_errors
+from smsurvey.commands.common import OrgOption, console, table, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.distributions.service import Method
 from smsurvey.kit.errors import InvalidInput
@@ -19,7 +19,6 @@ from smsurvey.models.distributions import LibraryMessage
 from smsurvey.sms import piping
 
 app = typer.Typer(help="Saved SMS messages (MS_…).", no_args_is_help=True)
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id.")]
 
 
 @app.command("add")

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.commands.common import console, table, user_errors
+from smsurvey.commands.common import OrgOption, console, table, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.messaging.pacing import default_pace
@@ -18,7 +18,6 @@ from smsurvey.models.accounts import Organization, Sender
 from smsurvey.sms.sender_ids import sender_kind
 
 app = typer.Typer(help="Senders and their pace (SMS parts per second).", no_args_is_help=True)
-OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id.")]
 
 
 @app.command("set")

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from smsurvey.commands.common import console, user_errors
+from smsurvey.commands.common import OrgOption, console, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.surveys import service
 from smsurvey.surveys.compatibility import (
@@ -26,10 +26,6 @@ app = typer.Typer(help="Import, list, show and check surveys.", no_args_is_help=
 EXIT_NOT_COMPATIBLE = 1
 _LEVEL_STYLES = {Severity.ERROR: "[red]error[/]", Severity.WARNING: "[yellow]warning[/]"}
 
-OrgOption = Annotated[
-    str | None,
-    typer.Option("--org", help="Organisation id (OR_…); the default organisation otherwise."),
-]
 SurveyId = Annotated[str, typer.Argument(help="Survey id (SV_…).", show_default=False)]
 
 
