@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
 from smsurvey.cli import app
+from smsurvey.settings import get_settings
 from tests.messaging.harness import EXAMPLE
 
 runner = CliRunner()
@@ -141,3 +143,16 @@ def test_edit_and_cancel_scheduled_distributions(cli_env: str, tmp_path: Path) -
     assert "cancel" in refused("distributions", "cancel", ids[0]).output.lower()
     no_text = refused("distributions", "create", "--survey", survey_id, "--list", list_id)
     assert "message text or a library message" in no_text.output
+
+
+def test_the_worker_creates_the_embedded_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "fresh.db"
+    monkeypatch.setenv("SMSURVEY_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    get_settings.cache_clear()
+    try:
+        assert "Worker done" in invoke("worker", "--once").output
+    finally:
+        get_settings.cache_clear()
+    assert database.exists()

@@ -12,7 +12,7 @@ from smsurvey.kit.db import is_sqlite
 from smsurvey.kit.errors import SmsurveyError
 from smsurvey.kit.secrets import secret_key
 from smsurvey.models.migrate import upgrade
-from smsurvey.settings import get_settings
+from smsurvey.settings import Settings, get_settings
 
 
 def migrate() -> None:
@@ -36,14 +36,7 @@ def serve(
     worker that schedules and sends."""
     from smsurvey.app import create_app
 
-    settings = get_settings()
-    try:
-        secret_key(settings)
-    except SmsurveyError as error:
-        raise fail(str(error)) from None
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    settings = process_settings()
     if migrate_first:
         upgrade(settings.database_url)
     host = host or settings.host
@@ -54,6 +47,20 @@ def serve(
     )
     app = create_app(settings, run_worker=worker)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+
+
+def process_settings() -> Settings:
+    """The settings of a long-running process (server or worker), its secret key checked and
+    its logging set up; a missing key is a one-line error."""
+    settings = get_settings()
+    try:
+        secret_key(settings)
+    except SmsurveyError as error:
+        raise fail(str(error)) from None
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    return settings
 
 
 def _describe(url: str) -> str:

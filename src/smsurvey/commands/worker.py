@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from smsurvey.commands.common import console, fail
-from smsurvey.kit.errors import SmsurveyError
-from smsurvey.kit.secrets import secret_key
-from smsurvey.settings import get_settings
+from smsurvey.commands.common import console, user_errors
+from smsurvey.commands.database import run_with_engine
+from smsurvey.commands.server import process_settings
 
 
+@user_errors
 def worker(
     once: bool = typer.Option(
         False, "--once", help="Do what is due now (plan, send, expire), then exit."
@@ -24,16 +24,9 @@ def worker(
     from smsurvey.app import embedded
     from smsurvey.worker.runner import Worker
 
-    settings = get_settings()
-    try:
-        secret_key(settings)
-    except SmsurveyError as error:
-        raise fail(str(error)) from None
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    settings = process_settings()
 
-    async def main() -> int:
+    async def main(_checked: AsyncEngine) -> int:
         # The app only takes the simulator's callbacks in-process; it serves nothing.
         _, runtime = embedded(settings)
         try:
@@ -52,6 +45,7 @@ def worker(
     if not once:
         console.print("smsurvey worker running; Ctrl-C stops it")
     with contextlib.suppress(KeyboardInterrupt):
-        steps = asyncio.run(main())
+        # run_with_engine creates or upgrades SQLite (and checks any other schema) first.
+        steps = run_with_engine(main, settings)
         if once:
             console.print(f"Worker done ({steps} rounds)")
