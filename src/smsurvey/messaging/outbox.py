@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,7 @@ class Route:
     own_provider: bool = False
 
 
-def queue_text(
+def text_row(
     route: Route,
     body: str,
     *,
@@ -43,57 +44,58 @@ def queue_text(
     recipient_id: int | None = None,
     session_id: str | None = None,
     template_hash: str | None = None,
-) -> Message:
-    """A new outbox row for ``body`` (smart-encoded when that pays), due ``due`` (now if None).
-
-    The caller adds it to its unit of work; the sender loop sends it once that commits.
-    """
+) -> dict[str, Any]:
+    """The ``messages`` row of a new outbox text: ``body`` smart-encoded when that pays,
+    measured and priced, due ``due`` (now if None)."""
     text, measure = prepare(body)
     cost = message_cost(
         max(measure.parts, 1), route.region or "", rates, own_provider=route.own_provider
     )
-    return Message(
-        organization_id=route.organization_id,
-        direction="out",
-        provider=route.provider,
-        sender=route.sender,
-        recipient=route.to,
-        body=text,
-        kind=kind,
-        template_hash=template_hash,
-        region=route.region,
-        encoding=measure.encoding.value,
-        parts=cost.parts,
-        credits=cost.credits,
-        priority=priority,
-        distribution_id=distribution_id,
-        recipient_id=recipient_id,
-        session_id=session_id,
-        send_state="queued",
-        next_attempt_at=due or now,
-        attempts=0,
-        created_at=now,
-        events=[MessageEvent(status="Queued", at=now)],
-    )
+    return {
+        "organization_id": route.organization_id,
+        "direction": "out",
+        "provider": route.provider,
+        "sender": route.sender,
+        "recipient": route.to,
+        "body": text,
+        "kind": kind,
+        "template_hash": template_hash,
+        "region": route.region,
+        "encoding": measure.encoding.value,
+        "parts": cost.parts,
+        "credits": cost.credits,
+        "priority": priority,
+        "distribution_id": distribution_id,
+        "recipient_id": recipient_id,
+        "session_id": session_id,
+        "send_state": "queued",
+        "next_attempt_at": due or now,
+        "attempts": 0,
+        "created_at": now,
+    }
 
 
-_COLUMNS = tuple(column.key for column in Message.__table__.columns if column.key != "id")
+def queue_text(route: Route, body: str, **options: Any) -> Message:
+    """A new outbox row (the arguments of :func:`text_row`) with its ``Queued`` event.
+
+    The caller adds it to its unit of work; the sender loop sends it once that commits.
+    """
+    row = text_row(route, body, **options)
+    return Message(**row, events=[MessageEvent(status="Queued", at=row["created_at"])])
 
 
-async def insert_texts(session: AsyncSession, texts: Sequence[Message]) -> None:
-    """Insert new outbox rows (from :func:`queue_text`) and their ``Queued`` events as two
+async def insert_texts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new outbox rows (from :func:`text_row`) and their ``Queued`` events as two
     multi-row inserts, for planning's thousands of texts: the ORM's unit of work would cost
     more than the rows."""
-    if not texts:
+    if not rows:
         return
-    ids = await session.scalars(
-        insert(Message).returning(Message.id, sort_by_parameter_order=True),
-        [{key: getattr(text, key) for key in _COLUMNS} for text in texts],
+    # RETURNING without ``sort_by_parameter_order``, which SQLite would pay for with a
+    # statement per row: each row says which text it is by its own columns.
+    inserted = await session.execute(
+        insert(Message).returning(Message.id, Message.created_at), rows
     )
     await session.execute(
         insert(MessageEvent),
-        [
-            {"message_id": message_id, "status": "Queued", "at": text.created_at}
-            for message_id, text in zip(ids, texts, strict=True)
-        ],
+        [{"message_id": id_, "status": "Queued", "at": at} for id_, at in inserted],
     )
