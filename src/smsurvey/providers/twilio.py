@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 
@@ -66,7 +67,10 @@ class Twilio:
             f"{account.api_url.rstrip('/')}/2010-04-01/Accounts/{account.account_sid}/Messages.json"
         )
         credentials = f"{account.account_sid}:{account.auth_token}".encode()
-        self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode()}
+        self._headers = {
+            "Authorization": "Basic " + base64.b64encode(credentials).decode(),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
 
     async def send(self, message: OutboundSms) -> SendResult:
         """Post the text; 429 and throttling are retried later, 5xx retried, 4xx permanent."""
@@ -76,9 +80,11 @@ class Twilio:
                 f"{self._account.public_url.rstrip('/')}/distribution-providers/v1/receive"
                 f"/distribution/status/{NAME}/{message.organization_id}"
             )
-        async with self._http().post(self._url, data=form, headers=self._headers) as response:
+        # Encoded here: aiohttp's FormData machinery costs more than the rest of a send.
+        body = urlencode(form).encode()
+        async with self._http().post(self._url, data=body, headers=self._headers) as response:
             if response.status in (200, 201):
-                answer = await response.json(content_type=None)
+                answer = json.loads(await response.read())
                 return SendResult(provider_message_id=str(answer["sid"]))
             raise await _refusal(response)
 
