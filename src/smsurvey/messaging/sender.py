@@ -97,12 +97,25 @@ class SenderLoop:
         self._claim_for = claim_for
         self._rng = random.Random(seed)
 
-    async def run_once(self) -> int:
-        """Send one round of due texts; returns how many were tried."""
+    async def drain(self) -> int:
+        """Send rounds of due texts until none is due; returns how many were tried.
+
+        A round's outcomes are written while the next round is out with the providers (its
+        texts claimed first, so the two transactions do not wait for each other).
+        """
+        tried = 0
+        recording: asyncio.Task[None] | None = None
         claimed = await self.claim()
-        if claimed:
-            await self._record(await self._send_all(claimed))
-        return len(claimed)
+        while claimed:
+            tried += len(claimed)
+            outcomes = await self._send_all(claimed)
+            if recording is not None:
+                await recording
+            claimed = await self.claim()
+            recording = asyncio.create_task(self._record(outcomes))
+        if recording is not None:
+            await recording
+        return tried
 
     async def claim(self) -> list[_Claimed]:
         """Claim due texts: per sender, at most what its pace allows in the horizon."""

@@ -42,16 +42,18 @@ class Worker:
                 assert distribution is not None
                 await schedule_next_occurrence(session, distribution)
             planning = await in_progress(session)
-        done = len(started)
-        for distribution_id in planning:
-            done += await self._plan(distribution_id)
-        while sent := await self.sender.run_once():
-            done += sent
+        # The next chunks are planned while the texts already queued go out.
+        planned, sent = await asyncio.gather(self._plan_each(planning), self.sender.drain())
+        done = len(started) + planned + sent
         done += await runtime.simulator.pump()
         async with unit_of_work(runtime.engine) as session:
             done += await expire_sessions(session, runtime)
             done += await recover_claims(session, runtime.providers, runtime.clock.now())
         return done
+
+    async def _plan_each(self, distribution_ids: list[str]) -> int:
+        """Plan a chunk of each distribution; returns how many recipients were looked at."""
+        return sum([await self._plan(distribution_id) for distribution_id in distribution_ids])
 
     async def _plan(self, distribution_id: str) -> int:
         """Plan a chunk of a distribution; one that cannot be planned is marked Failed."""
