@@ -11,7 +11,7 @@ In the same run, against the same fake:
 * the plain loop a user would write instead: ``twilio`` SDK ``messages.create`` in a
   loop (timed on a sample of 1,000 sends);
 * the ceiling: a bare ``aiohttp`` loop posting the same requests, no database;
-* the fake's own capacity (several client processes), which must be well above both.
+* the fake's own capacity, measured with ``wrk``, which must be well above both.
 
     .venv/bin/python bench/send_throughput.py [--recipients N] [--plain-sample N]
 
@@ -142,7 +142,7 @@ def main() -> None:
     options = parser.parse_args()
     with fake_twilio() as base, tempfile.TemporaryDirectory(prefix="bench-send-") as work:
         fake = capacity(base)
-        print(f"fake Twilio capacity:      {fake:9,.0f} requests/s (4 client processes)")
+        print(f"fake Twilio capacity:      {fake:9,.0f} requests/s (wrk, 800 connections)")
         raw = options.recipients / asyncio.run(
             post_loop(messages_url(base), options.recipients, 100)
         )
