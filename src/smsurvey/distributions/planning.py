@@ -50,6 +50,7 @@ from smsurvey.sms.phones import check_phone
 from smsurvey.surveys.service import definition_of
 
 CHUNK = 1000
+_RECIPIENTS = Recipient.__table__
 DUPLICATE_WINDOW = timedelta(hours=24)
 KINDS = {
     Method.INVITE: "invite",
@@ -235,11 +236,11 @@ class _Planner:
         chosen = await self._first_of_each_contact(chosen)
         if not chosen:
             return
-        # Core multi-row inserts: the ORM's unit of work would cost more than the rows. No
+        # Core multi-row inserts into the table: the ORM would cost more than the rows. No
         # ``sort_by_parameter_order`` (SQLite pays it with a statement per row): rows are
         # matched by contact, of whom a chunk has one recipient each.
         inserted = await self.session.execute(
-            insert(Recipient).returning(Recipient.contact_id, Recipient.id),
+            insert(_RECIPIENTS).returning(_RECIPIENTS.c.contact_id, _RECIPIENTS.c.id),
             [
                 {
                     "distribution_id": self.distribution.id,
@@ -289,7 +290,7 @@ class _Planner:
                 busy.add(candidate.contact.phone or "")
                 texts.append(self._text(candidate, recipient_id))
         if skipped:
-            await self.session.execute(insert(RecipientEvent), skipped)
+            await self.session.execute(insert(RecipientEvent.__table__), skipped)
         await insert_texts(self.session, texts)
 
     async def _first_of_each_contact(self, chosen: Sequence[_Candidate]) -> list[_Candidate]:

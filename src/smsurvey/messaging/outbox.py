@@ -14,6 +14,8 @@ from smsurvey.models.messaging import Message, MessageEvent
 from smsurvey.sms.credits import CreditRates, message_cost
 from smsurvey.sms.encoding import prepare
 
+_MESSAGES = Message.__table__
+
 # Replies in a live conversation go before bulk invitations.
 CONVERSATION = 0
 BULK = 10
@@ -90,12 +92,13 @@ async def insert_texts(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     more than the rows."""
     if not rows:
         return
+    # Core inserts into the tables (the ORM's bulk path costs as much as the database), and
     # RETURNING without ``sort_by_parameter_order``, which SQLite would pay for with a
     # statement per row: each row says which text it is by its own columns.
     inserted = await session.execute(
-        insert(Message).returning(Message.id, Message.created_at), rows
+        insert(_MESSAGES).returning(_MESSAGES.c.id, _MESSAGES.c.created_at), rows
     )
     await session.execute(
-        insert(MessageEvent),
+        insert(MessageEvent.__table__),
         [{"message_id": id_, "status": "Queued", "at": at} for id_, at in inserted],
     )
