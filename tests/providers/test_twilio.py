@@ -1,55 +1,31 @@
-"""The Twilio adapter against a Twilio-shaped server on 127.0.0.1, and the official validator."""
+"""The Twilio adapter against the fake Twilio on 127.0.0.1, and the official validator."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp import web
-from twilio.request_validator import RequestValidator
 
-from smsurvey.providers.base import DeliveryStatus, OutboundSms, ProviderError, WebhookRequest
-from smsurvey.providers.twilio import Twilio, TwilioAccount, signature
+from smsurvey.providers.base import (
+    Connection,
+    DeliveryStatus,
+    OutboundSms,
+    ProviderError,
+    WebhookRequest,
+)
+from smsurvey.providers.twilio import KIND, Twilio, signature
+from tests.fakes.base import Callback, Fault
+from tests.fakes.twilio import FIELDS, FakeTwilio
 
-SID, TOKEN = "AC" + "1" * 32, "secret-token"
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
-
-
-class FakeTwilio:
-    """Checks auth and fields like Twilio; answers with what ``answers`` says, in turn."""
-
-    def __init__(self) -> None:
-        self.answers: list[tuple[int, dict[str, object], dict[str, str]]] = []
-        self.received: list[dict[str, str]] = []
-
-    async def messages(self, request: web.Request) -> web.Response:
-        expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
-        if request.headers.get("Authorization") != expected:
-            return web.json_response({"code": 20003, "message": "Authenticate"}, status=401)
-        form = dict(await request.post())
-        self.received.append({k: str(v) for k, v in form.items()})
-        status, body, headers = self.answers.pop(0) if self.answers else (201, {}, {})
-        body = body or {"sid": f"SM{len(self.received):032d}", "status": "queued"}
-        return web.json_response(body, status=status, headers=headers)
+STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/twilio/OR_x"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[tuple[FakeTwilio, str]]:
-    server = FakeTwilio()
-    app = web.Application()
-    app.router.add_post(f"/2010-04-01/Accounts/{SID}/Messages.json", server.messages)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield server, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+async def fake() -> AsyncIterator[FakeTwilio]:
+    async with FakeTwilio() as server:
+        yield server
 
 
 @pytest.fixture
@@ -58,55 +34,47 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def adapter(http: aiohttp.ClientSession, url: str, token: str = TOKEN) -> Twilio:
-    account = TwilioAccount(SID, token, public_url="https://x.test/", api_url=url)
-    return Twilio(account, lambda: http)
+def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Twilio:
+    fields = {**FIELDS, "api_url": url, **fields}
+    connection = Connection("OR_x", fields, "+15005550006", "https://x.test/", lambda: http)
+    twilio = KIND.connect(connection)
+    assert isinstance(twilio, Twilio)
+    return twilio
 
 
 async def test_send_posts_the_form_and_reads_the_sid(fake, http) -> None:
-    server, url = fake
-    result = await adapter(http, url).send(TEXT)
-    assert result.provider_message_id == "SM" + "0" * 31 + "1"
-    assert server.received == [
-        {
-            "To": "+14155552671",
-            "From": "+15005550006",
-            "Body": "Hi Ann",
-            "StatusCallback": "https://x.test/distribution-providers/v1/receive/distribution/status/twilio/OR_x",
-        }
-    ]
+    result = await adapter(http, fake.url).send(TEXT)
+    [sent] = fake.accepted()
+    assert result.provider_message_id == sent.message_id
+    assert sent.fields["To"] == "+14155552671"
+    assert sent.fields["From"] == "+15005550006"
+    assert sent.fields["Body"] == "Hi Ann"
+    assert sent.fields["StatusCallback"] == STATUS_URL
+
+
+async def test_a_messaging_service_sender_goes_as_its_sid(fake, http) -> None:
+    service = "MG" + "a" * 32
+    text = OutboundSms("42", "OR_x", service, "+14155552671", "Hi Ann")
+    await adapter(http, fake.url).send(text)
+    [sent] = fake.accepted()
+    assert sent.fields["MessagingServiceSid"] == service
+    assert "From" not in sent.fields
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "headers", "retryable", "code", "retry_after"),
+    ("fault", "retryable", "code", "retry_after"),
     [
-        (
-            429,
-            {"code": 20429, "message": "Too Many Requests"},
-            {"Retry-After": "3"},
-            True,
-            "20429",
-            3.0,
-        ),
-        (503, {"message": "Service Unavailable"}, {}, True, None, None),
-        (400, {"code": 21211, "message": "Invalid 'To' Phone Number"}, {}, False, "21211", None),
-        (
-            400,
-            {"code": 21610, "message": "Attempt to send to unsubscribed recipient"},
-            {},
-            False,
-            "21610",
-            None,
-        ),
+        (Fault("throttle", retry_after=3), True, "20429", 3.0),
+        (Fault("throttle", code="63018"), True, "63018", None),
+        (Fault("server"), True, None, None),
+        (Fault("permanent", code="21211"), False, "21211", None),
+        (Fault("permanent", code="21610"), False, "21610", None),
     ],
 )
-async def test_refusals_are_classified(
-    fake, http, status, body, headers, retryable, code, retry_after
-) -> None:
-    server, url = fake
-    server.answers.append((status, body, headers))
+async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
+    fake.faults.append(fault)
     with pytest.raises(ProviderError) as refused:
-        await adapter(http, url).send(TEXT)
+        await adapter(http, fake.url).send(TEXT)
     assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
         retryable,
         code,
@@ -115,10 +83,10 @@ async def test_refusals_are_classified(
 
 
 async def test_wrong_credentials_are_permanent(fake, http) -> None:
-    _, url = fake
     with pytest.raises(ProviderError, match="401") as refused:
-        await adapter(http, url, token="wrong").send(TEXT)
+        await adapter(http, fake.url, auth_token="wrong").send(TEXT)
     assert refused.value.retryable is False
+    assert fake.received == []
 
 
 def test_signature_matches_the_published_vector() -> None:
@@ -133,42 +101,55 @@ def test_signature_matches_the_published_vector() -> None:
     assert signature("12345", url, fields) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
 
 
-def _callback(fields: dict[str, str], signed_with: str, url: str) -> WebhookRequest:
-    sig = RequestValidator(signed_with).compute_signature(url, fields)
-    headers = {"x-twilio-signature": sig, "content-type": "application/x-www-form-urlencoded"}
-    return WebhookRequest("POST", url, headers, urlencode(fields).encode())
+def webhook(callback: Callback) -> WebhookRequest:
+    headers = {key.lower(): value for key, value in callback.headers.items()}
+    return WebhookRequest(callback.method, callback.url, headers, callback.body)
 
 
-async def test_callbacks_signed_by_the_official_validator_are_accepted(http) -> None:
-    twilio = adapter(http, "http://unused")
-    url = (
-        "https://smsurvey.example/distribution-providers/v1/receive/distribution/status/twilio/OR_x"
-    )
-    fields = {"MessageSid": "SM1", "MessageStatus": "undelivered", "ErrorCode": "30004"}
-    good = _callback(fields, TOKEN, url)
+async def test_callbacks_signed_by_the_official_validator_are_accepted(fake, http) -> None:
+    twilio = adapter(http, fake.url)
+    good = webhook(fake.status_callback(STATUS_URL, "SM1", "undelivered"))
     assert twilio.verify(good)
-    assert not twilio.verify(_callback(fields, "another-token", url))
-    tampered = WebhookRequest("POST", url, good.headers, good.body.replace(b"30004", b"30005"))
+    forged = webhook(FakeTwilio(auth_token="another").status_callback(STATUS_URL, "SM1", "sent"))
+    assert not twilio.verify(forged)
+    tampered = WebhookRequest("POST", good.url, good.headers, good.body.replace(b"SM1", b"SM2"))
     assert not twilio.verify(tampered)
     [report] = twilio.parse_status(good)
     assert (report.provider_message_id, report.status, report.error_code) == (
         "SM1",
-        DeliveryStatus.BLOCKED,
-        "30004",
+        DeliveryStatus.BOUNCED,
+        "30003",
     )
-    delivered = _callback({"MessageSid": "SM2", "MessageStatus": "delivered"}, TOKEN, url)
-    assert twilio.parse_status(delivered)[0].status is DeliveryStatus.DELIVERED
-    odd = _callback({"MessageSid": "SM3", "MessageStatus": "partially_delivered"}, TOKEN, url)
-    assert twilio.parse_status(odd)[0].provider_status == "partially_delivered"
 
 
-async def test_inbound_texts_are_parsed(http) -> None:
-    url = "https://smsurvey.example/in"
-    fields = {"MessageSid": "SM9", "From": "+14155552671", "To": "+15005550006", "Body": "STOP"}
-    [text] = adapter(http, "http://unused").parse_inbound(_callback(fields, TOKEN, url))
-    assert (text.sender, text.recipient, text.text, text.provider_message_id) == (
-        "+14155552671",
-        "+15005550006",
-        "STOP",
-        "SM9",
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("sent", DeliveryStatus.SENT),
+        ("delivered", DeliveryStatus.DELIVERED),
+        ("read", DeliveryStatus.DELIVERED),
+        ("undelivered", DeliveryStatus.BOUNCED),
+        ("failed", DeliveryStatus.FAILED),
+        ("canceled", DeliveryStatus.FAILED),
+        ("partially_delivered", DeliveryStatus.UNKNOWN),
+    ],
+)
+async def test_every_status_value_is_mapped(fake, http, raw, status) -> None:
+    [report] = adapter(http, fake.url).parse_status(
+        webhook(fake.status_callback(STATUS_URL, "SM1", raw))
     )
+    assert (report.status, report.provider_status) == (status, raw)
+
+
+async def test_blocking_codes_mark_the_text_blocked(fake, http) -> None:
+    fields = {"MessageSid": "SM1", "MessageStatus": "undelivered", "ErrorCode": "21610"}
+    callback = fake._signed(STATUS_URL, fields)
+    [report] = adapter(http, fake.url).parse_status(webhook(callback))
+    assert report.status is DeliveryStatus.BLOCKED
+
+
+async def test_inbound_texts_are_parsed(fake, http) -> None:
+    callback = fake.inbound_callback("https://x.test/in", "+14155552671", "+15005550006", "STOP")
+    [text] = adapter(http, fake.url).parse_inbound(webhook(callback))
+    assert (text.sender, text.recipient, text.text) == ("+14155552671", "+15005550006", "STOP")
+    assert text.provider_message_id.startswith("SM")

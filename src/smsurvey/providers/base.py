@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
+
+import aiohttp
 
 
 class DeliveryStatus(StrEnum):
@@ -121,3 +123,68 @@ class Provider(Protocol):
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
         """The texts in an inbound-message callback."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionField:
+    """One field an organisation fills in to connect its account at a provider."""
+
+    key: str
+    label: str
+    secret: bool = False
+    """Encrypted at rest and never shown again (listings show its last 4 characters)."""
+    required: bool = True
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    """When not empty, the only values the field takes."""
+
+
+API_URL_FIELD = ConnectionField(
+    "api_url",
+    "API base URL",
+    required=False,
+    help="Only to go through a proxy or a test gateway: the scheme and host the API calls use.",
+)
+"""Every provider takes it; tests point adapters at fake providers on 127.0.0.1 with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What an adapter is built from: a connection's fields, decrypted, and where it lives.
+
+    ``public_url`` is our own address, for the per-text status callback URL
+    ``{public_url}/distribution-providers/v1/receive/distribution/status/{kind}/{org}``.
+    """
+
+    organization_id: str
+    fields: Mapping[str, str]
+    sender: str
+    public_url: str | None
+    http: Callable[[], aiohttp.ClientSession]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderKind:
+    """A provider we can connect to: its fields and how to build its adapter.
+
+    ``name`` is the provider's segment in the receive URLs; ``aliases`` are other segments
+    that name it (``twilio-sms``); ``plus_sign`` says whether its API wants numbers with
+    the leading ``+`` (adapters format numbers themselves: texts carry E.164).
+    """
+
+    name: str
+    title: str
+    fields: tuple[ConnectionField, ...]
+    connect: Callable[[Connection], Provider]
+    plus_sign: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+def callback_url(public_url: str | None, kind: str, what: str, organization_id: str) -> str | None:
+    """Our receive URL for ``what`` (``status`` or ``message``) callbacks, if we have one."""
+    if not public_url:
+        return None
+    return (
+        f"{public_url.rstrip('/')}/distribution-providers/v1/receive/distribution"
+        f"/{what}/{kind}/{organization_id}"
+    )

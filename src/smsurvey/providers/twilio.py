@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -18,13 +19,18 @@ from urllib.parse import parse_qsl, urlencode
 import aiohttp
 
 from smsurvey.providers.base import (
+    API_URL_FIELD,
+    Connection,
+    ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
     OutboundSms,
     ProviderError,
+    ProviderKind,
     SendResult,
     WebhookRequest,
+    callback_url,
 )
 
 NAME = "twilio"
@@ -41,6 +47,8 @@ _STATUSES = {
 _BLOCKED_CODES = {"21610", "30004", "30007"}
 """Unsubscribed (STOP at Twilio), blocked by the carrier, filtered."""
 _THROTTLED_CODES = {20429, 21611, 63018}
+MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+"""A Messaging Service SID, which a connection may give as its sender."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +82,14 @@ class Twilio:
 
     async def send(self, message: OutboundSms) -> SendResult:
         """Post the text; 429 and throttling are retried later, 5xx retried, 4xx permanent."""
-        form = {"To": message.to, "From": message.sender, "Body": message.body}
-        if self._account.public_url:
-            form["StatusCallback"] = (
-                f"{self._account.public_url.rstrip('/')}/distribution-providers/v1/receive"
-                f"/distribution/status/{NAME}/{message.organization_id}"
-            )
+        form = {"To": message.to, "Body": message.body}
+        if MESSAGING_SERVICE.fullmatch(message.sender):
+            form["MessagingServiceSid"] = message.sender
+        else:
+            form["From"] = message.sender
+        status_url = callback_url(self._account.public_url, NAME, "status", message.organization_id)
+        if status_url:
+            form["StatusCallback"] = status_url
         # Encoded here: aiohttp's FormData machinery costs more than the rest of a send.
         body = urlencode(form).encode()
         async with self._http().post(self._url, data=body, headers=self._headers) as response:
@@ -120,6 +130,31 @@ class Twilio:
                 provider_message_id=fields.get("MessageSid") or fields.get("SmsSid", ""),
             )
         ]
+
+
+def connect(connection: Connection) -> Twilio:
+    """The adapter of a Twilio connection."""
+    fields = connection.fields
+    account = TwilioAccount(
+        fields["account_sid"],
+        fields["auth_token"],
+        public_url=connection.public_url,
+        api_url=fields.get("api_url") or API_URL,
+    )
+    return Twilio(account, connection.http)
+
+
+KIND = ProviderKind(
+    name=NAME,
+    title="Twilio",
+    fields=(
+        ConnectionField("account_sid", "Account SID", help="AC… on the Twilio console's dashboard"),
+        ConnectionField("auth_token", "Auth Token", secret=True),
+        API_URL_FIELD,
+    ),
+    connect=connect,
+    aliases=("twilio-sms",),
+)
 
 
 def signature(auth_token: str, url: str, fields: Mapping[str, str]) -> str:

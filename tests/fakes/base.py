@@ -1,0 +1,154 @@
+"""What every fake provider shares: an ``aiohttp.web`` server on 127.0.0.1, a record of
+what it received, refusals on demand, and callbacks signed the provider's way.
+
+A subclass adds the provider's routes (checking auth and required fields as the provider
+does, answering with its real shapes), renders a :class:`Fault` in the provider's shape,
+and builds its signed delivery reports and inbound texts as :class:`Callback` requests,
+which tests post to our receive endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aiohttp import web
+
+FaultKind = Literal["throttle", "server", "permanent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A refusal the fake gives instead of taking a text.
+
+    ``throttle``: the provider's 429 / throttling answer (with ``retry_after`` seconds when
+    set); ``server``: a 5xx; ``permanent``: the provider's answer for an invalid, blocked
+    or unsubscribed number. ``code`` overrides the provider's usual error code.
+    """
+
+    kind: FaultKind
+    code: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A send request the fake took (or refused), as it arrived."""
+
+    at: float
+    """``time.monotonic()`` on arrival."""
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+    fields: Mapping[str, str]
+    """The request's fields, flattened to what a test checks (to, from, text…)."""
+    accepted: bool
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A callback the provider would make to us: post it with any HTTP client."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class FakeProvider(ABC):
+    """A fake provider's server; ``async with fake:`` runs it, ``fake.url`` is its base URL."""
+
+    delay: float = 0.0
+    """Seconds before each answer."""
+    faults: list[Fault] = field(default_factory=list)
+    """Refusals for the next sends, in turn (then sends are taken)."""
+    policy: Callable[[int], Fault | None] | None = None
+    """Or a refusal (or None) for the n-th send (from 0), when ``faults`` is empty."""
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    @abstractmethod
+    def add_routes(self, app: web.Application) -> None:
+        """Add the provider's send route(s) (and anything else its adapter calls)."""
+
+    @abstractmethod
+    def refusal(self, fault: Fault) -> web.Response:
+        """The provider's answer for ``fault``."""
+
+    @abstractmethod
+    def status_callback(self, url: str, message_id: str, status: str) -> Callback:
+        """A delivery report for ``message_id`` with the provider's own ``status`` value,
+        signed (or authenticated) the provider's way, addressed to ``url``."""
+
+    @abstractmethod
+    def inbound_callback(self, url: str, sender: str, recipient: str, text: str) -> Callback:
+        """An inbound text, signed (or authenticated) the provider's way, to ``url``."""
+
+    def next_fault(self) -> Fault | None:
+        """The refusal for the send being answered, if any (call once per send)."""
+        if self.faults:
+            return self.faults.pop(0)
+        if self.policy is not None:
+            return self.policy(len(self.received))
+        return None
+
+    def accepted(self) -> list[Received]:
+        """The sends the fake took."""
+        return [item for item in self.received if item.accepted]
+
+    async def take(
+        self,
+        request: web.Request,
+        fields: Mapping[str, str],
+        message_id: str,
+        answer: Callable[[], web.Response],
+    ) -> web.Response:
+        """Record a checked send request, then answer it: a refusal when one is due, else
+        ``answer()`` (after :attr:`delay`)."""
+        arrived = time.monotonic()
+        body = await request.read()
+        fault = self.next_fault()
+        self.received.append(
+            Received(
+                arrived,
+                request.path,
+                dict(request.headers),
+                body,
+                dict(fields),
+                accepted=fault is None,
+                message_id=None if fault else message_id,
+            )
+        )
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return self.refusal(fault) if fault else answer()
+
+    async def __aenter__(self) -> FakeProvider:
+        app = web.Application()
+        self.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def rejected(status: int, body: Mapping[str, object] | str) -> web.Response:
+    """A JSON (or text) error answer."""
+    if isinstance(body, str):
+        return web.Response(status=status, text=body)
+    return web.json_response(dict(body), status=status)
