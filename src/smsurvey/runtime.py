@@ -12,12 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.db import create_engine, session_factory
-from smsurvey.kit.errors import SmsurveyError
 from smsurvey.kit.http import SharedSession
 from smsurvey.kit.secrets import secret_key
-from smsurvey.providers.base import Provider
+from smsurvey.providers.directory import ProviderDirectory
 from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
-from smsurvey.providers.twilio import Twilio, TwilioAccount
 from smsurvey.settings import Settings
 from smsurvey.sms.credits import CreditRates, load_rates
 
@@ -36,7 +34,8 @@ class Runtime:
     clock: Clock
     rates: CreditRates
     simulator: Simulator
-    providers: Mapping[str, Provider]
+    providers: ProviderDirectory
+    """Adapters by name: the simulator, and organisations' connections (``OC_…``)."""
     secret: bytes
     """Signs link tokens (``smsurvey.kit.tokens``)."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -93,6 +92,7 @@ def build_runtime(
         seed=seed,
     )
     http = SharedSession()
+    key = secret_key(settings)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -100,27 +100,12 @@ def build_runtime(
         clock=clock,
         rates=load_rates(settings.credit_rates_file),
         simulator=simulator,
-        providers={simulator.name: simulator, **_configured_providers(settings, http)},
-        secret=secret_key(settings),
+        providers=ProviderDirectory(
+            sessions, key, settings.public_url, http, builtin={simulator.name: simulator}
+        ),
+        secret=key,
     )
     runtime._closers.append(http.aclose)
     if client is not None:
         runtime._closers.append(client.aclose)
     return runtime
-
-
-def _configured_providers(settings: Settings, http: SharedSession) -> dict[str, Provider]:
-    """The instance-wide provider of ``SMSURVEY_PROVIDER``, when it is a real one."""
-    if settings.provider != "twilio":
-        return {}
-    if not (settings.twilio_account_sid and settings.twilio_auth_token):
-        raise SmsurveyError(
-            "provider twilio: set SMSURVEY_TWILIO_ACCOUNT_SID and SMSURVEY_TWILIO_AUTH_TOKEN"
-        )
-    account = TwilioAccount(
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        public_url=settings.public_url,
-        api_url=settings.twilio_api_url,
-    )
-    return {"twilio": Twilio(account, http)}

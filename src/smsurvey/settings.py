@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,16 +26,10 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="How respondents reach this server (links)."
     )
-    provider: Literal["simulator", "twilio"] = Field(
-        default="simulator", description="Provider used when an organisation has no connection."
-    )
     sender: str | None = Field(
-        default=None, description="Default sender (number or id); the simulator's number if unset."
-    )
-    twilio_account_sid: str | None = Field(default=None, description="With provider twilio.")
-    twilio_auth_token: str | None = Field(default=None, description="With provider twilio.")
-    twilio_api_url: str = Field(
-        default="https://api.twilio.com", description="Twilio's API (a regional host, or a fake)."
+        default=None,
+        description="Default sender through the simulator (an organisation without provider"
+        " connections); the simulator's number if unset.",
     )
     default_region: str | None = Field(
         default=None,

@@ -44,7 +44,7 @@ def busiest_second(arrivals: list[tuple[float, int]]) -> int:
 async def test_no_second_over_the_pace_and_no_time_wasted(database_url: str, body: str) -> None:
     async with harness(database_url, pacing=True) as system:
         stopwatch = Stopwatch(system.runtime.simulator)
-        system.runtime.providers["simulator"] = stopwatch  # type: ignore[index]
+        system.runtime.providers.builtin["simulator"] = stopwatch
         async with unit_of_work(system.runtime.engine) as session:
             session.add(
                 Sender(

@@ -69,7 +69,7 @@ class Flaky:
 
 async def test_retryable_refusals_back_off_then_send(database_url: str) -> None:
     async with harness(database_url) as system:
-        system.runtime.providers["simulator"] = Flaky(system.runtime.simulator, refusals=2)  # type: ignore[index]
+        system.runtime.providers.builtin["simulator"] = Flaky(system.runtime.simulator, refusals=2)
         list_id = await system.contacts("L", ContactFields(phone=ANN))
         await system.distribute_list(list_id)
         await system.drain()

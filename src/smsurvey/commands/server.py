@@ -42,8 +42,9 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     console.print(
-        f"smsurvey on [bold]http://{host}:{port}[/] — database {_describe(settings.database_url)}, "
-        f"provider {settings.provider}; API docs at /docs"
+        f"smsurvey on [bold]http://{host}:{port}[/] — database {_describe(settings.database_url)}"
+        "; texts go through each organisation's provider connections, else the simulator"
+        "; API docs at /docs"
     )
     app = create_app(settings, run_worker=worker)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level)

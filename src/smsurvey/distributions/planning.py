@@ -29,7 +29,7 @@ from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, reci
 from smsurvey.distributions.recurrence import Recurrence, next_after
 from smsurvey.distributions.service import FOLLOW_UPS, Lifecycle, Method
 from smsurvey.kit.ids import new_id
-from smsurvey.messaging.outbox import BULK, Route, insert_texts, text_row
+from smsurvey.messaging.outbox import BULK, Route, insert_texts, is_connection, text_row
 from smsurvey.messaging.sessions import open_session
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import (
@@ -181,7 +181,10 @@ async def estimate(
     count, credits = 0, Decimal(0)
     for region, number in rows:
         count += number
-        credits += number * message_cost(parts, region or "", runtime.rates).credits
+        cost = message_cost(
+            parts, region or "", runtime.rates, own_provider=is_connection(distribution.provider)
+        )
+        credits += number * cost.credits
     return count, credits
 
 

@@ -25,6 +25,7 @@ from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import Directory, TransactionBatch
 from smsurvey.models.distributions import Distribution, LibraryMessage
+from smsurvey.providers.connections import list_connections
 from smsurvey.runtime import Runtime
 from smsurvey.sms import piping
 from smsurvey.sms.sender_ids import SenderKind, sender_kind
@@ -118,7 +119,11 @@ async def create_distribution(
             raise InvalidInput(
                 f"survey {survey.id} cannot be taken by {channel}: {report.errors[0].message}"
             )
-    sender = request.sender or runtime.settings.sender or runtime.settings.simulator_number
+    # An organisation sends through its first provider connection, else the simulator.
+    connections = await list_connections(session, organization.id)
+    provider = connections[0].id if connections else runtime.simulator.name
+    default_sender = connections[0].sender if connections else runtime.settings.sender
+    sender = request.sender or default_sender or runtime.settings.simulator_number
     kind = _sender_kind(sender)
     parent = await _parent(session, organization, request)
     await _check_recipients(session, organization, request)
@@ -144,7 +149,7 @@ async def create_distribution(
         survey_id=survey.id,
         method=request.method.value,
         name=request.name or f"{survey.name} — {request.method.value}",
-        provider=runtime.settings.provider,
+        provider=provider,
         sender=sender,
         mailing_list_id=request.recipients.mailing_list_id,
         contact_id=request.recipients.contact_id,

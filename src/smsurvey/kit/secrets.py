@@ -1,11 +1,14 @@
-"""The instance's secret key: signs link tokens (and, later, encrypts credentials at rest)."""
+"""The instance's secret key: signs link tokens and encrypts credentials at rest."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.engine import make_url
 
 from smsurvey.kit.db import is_sqlite
@@ -31,3 +34,25 @@ def secret_key(settings: Settings) -> bytes:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip().encode()
+
+
+def _fernet(key: bytes) -> Fernet:
+    # A key of its own for encryption, derived from the instance's key (which also signs).
+    derived = hashlib.sha256(b"smsurvey credentials at rest\0" + key).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal(key: bytes, plain: bytes) -> str:
+    """``plain`` encrypted and authenticated (Fernet) with a key derived from ``key``."""
+    return _fernet(key).encrypt(plain).decode()
+
+
+def unseal(key: bytes, sealed: str) -> bytes:
+    """What :func:`seal` sealed; :class:`SmsurveyError` when the key is not the one used."""
+    try:
+        return _fernet(key).decrypt(sealed.encode())
+    except InvalidToken:
+        raise SmsurveyError(
+            "stored credentials cannot be decrypted: SMSURVEY_SECRET_KEY is not the key they "
+            "were encrypted with"
+        ) from None

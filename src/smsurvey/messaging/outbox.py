@@ -10,11 +10,19 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.kit.ids import is_id
 from smsurvey.models.messaging import Message, MessageEvent
 from smsurvey.sms.credits import CreditRates, message_cost
 from smsurvey.sms.encoding import prepare
 
 _MESSAGES = Message.__table__
+
+
+def is_connection(provider: str) -> bool:
+    """Whether a text's ``provider`` names an organisation's connection (``OC_…``), not a
+    built-in provider such as the simulator."""
+    return is_id(provider, "OC")
+
 
 # Replies in a live conversation go before bulk invitations.
 CONVERSATION = 0
@@ -30,7 +38,11 @@ class Route:
     sender: str
     to: str
     region: str | None
-    own_provider: bool = False
+
+    @property
+    def own_provider(self) -> bool:
+        """Whether it goes through the organisation's own provider connection (0 credits)."""
+        return is_connection(self.provider)
 
 
 def text_row(

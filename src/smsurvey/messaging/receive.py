@@ -39,9 +39,6 @@ async def receive(
 ) -> Received:
     """Take a provider's delivery reports (``status``) or inbound texts (``message``)."""
     runtime: Runtime = request.app.state.runtime
-    adapter = runtime.providers.get(provider)
-    if adapter is None:
-        raise HTTPException(404, f"no provider {provider!r}")
     webhook = WebhookRequest(
         method=request.method,
         url=str(request.url),
@@ -49,22 +46,30 @@ async def receive(
         body=await request.body(),
         query=dict(request.query_params),
     )
-    if not adapter.verify(webhook):
-        raise HTTPException(401, "the callback failed the provider's authenticity check")
     now = runtime.clock.now()
     async with unit_of_work(runtime.engine) as session:
         try:
             await get_organization(session, organization_id)
         except NotFound as error:
             raise HTTPException(404, str(error)) from None
+        receivers = await runtime.providers.receivers(session, organization_id, provider)
+        if not receivers:
+            raise HTTPException(404, f"no {provider!r} connection for {organization_id}")
+        # The callback belongs to the connection whose credentials it was signed with.
+        name, adapter = next(
+            ((name, adapter) for name, adapter in receivers if adapter.verify(webhook)),
+            (None, None),
+        )
+        if name is None or adapter is None:
+            raise HTTPException(401, "the callback failed the provider's authenticity check")
         if kind == "status":
             reports = _parse(adapter.parse_status, webhook, provider)
-            await record_reports(session, organization_id, provider, reports, now)
+            await record_reports(session, organization_id, name, reports, now)
             count = len(reports)
         else:
             texts = _parse(adapter.parse_inbound, webhook, provider)
             for text in texts:
-                await handle_inbound(session, runtime, organization_id, provider, text)
+                await handle_inbound(session, runtime, organization_id, name, text)
             count = len(texts)
     runtime.wake.set()
     return Received(received=count)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,7 +23,8 @@ from smsurvey.messaging.pacing import Pacer, SenderPaces
 from smsurvey.models.accounts import CreditEntry
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import OutboundSms, Provider, ProviderError
+from smsurvey.providers.base import OutboundSms, ProviderError
+from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class _Outcome:
     claimed: _Claimed
     provider_message_id: str | None = None
     error: ProviderError | None = None
+    gone: bool = False
+    """The text's provider connection was deleted."""
 
 
 def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
@@ -77,7 +79,7 @@ class SenderLoop:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        providers: Mapping[str, Provider],
+        providers: ProviderDirectory,
         clock: Clock,
         *,
         pacer: Pacer | None = None,
@@ -221,10 +223,10 @@ class SenderLoop:
         return list(await asyncio.gather(*(in_turn(item) for item in items)))
 
     async def _send(self, item: _Claimed) -> _Outcome:
-        provider = self._providers.get(item.provider)
-        if provider is None:
-            error = ProviderError(f"no provider {item.provider!r}", retryable=False)
-            return _Outcome(item, error=error)
+        provider = await self._providers.get(item.provider)
+        if provider is None:  # a deleted connection: the next one may take the text
+            error = ProviderError(f"no provider {item.provider!r}", retryable=True)
+            return _Outcome(item, error=error, gone=True)
         text = OutboundSms(
             reference=str(item.id),
             organization_id=item.organization_id,
@@ -254,7 +256,11 @@ class SenderLoop:
                     ),
                     [{"message_id": o.claimed.id, "pmid": o.provider_message_id} for o in sent],
                 )
-                await self._events(session, [o.claimed for o in sent], "Sent", None, now)
+                by_provider: dict[str, list[_Claimed]] = {}
+                for o in sent:
+                    by_provider.setdefault(o.claimed.provider, []).append(o.claimed)
+                for provider, items in by_provider.items():
+                    await self._events(session, items, "Sent", f"via {provider}", now)
                 debits = [
                     {
                         "organization_id": o.claimed.organization_id,
@@ -271,17 +277,41 @@ class SenderLoop:
                     await session.execute(insert(CreditEntry.__table__), debits)
             for outcome in outcomes:
                 if outcome.error is not None:
-                    await self._record_refusal(session, outcome.claimed, outcome.error, now)
+                    await self._record_refusal(session, outcome, now)
 
     async def _record_refusal(
-        self, session: AsyncSession, item: _Claimed, error: ProviderError, now: datetime
+        self, session: AsyncSession, outcome: _Outcome, now: datetime
     ) -> None:
+        """Retry with backoff while the retry budget lasts; then hand the text to the
+        organisation's next connection (fail-over) if it has one; else it failed."""
+        item, error = outcome.claimed, outcome.error
+        assert error is not None
         detail = f"{error}" + (f" (code {error.code})" if error.code else "")
-        if error.retryable and item.attempts < MAX_ATTEMPTS:
+        values: dict[str, object]
+        successor = None
+        if error.retryable and (outcome.gone or item.attempts >= MAX_ATTEMPTS):
+            successor = await self._providers.next_connection(
+                session, item.organization_id, item.provider
+            )
+        if error.retryable and not outcome.gone and item.attempts < MAX_ATTEMPTS:
             wait = backoff(item.attempts, error.retry_after, self._rng)
             values = {"send_state": "queued", "next_attempt_at": now + wait}
             status, detail = "Retrying", f"{detail}; next try in {wait.total_seconds():.1f} s"
             log.info("send will be retried", extra={"message_id": item.id, "detail": detail})
+        elif successor is not None:
+            values = {
+                "send_state": "queued",
+                "next_attempt_at": now,
+                "attempts": 0,
+                "provider": successor.id,
+                "sender": successor.sender,
+            }
+            status = "Rerouted"
+            detail = (
+                f"{detail}; {item.provider} gave up after {item.attempts} tries,"
+                f" {successor.id} ({successor.name}) takes it"
+            )
+            log.warning("send handed to the next connection", extra={"message_id": item.id})
         else:
             values = {"send_state": "exhausted" if error.retryable else "failed"}
             status = "Failed"

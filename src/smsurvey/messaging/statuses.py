@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import DeliveryReport, Provider
+from smsurvey.providers.base import DeliveryReport
+from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,7 @@ async def record_reports(
     return matched
 
 
-async def recover_claims(
-    session: AsyncSession, providers: Mapping[str, Provider], now: datetime
-) -> int:
+async def recover_claims(session: AsyncSession, providers: ProviderDirectory, now: datetime) -> int:
     """Settle texts whose sender's claim expired (the process died mid-send).
 
     A provider that can look the text up settles it: sent if it has it, queued again if
@@ -72,7 +71,7 @@ async def recover_claims(
         )
     )
     for message in lost:
-        provider = providers.get(message.provider)
+        provider = await providers.get(message.provider)
         values: dict[str, object] = {"claimed_until": None}
         if provider is not None and provider.can_lookup:
             found = await provider.lookup(str(message.id))

@@ -2,6 +2,7 @@
 
 from smsurvey.models import (
     accounts,
+    connections,
     contacts,
     distributions,
     messaging,
@@ -14,6 +15,7 @@ from smsurvey.models.base import Base
 __all__ = [
     "Base",
     "accounts",
+    "connections",
     "contacts",
     "distributions",
     "messaging",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,6 +179,8 @@ class ProviderKind:
     connect: Callable[[Connection], Provider]
     plus_sign: bool = True
     aliases: tuple[str, ...] = ()
+    sender_forms: tuple[re.Pattern[str], ...] = ()
+    """Senders it takes besides numbers and alphanumeric ids (a Twilio Messaging Service)."""
 
 
 def callback_url(public_url: str | None, kind: str, what: str, organization_id: str) -> str | None:

@@ -154,6 +154,7 @@ KIND = ProviderKind(
     ),
     connect=connect,
     aliases=("twilio-sms",),
+    sender_forms=(MESSAGING_SERVICE,),
 )
 
 
