@@ -1,0 +1,361 @@
+"""The Sinch adapter against the fake Sinch on 127.0.0.1, and the official SDK's validator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from sinch.domains.conversation.sinch_events.v1.conversation_sinch_event import (
+    ConversationSinchEvent,
+)
+
+from smsurvey.providers.base import (
+    Connection,
+    DeliveryStatus,
+    OutboundSms,
+    ProviderError,
+    WebhookRequest,
+)
+from smsurvey.providers.sinch import KIND, Sinch, SinchAccount, signature
+from tests.fakes.base import Callback, Fault
+from tests.fakes.sinch import APP_ID, FIELDS, WEBHOOK_SECRET, FakeSinch
+
+TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
+STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/sinch/OR_x"
+INBOUND_URL = "https://x.test/distribution-providers/v1/receive/distribution/message/sinch/OR_x"
+NOW = 1_714_557_600.0
+
+VECTOR_SECRET = "foo_secret1234"
+VECTOR_NONCE = "01FJA8B4A7BM43YGWSG9GBV067"
+VECTOR_TIMESTAMP = "1634579353"
+VECTOR_BODY = (
+    b'{"app_id":"01EB37HMH1M6SV18BSNS3G135H","accepted_time":"2020-11-17T15:09:11.659Z",'
+    b'"project_id":"c36f3d3d-1513-2edd-ae42-11995557ff61","message_delivery_report":'
+    b'{"message_id":"01EQBC1A3BEK731GY4YXEN0C2R","conversation_id":"01EPYATA64TMNZ1FV02JKF12JF",'
+    b'"status":"QUEUED_ON_CHANNEL","contact_id":"01EXA07N79THJ20WSN6AS30TMW"}}'
+)
+VECTOR_SIGNATURE = "Yc+3R1pIS78xLASybulhs8BsSo9BPB3Pr92QCUoczfk="
+
+
+class Clock:
+    """A wall clock a test sets."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSinch]:
+    async with FakeSinch(clock=Clock()) as server:
+        yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        yield session
+
+
+def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Sinch:
+    fields = {**FIELDS, "api_url": url, **fields}
+    connection = Connection("OR_x", fields, "+15005550006", "https://x.test/", lambda: http)
+    sinch = KIND.connect(connection)
+    assert isinstance(sinch, Sinch)
+    return sinch
+
+
+def clocked(http: aiohttp.ClientSession, url: str, clock: Clock, secret: str = "") -> Sinch:
+    account = SinchAccount(
+        FIELDS["client_id"],
+        FIELDS["client_secret"],
+        FIELDS["project_id"],
+        APP_ID,
+        secret or WEBHOOK_SECRET,
+        sender="+15005550006",
+        api_url=url,
+    )
+    return Sinch(account, lambda: http, clock=clock)
+
+
+def webhook(callback: Callback) -> WebhookRequest:
+    headers = {key.lower(): value for key, value in callback.headers.items()}
+    return WebhookRequest(callback.method, callback.url, headers, callback.body)
+
+
+async def test_send_posts_the_message_and_reads_its_id(fake, http) -> None:
+    result = await adapter(http, fake.url).send(TEXT)
+    [sent] = fake.accepted()
+    assert result.provider_message_id == sent.message_id
+    assert sent.path == f"/v1/projects/{FIELDS['project_id']}/messages:send"
+    assert sent.headers["Authorization"].startswith("Bearer ")
+    assert sent.headers["Content-Type"] == "application/json"
+    assert json.loads(sent.body) == {
+        "app_id": APP_ID,
+        "recipient": {
+            "identified_by": {"channel_identities": [{"channel": "SMS", "identity": TEXT.to}]}
+        },
+        "message": {"text_message": {"text": "Hi Ann"}},
+        "channel_priority_order": ["SMS"],
+        "correlation_id": "42",
+        "channel_properties": {"SMS_SENDER": "+15005550006"},
+    }
+    assert sent.fields["callback_url"] == ""
+
+
+async def test_an_alphanumeric_sender_goes_as_is(fake, http) -> None:
+    text = OutboundSms("42", "OR_x", "Acme", "+14155552671", "Hi Ann")
+    await adapter(http, fake.url).send(text)
+    [sent] = fake.accepted()
+    assert sent.fields["from"] == "Acme"
+
+
+async def test_the_token_is_reused_across_sends(fake, http) -> None:
+    sinch = adapter(http, fake.url)
+    await sinch.send(TEXT)
+    await sinch.send(TEXT)
+    assert fake.tokens_issued == 1
+    assert len(fake.accepted()) == 2
+    first, second = fake.accepted()
+    assert first.headers["Authorization"] == second.headers["Authorization"]
+
+
+async def test_a_refused_token_is_renewed_once(fake, http) -> None:
+    sinch = adapter(http, fake.url)
+    await sinch.send(TEXT)
+    fake.expire_tokens()
+    result = await sinch.send(TEXT)
+    assert fake.tokens_issued == 2
+    first, second = fake.accepted()
+    assert first.headers["Authorization"] != second.headers["Authorization"]
+    assert result.provider_message_id == second.message_id
+
+
+async def test_a_token_is_renewed_before_it_expires(fake, http) -> None:
+    clock = Clock()
+    sinch = clocked(http, fake.url, clock)
+    await sinch.send(TEXT)
+    clock.now += fake.token_lifetime - 120
+    await sinch.send(TEXT)
+    assert fake.tokens_issued == 1
+    clock.now += 61
+    await sinch.send(TEXT)
+    assert fake.tokens_issued == 2
+    assert len(fake.accepted()) == 3
+
+
+@pytest.mark.parametrize(
+    ("fault", "retryable", "code", "retry_after"),
+    [
+        (Fault("throttle", retry_after=3), True, "RESOURCE_EXHAUSTED", 3.0),
+        (Fault("throttle"), True, "RESOURCE_EXHAUSTED", None),
+        (Fault("server"), True, "UNAVAILABLE", None),
+        (Fault("server", code="INTERNAL"), True, "INTERNAL", None),
+        (Fault("permanent"), False, "INVALID_ARGUMENT", None),
+        (Fault("permanent", code="PERMISSION_DENIED"), False, "PERMISSION_DENIED", None),
+        (Fault("permanent", code="NOT_FOUND"), False, "NOT_FOUND", None),
+    ],
+)
+async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
+    fake.faults.append(fault)
+    with pytest.raises(ProviderError) as refused:
+        await adapter(http, fake.url).send(TEXT)
+    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
+        retryable,
+        code,
+        retry_after,
+    )
+
+
+async def test_wrong_credentials_are_permanent(fake, http) -> None:
+    with pytest.raises(ProviderError, match="401") as refused:
+        await adapter(http, fake.url, client_secret="wrong").send(TEXT)
+    assert (refused.value.retryable, refused.value.code) == (False, "invalid_client")
+    assert fake.received == []
+
+
+async def test_a_project_the_key_cannot_use_is_permanent(fake, http) -> None:
+    with pytest.raises(ProviderError, match="403") as refused:
+        await adapter(http, fake.url, project_id="another").send(TEXT)
+    assert (refused.value.retryable, refused.value.code) == (False, "PERMISSION_DENIED")
+
+
+async def test_an_unreachable_sinch_is_retried(http) -> None:
+    async with FakeSinch() as gone:
+        url = gone.url
+    with pytest.raises(ProviderError) as refused:
+        await adapter(http, url).send(TEXT)
+    assert refused.value.retryable is True
+
+
+@pytest.mark.parametrize(
+    ("region", "host"),
+    [
+        ("EU", "https://eu.conversation.api.sinch.com"),
+        ("US", "https://us.conversation.api.sinch.com"),
+    ],
+)
+def test_the_data_center_picks_the_host(http, region, host) -> None:
+    fields = {**FIELDS, "region": region}
+    sinch = KIND.connect(Connection("OR_x", fields, "+15005550006", None, lambda: http))
+    assert sinch._send_url == f"{host}/v1/projects/{FIELDS['project_id']}/messages:send"
+    assert sinch._token_url == "https://auth.sinch.com/oauth2/token"
+
+
+def test_the_kind_lists_the_support_page_fields() -> None:
+    fields = {field.key: (field.label, field.secret, field.choices) for field in KIND.fields}
+    assert fields == {
+        "client_id": ("OAuth Client ID", False, ()),
+        "client_secret": ("OAuth Client Secret", True, ()),
+        "region": ("Sinch Account DataCenter", False, ("EU", "US")),
+        "project_id": ("Sinch Account Project ID", False, ()),
+        "app_id": ("Sinch Conversational App ID", False, ()),
+        "webhook_secret": ("Webhook Secret Token", True, ()),
+        "api_url": ("API base URL", False, ()),
+    }
+    assert (KIND.name, KIND.title, KIND.plus_sign) == ("sinch", "Sinch", True)
+
+
+def test_signature_matches_the_published_vector() -> None:
+    assert signature(VECTOR_SECRET, VECTOR_BODY, VECTOR_NONCE, VECTOR_TIMESTAMP) == VECTOR_SIGNATURE
+    swapped = signature(VECTOR_SECRET, VECTOR_BODY, VECTOR_TIMESTAMP, VECTOR_NONCE)
+    assert swapped == "XHVst9Y9oC1w/nb7U1vCDpNa/JULyzxJ6ZUtHesfwpQ="
+
+
+async def test_the_published_vector_is_verified_only_when_fresh(http) -> None:
+    headers = {
+        "x-sinch-webhook-signature": VECTOR_SIGNATURE,
+        "x-sinch-webhook-signature-nonce": VECTOR_NONCE,
+        "x-sinch-webhook-signature-timestamp": VECTOR_TIMESTAMP,
+    }
+    request = WebhookRequest("POST", STATUS_URL, headers, VECTOR_BODY)
+    assert ConversationSinchEvent(VECTOR_SECRET).validate_authentication_header(
+        headers, VECTOR_BODY
+    )
+    sent_at = float(VECTOR_TIMESTAMP)
+    assert clocked(http, "http://127.0.0.1:9", Clock(sent_at + 299), VECTOR_SECRET).verify(request)
+    assert not clocked(http, "http://127.0.0.1:9", Clock(sent_at + 301), VECTOR_SECRET).verify(
+        request
+    )
+    assert not clocked(http, "http://127.0.0.1:9", Clock(sent_at - 301), VECTOR_SECRET).verify(
+        request
+    )
+
+
+async def test_verify_agrees_with_the_official_validator(fake, http) -> None:
+    sinch = clocked(http, fake.url, Clock())
+    oracle = ConversationSinchEvent(WEBHOOK_SECRET)
+    good = fake.status_callback(STATUS_URL, "01FAKE1", "DELIVERED")
+    tampered = Callback(good.method, good.url, good.headers, good.body.replace(b"01FAKE1", b"X"))
+    forged = FakeSinch(webhook_secret="another", clock=Clock()).status_callback(
+        STATUS_URL, "01FAKE1", "DELIVERED"
+    )
+    for callback, accepted in ((good, True), (tampered, False), (forged, False)):
+        assert oracle.validate_authentication_header(dict(callback.headers), callback.body) is (
+            accepted
+        )
+        assert sinch.verify(webhook(callback)) is accepted
+
+
+async def test_a_replayed_callback_is_rejected(fake, http) -> None:
+    clock = Clock()
+    sinch = clocked(http, fake.url, clock)
+    callback = webhook(fake.inbound_callback(INBOUND_URL, "+14155552671", "+15005550006", "Y"))
+    assert sinch.verify(callback)
+    clock.now += 301
+    assert not sinch.verify(callback)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "x-sinch-webhook-signature",
+        "x-sinch-webhook-signature-nonce",
+        "x-sinch-webhook-signature-timestamp",
+    ],
+)
+async def test_a_callback_missing_a_signature_header_is_rejected(fake, http, missing) -> None:
+    callback = webhook(fake.status_callback(STATUS_URL, "01FAKE1", "DELIVERED"))
+    headers = {key: value for key, value in callback.headers.items() if key != missing}
+    request = WebhookRequest("POST", callback.url, headers, callback.body)
+    assert not clocked(http, fake.url, Clock()).verify(request)
+
+
+async def test_a_delivery_report_is_parsed(fake, http) -> None:
+    text = await adapter(http, fake.url).send(TEXT)
+    callback = fake.status_callback(STATUS_URL, text.provider_message_id, "DELIVERED")
+    [report] = adapter(http, fake.url).parse_status(webhook(callback))
+    assert report.provider_message_id == text.provider_message_id
+    assert (report.status, report.provider_status, report.error_code) == (
+        DeliveryStatus.DELIVERED,
+        "DELIVERED",
+        None,
+    )
+    assert report.at == datetime(2024, 5, 1, 10, 0, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason", "status"),
+    [
+        ("QUEUED_ON_CHANNEL", None, DeliveryStatus.SENT),
+        ("SWITCHING_CHANNEL", None, DeliveryStatus.SENT),
+        ("DELIVERED", None, DeliveryStatus.DELIVERED),
+        ("READ", None, DeliveryStatus.DELIVERED),
+        ("FAILED", "RECIPIENT_NOT_REACHABLE", DeliveryStatus.BOUNCED),
+        ("FAILED", "RECIPIENT_INVALID_CHANNEL_IDENTITY", DeliveryStatus.BOUNCED),
+        ("FAILED", "NO_CHANNEL_IDENTITY_FOR_CONTACT", DeliveryStatus.BOUNCED),
+        ("FAILED", "DELIVERY_TIMED_OUT", DeliveryStatus.BOUNCED),
+        ("FAILED", "MESSAGE_EXPIRED", DeliveryStatus.BOUNCED),
+        ("FAILED", "RECIPIENT_NOT_OPTED_IN", DeliveryStatus.BLOCKED),
+        ("FAILED", "DELIVERY_REJECTED_DUE_TO_POLICY", DeliveryStatus.BLOCKED),
+        ("FAILED", "CHANNEL_REJECT", DeliveryStatus.BLOCKED),
+        ("FAILED", "CHANNEL_BAD_CONFIGURATION", DeliveryStatus.FAILED),
+        ("FAILED", "CHANNEL_FAILURE", DeliveryStatus.FAILED),
+        ("FAILED", "RATE_LIMITED", DeliveryStatus.FAILED),
+        ("FAILED", "INTERNAL_ERROR", DeliveryStatus.FAILED),
+        ("FAILED", "UNKNOWN", DeliveryStatus.FAILED),
+        ("PARTIALLY_DELIVERED", None, DeliveryStatus.UNKNOWN),
+    ],
+)
+async def test_every_status_value_is_mapped(fake, http, raw, reason, status) -> None:
+    callback = fake.status_callback(STATUS_URL, "01FAKE1", raw, reason=reason)
+    [report] = adapter(http, fake.url).parse_status(webhook(callback))
+    assert (report.status, report.provider_status, report.error_code) == (status, raw, reason)
+
+
+async def test_other_triggers_on_the_status_webhook_carry_no_report(fake, http) -> None:
+    event = {"event_delivery_report": {"event_id": "01E1", "status": "DELIVERED"}}
+    callback = fake.signed(STATUS_URL, event)
+    assert adapter(http, fake.url).parse_status(webhook(callback)) == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"message_delivery_report": "x"}'])
+async def test_unreadable_callbacks_raise(fake, http, body) -> None:
+    request = WebhookRequest("POST", STATUS_URL, {}, body)
+    with pytest.raises(ValueError, match=r".+"):
+        adapter(http, fake.url).parse_status(request)
+
+
+async def test_inbound_texts_are_parsed(fake, http) -> None:
+    callback = fake.inbound_callback(INBOUND_URL, "+14155552671", "+15005550006", "STOP")
+    [text] = adapter(http, fake.url).parse_inbound(webhook(callback))
+    assert (text.sender, text.recipient, text.text) == ("+14155552671", "+15005550006", "STOP")
+    assert text.provider_message_id == json.loads(callback.body)["message"]["id"]
+    assert text.received_at == datetime(2024, 5, 1, 10, 0, 1, 456000, tzinfo=UTC)
+
+
+async def test_inbound_numbers_given_with_a_plus_and_no_sender_id(fake, http) -> None:
+    message = {
+        "id": "01MO1",
+        "direction": "TO_APP",
+        "channel_identity": {"channel": "SMS", "identity": "+447700900123"},
+        "contact_message": {"text_message": {"text": "yes"}},
+    }
+    callback = fake.signed(INBOUND_URL, {"message": message})
+    [text] = adapter(http, fake.url).parse_inbound(webhook(callback))
+    assert (text.sender, text.recipient, text.text) == ("+447700900123", "+15005550006", "yes")
