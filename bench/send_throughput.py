@@ -1,7 +1,8 @@
 """Benchmark: a 20,000-recipient SMS invitation through a Twilio look-alike on 127.0.0.1.
 
 On the embedded default (a SQLite file, one worker process), with pacing off, the real
-commands import a survey and 20,000 contacts and create the invitation; then
+commands connect a Twilio account, import a survey and 20,000 contacts and create the
+invitation; then
 ``smsurvey worker --once`` plans and sends it through the Twilio adapter to nginx, which
 answers like Twilio after 20 ms (``fake_twilio.py``). The rate is recipients over the
 time from the distribution's start to its last hand-over, read from the database.
@@ -92,15 +93,14 @@ def smsurvey_rate(base_url: str, recipients: int, work: Path) -> tuple[float, fl
     env = {
         **os.environ,
         "SMSURVEY_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "SMSURVEY_PROVIDER": "twilio",
-        "SMSURVEY_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "SMSURVEY_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "SMSURVEY_TWILIO_API_URL": base_url,
-        "SMSURVEY_SENDER": SENDER,
         "SMSURVEY_PACING": "false",
-        "SMSURVEY_INITIAL_CREDITS": str(recipients * 10),
         "SMSURVEY_LOG_LEVEL": "warning",
     }
+    _run(
+        env, "providers", "add", "twilio", "--name", "Bench", "--sender", SENDER,
+        "--field", f"account_sid={ACCOUNT_SID}", "--field", f"auth_token={AUTH_TOKEN}",
+        "--field", f"api_url={base_url}",
+    )  # fmt: skip
     survey = re.search(r"SV_\w{15}", _run(env, "surveys", "import", str(EXAMPLE)))
     people = work / "people.csv"
     _contacts(people, recipients)

@@ -27,6 +27,7 @@ COMMANDS = {
     "library": "smsurvey.commands.library:app",
     "credits": "smsurvey.commands.credits:app",
     "senders": "smsurvey.commands.senders:app",
+    "providers": "smsurvey.commands.providers:app",
     "access-codes": "smsurvey.commands.access_codes:app",
     "segments": "smsurvey.commands.segments:segments",
     "phones": "smsurvey.commands.phones:app",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -14,6 +14,9 @@ from smsurvey.kit.errors import SmsurveyError
 from smsurvey.models.accounts import Organization
 from smsurvey.models.migrate import current_revision, head_revision, upgrade
 from smsurvey.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from smsurvey.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -72,3 +75,21 @@ def in_organization(
         return await use_case(session, await resolve_organization(session, organization_id))
 
     return in_session(work)
+
+
+def in_runtime(
+    organization_id: str | None,
+    use_case: Callable[[AsyncSession, Organization, Runtime], Awaitable[T]],
+) -> T:
+    """Like :func:`in_organization`, with a runtime (settings, clock, rates, secret key,
+    providers) for use cases that render links, price texts or call providers."""
+    from smsurvey.runtime import build_runtime
+
+    async def work(session: AsyncSession, organization: Organization) -> T:
+        runtime = build_runtime(get_settings())
+        try:
+            return await use_case(session, organization, runtime)
+        finally:
+            await runtime.aclose()
+
+    return in_organization(organization_id, work)

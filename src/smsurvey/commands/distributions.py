@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -12,7 +11,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.commands.common import ID_WIDTH, OrgOption, console, fail, table, user_errors
-from smsurvey.commands.database import in_organization
+from smsurvey.commands.database import in_organization, in_runtime
 from smsurvey.distributions import reports
 from smsurvey.distributions.preview import Preview, preview, send_test
 from smsurvey.distributions.reports import Enclosure
@@ -28,8 +27,7 @@ from smsurvey.distributions.service import (
 )
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.models.accounts import Organization
-from smsurvey.runtime import Runtime, build_runtime
-from smsurvey.settings import get_settings
+from smsurvey.runtime import Runtime
 
 app = typer.Typer(
     help="SMS distributions: invitations, 2-way surveys, reminders, thank-yous.",
@@ -38,21 +36,6 @@ app = typer.Typer(
 
 T = TypeVar("T")
 Ids = Annotated[list[str], typer.Argument(help="Distribution ids (SMSD_…).", show_default=False)]
-
-
-def _with_runtime(
-    org: str | None, work: Callable[[AsyncSession, Organization, Runtime], Awaitable[T]]
-) -> T:
-    """Run ``work`` with a runtime (settings, clock, rates, secret) and the organisation."""
-
-    async def use_case(session: AsyncSession, organization: Organization) -> T:
-        runtime = build_runtime(get_settings())
-        try:
-            return await work(session, organization, runtime)
-        finally:
-            await runtime.aclose()
-
-    return in_organization(org, use_case)
 
 
 def _when(text: str | None) -> datetime | None:
@@ -161,7 +144,7 @@ def create(
         distribution = await create_distribution(session, runtime, organization, request)
         return distribution.id, await preview(session, runtime, distribution)
 
-    distribution_id, shown = _with_runtime(org, work)
+    distribution_id, shown = in_runtime(org, work)
     console.print(f"Scheduled [bold]{distribution_id}[/]")
     _print_preview(shown)
 
@@ -194,7 +177,7 @@ def preview_command(
         distribution = await get_distribution(session, organization, distribution_id)
         return await preview(session, runtime, distribution)
 
-    _print_preview(_with_runtime(org, work))
+    _print_preview(in_runtime(org, work))
 
 
 @app.command("test")
@@ -210,7 +193,7 @@ def send_test_command(
         distribution = await get_distribution(session, organization, distribution_id)
         await send_test(session, runtime, distribution, to)
 
-    _with_runtime(org, work)
+    in_runtime(org, work)
     console.print(f"Test text queued to {to}.")
 
 

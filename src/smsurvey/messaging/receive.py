@@ -1,7 +1,9 @@
 """The receive endpoints every provider calls back: delivery reports and inbound texts.
 
 ``/distribution-providers/v1/receive/distribution/{status|message}/{provider}/{organization_id}``
-— a callback that fails the provider's authenticity check gets 401 and changes nothing.
+— ``provider`` is a provider's name or alias; the callback is taken by the organisation's
+connection to it whose credentials it carries. One that fails every connection's
+authenticity check gets 401 and changes nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ async def receive(
     runtime: Runtime = request.app.state.runtime
     webhook = WebhookRequest(
         method=request.method,
-        url=str(request.url),
+        url=_called_url(runtime, request),
         headers={key.lower(): value for key, value in request.headers.items()},
         body=await request.body(),
         query=dict(request.query_params),
@@ -62,17 +64,23 @@ async def receive(
         )
         if name is None or adapter is None:
             raise HTTPException(401, "the callback failed the provider's authenticity check")
-        if kind == "status":
-            reports = _parse(adapter.parse_status, webhook, provider)
-            await record_reports(session, organization_id, name, reports, now)
-            count = len(reports)
-        else:
-            texts = _parse(adapter.parse_inbound, webhook, provider)
-            for text in texts:
-                await handle_inbound(session, runtime, organization_id, name, text)
-            count = len(texts)
+        reports = _parse(adapter.parse_status, webhook, provider) if kind == "status" else []
+        await record_reports(session, organization_id, name, reports, now)
+        # A status callback with no report may carry a reply: MessageMedia posts replies
+        # to the callback URL of the text they answer.
+        texts = [] if reports else _parse(adapter.parse_inbound, webhook, provider)
+        for text in texts:
+            await handle_inbound(session, runtime, organization_id, name, text)
+        count = len(reports) + len(texts)
     runtime.wake.set()
     return Received(received=count)
+
+
+def _called_url(runtime: Runtime, request: Request) -> str:
+    """The URL the provider called, as it signed it: our public address (behind a proxy the
+    server itself sees another), the path and the query as sent."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return runtime.settings.public_url.rstrip("/") + request.url.path + query
 
 
 def _parse(

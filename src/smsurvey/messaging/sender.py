@@ -23,7 +23,7 @@ from smsurvey.messaging.pacing import Pacer, SenderPaces
 from smsurvey.models.accounts import CreditEntry
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import OutboundSms, ProviderError
+from smsurvey.providers.base import OutboundSms, ProviderError, hand_over
 from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
@@ -235,11 +235,9 @@ class SenderLoop:
             body=item.body,
         )
         try:
-            result = await provider.send(text)
+            result = await hand_over(provider, text)
         except ProviderError as error:
             return _Outcome(item, error=error)
-        except (OSError, TimeoutError) as error:
-            return _Outcome(item, error=ProviderError(str(error), retryable=True))
         return _Outcome(item, provider_message_id=result.provider_message_id)
 
     async def _record(self, outcomes: list[_Outcome]) -> None:

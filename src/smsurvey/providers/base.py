@@ -191,3 +191,14 @@ def callback_url(public_url: str | None, kind: str, what: str, organization_id: 
         f"{public_url.rstrip('/')}/distribution-providers/v1/receive/distribution"
         f"/{what}/{kind}/{organization_id}"
     )
+
+
+async def hand_over(provider: Provider, message: OutboundSms) -> SendResult:
+    """``provider.send(message)``, with network failures (no connection, a dropped one, a
+    timeout) raised as retryable :class:`ProviderError` like the provider's own refusals."""
+    try:
+        return await provider.send(message)
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        reason = str(error) or type(error).__name__
+        message = f"{provider.name} could not be reached: {reason}"
+        raise ProviderError(message, retryable=True) from error

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,7 @@ from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.ids import is_id, new_id
 from smsurvey.kit.secrets import seal, unseal
 from smsurvey.models.connections import ProviderConnection
-from smsurvey.providers.base import ProviderKind, callback_url
+from smsurvey.providers.base import Connection, ProviderKind, callback_url
 from smsurvey.providers.registry import kind_named, kinds
 from smsurvey.sms.phones import check_phone
 from smsurvey.sms.sender_ids import sender_kind
@@ -91,6 +92,20 @@ def check_sender(kind: ProviderKind, raw: str) -> str:
     return sender
 
 
+def _check_adapter(
+    kind: ProviderKind, organization_id: str, fields: dict[str, str], sender: str
+) -> None:
+    """Build the adapter once, so fields it cannot use (a key it cannot read) are refused now."""
+
+    def no_http() -> aiohttp.ClientSession:
+        raise RuntimeError("no HTTP while checking a connection")
+
+    try:
+        kind.connect(Connection(organization_id, fields, sender, None, no_http))
+    except (ValueError, KeyError) as error:
+        raise InvalidInput(f"{kind.title}: {error}") from None
+
+
 def _shown(kind: ProviderKind, fields: Mapping[str, str]) -> dict[str, str]:
     secret = {field.key for field in kind.fields if field.secret}
     return {
@@ -109,6 +124,7 @@ async def add_connection(
     kind = provider_kind(new.provider)
     fields = check_fields(kind, new.fields)
     sender = check_sender(kind, new.sender)
+    _check_adapter(kind, organization_id, fields, sender)
     last = await session.scalar(
         select(func.max(ProviderConnection.position)).where(
             ProviderConnection.organization_id == organization_id

@@ -7,7 +7,15 @@ from importlib import import_module
 
 from smsurvey.providers.base import ProviderKind
 
-_MODULES = ("twilio",)
+_MODULES = (
+    "twilio",
+    "link_mobility",
+    "sinch",
+    "infobip",
+    "messagemedia",
+    "vonage",
+    "messagebird",
+)
 
 
 @cache
