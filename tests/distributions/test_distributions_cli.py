@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from smsurvey.cli import app
 from smsurvey.settings import get_settings
 from tests.messaging.harness import EXAMPLE
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> Result:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def refused(*args: str) -> Result:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    assert result.exit_code == 2, result.output
-    return result
-
-
-def found(pattern: str, text: str) -> str:
-    match = re.search(pattern, text)
-    assert match, f"{pattern} not in {text}"
-    return match.group()
+from tests.support import found, invoke, refused
 
 
 def setup(tmp_path: Path) -> tuple[str, str]:

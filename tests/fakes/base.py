@@ -10,15 +10,18 @@ which tests post to our receive endpoints.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from aiohttp import web
 
 FaultKind = Literal["throttle", "server", "permanent"]
+F = TypeVar("F", bound="FakeProvider")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,23 @@ class FakeProvider(ABC):
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+@contextmanager
+def serving(fake: F) -> Iterator[F]:
+    """Run ``fake`` on an event loop of its own in a thread, for synchronous callers (the
+    command line runs its own loop)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(fake.__aenter__(), loop).result(timeout=10)
+    try:
+        yield fake
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.__aexit__(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 def rejected(status: int, body: Mapping[str, object] | str) -> web.Response:
