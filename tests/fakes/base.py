@@ -17,8 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
+
+from smsurvey.providers.base import WebhookRequest
 
 FaultKind = Literal["throttle", "server", "permanent"]
 F = TypeVar("F", bound="FakeProvider")
@@ -165,6 +168,13 @@ def serving(fake: F) -> Iterator[F]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+def webhook(callback: Callback) -> WebhookRequest:
+    """The callback as our receive endpoint hands it to an adapter."""
+    headers = {key.lower(): value for key, value in callback.headers.items()}
+    query = dict(parse_qsl(urlsplit(callback.url).query, keep_blank_values=True))
+    return WebhookRequest(callback.method, callback.url, headers, callback.body, query)
 
 
 def rejected(status: int, body: Mapping[str, object] | str) -> web.Response:

@@ -17,7 +17,7 @@ from smsurvey.providers.base import (
     WebhookRequest,
 )
 from smsurvey.providers.infobip import KIND, Infobip, base_url
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Fault, webhook
 from tests.fakes.infobip import API_KEY, FIELDS, STATUSES, FakeInfobip
 
 TEXT = OutboundSms("42", "OR_x", "+41793026700", "+41793026727", "Hi Ann")
@@ -31,23 +31,12 @@ async def fake() -> AsyncIterator[FakeInfobip]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Infobip:
     fields = {**FIELDS, "api_url": url, **fields}
     connection = Connection("OR_x", fields, "41793026700", "https://x.test/", lambda: http)
     infobip = KIND.connect(connection)
     assert isinstance(infobip, Infobip)
     return infobip
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    return WebhookRequest(callback.method, callback.url, headers, callback.body)
 
 
 async def test_send_posts_the_v3_message_and_reads_its_id(fake, http) -> None:

@@ -17,7 +17,7 @@ from smsurvey.providers.base import (
     WebhookRequest,
 )
 from smsurvey.providers.link_mobility import KIND, LinkMobility
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Fault, webhook
 from tests.fakes.link_mobility import FIELDS, GATE_ID, FakeLinkMobility
 
 TEXT = OutboundSms("42", "OR_x", "+35312345678", "+4799999999", "Hi Ann")
@@ -35,23 +35,12 @@ async def fake() -> AsyncIterator[FakeLinkMobility]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def adapter(http: aiohttp.ClientSession, url: str | None, **fields: str) -> LinkMobility:
     fields = {**FIELDS, **({"api_url": url} if url else {}), **fields}
     connection = Connection("OR_x", fields, "+35312345678", "https://x.test/", lambda: http)
     link = KIND.connect(connection)
     assert isinstance(link, LinkMobility)
     return link
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    return WebhookRequest(callback.method, callback.url, headers, callback.body)
 
 
 async def test_send_posts_the_json_and_reads_the_message_id(fake, http) -> None:

@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import aiohttp
 import jwt
@@ -26,7 +26,7 @@ from smsurvey.providers.base import (
     hand_over,
 )
 from smsurvey.providers.messagebird import KIND, MessageBird, MessageBirdAccount
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Fault, webhook
 from tests.fakes.messagebird import FIELDS, SIGNING_KEY, FakeMessageBird
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
@@ -43,12 +43,6 @@ async def fake() -> AsyncIterator[FakeMessageBird]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def adapter(
     http: aiohttp.ClientSession, url: str, public_url: str | None = "https://x.test/", **fields: str
 ) -> MessageBird:
@@ -63,12 +57,6 @@ def at(clock: float, signing_key: str = SIGNING_KEY) -> MessageBird:
     """An adapter (for callbacks only) whose clock says ``clock``."""
     account = MessageBirdAccount("unused", signing_key)
     return MessageBird(account, aiohttp.ClientSession, clock=lambda: clock)
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    query = dict(parse_qsl(urlsplit(callback.url).query, keep_blank_values=True))
-    return WebhookRequest(callback.method, callback.url, headers, callback.body, query)
 
 
 def test_kind_lists_the_support_page_fields() -> None:

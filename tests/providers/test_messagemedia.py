@@ -29,7 +29,7 @@ from smsurvey.providers.messagemedia import (
     MessageMediaAccount,
     signed_data,
 )
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Fault, webhook
 from tests.fakes.messagemedia import (
     API_KEY,
     API_SECRET,
@@ -53,12 +53,6 @@ async def fake() -> AsyncIterator[FakeMessageMedia]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def adapter(
     http: aiohttp.ClientSession, url: str, public_url: str | None = "https://x.test/", **fields: str
 ) -> MessageMedia:
@@ -67,11 +61,6 @@ def adapter(
     messagemedia = KIND.connect(connection)
     assert isinstance(messagemedia, MessageMedia)
     return messagemedia
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    return WebhookRequest(callback.method, callback.url, headers, callback.body)
 
 
 async def test_send_posts_the_json_and_reads_the_message_id(fake, http) -> None:

@@ -20,7 +20,7 @@ from smsurvey.providers.base import (
     WebhookRequest,
 )
 from smsurvey.providers.sinch import KIND, Sinch, SinchAccount, signature
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Callback, Fault, webhook
 from tests.fakes.sinch import APP_ID, FIELDS, WEBHOOK_SECRET, FakeSinch
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
@@ -56,12 +56,6 @@ async def fake() -> AsyncIterator[FakeSinch]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Sinch:
     fields = {**FIELDS, "api_url": url, **fields}
     connection = Connection("OR_x", fields, "+15005550006", "https://x.test/", lambda: http)
@@ -81,11 +75,6 @@ def clocked(http: aiohttp.ClientSession, url: str, clock: Clock, secret: str = "
         api_url=url,
     )
     return Sinch(account, lambda: http, clock=clock)
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    return WebhookRequest(callback.method, callback.url, headers, callback.body)
 
 
 async def test_send_posts_the_message_and_reads_its_id(fake, http) -> None:

@@ -15,7 +15,7 @@ from smsurvey.providers.base import (
     WebhookRequest,
 )
 from smsurvey.providers.twilio import KIND, Twilio, signature
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Fault, webhook
 from tests.fakes.twilio import FIELDS, FakeTwilio
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
@@ -26,12 +26,6 @@ STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/stat
 async def fake() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio() as server:
         yield server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
 
 
 def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Twilio:
@@ -99,11 +93,6 @@ def test_signature_matches_the_published_vector() -> None:
     }
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
     assert signature("12345", url, fields) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    return WebhookRequest(callback.method, callback.url, headers, callback.body)
 
 
 async def test_callbacks_signed_by_the_official_validator_are_accepted(fake, http) -> None:

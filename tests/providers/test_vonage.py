@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -25,7 +25,7 @@ from smsurvey.providers.vonage import (
     VonageAccount,
     signature,
 )
-from tests.fakes.base import Callback, Fault
+from tests.fakes.base import Fault, webhook
 from tests.fakes.vonage import FIELDS, SIGNATURE_SECRET, FakeVonage
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
@@ -39,12 +39,6 @@ async def fake() -> AsyncIterator[FakeVonage]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def adapter(
     http: aiohttp.ClientSession, url: str, public_url: str = "https://x.test/", **fields: str
 ) -> Vonage:
@@ -53,12 +47,6 @@ def adapter(
     vonage = KIND.connect(connection)
     assert isinstance(vonage, Vonage)
     return vonage
-
-
-def webhook(callback: Callback) -> WebhookRequest:
-    headers = {key.lower(): value for key, value in callback.headers.items()}
-    query = dict(parse_qsl(urlsplit(callback.url).query, keep_blank_values=True))
-    return WebhookRequest(callback.method, callback.url, headers, callback.body, query)
 
 
 def test_the_kind_names_vonage_without_plus_signs() -> None:

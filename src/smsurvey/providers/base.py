@@ -202,3 +202,24 @@ async def hand_over(provider: Provider, message: OutboundSms) -> SendResult:
         reason = str(error) or type(error).__name__
         message = f"{provider.name} could not be reached: {reason}"
         raise ProviderError(message, retryable=True) from error
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """The seconds a ``Retry-After`` header asks us to wait, when it gives a number."""
+    wait = headers.get("Retry-After")
+    return float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
+
+
+def http_refusal(
+    text: str,
+    status: int,
+    headers: Mapping[str, str],
+    *,
+    code: str | None = None,
+    throttled: bool = False,
+) -> ProviderError:
+    """A provider's HTTP error answer: 429 (or a ``throttled`` code) is retried later as
+    ``Retry-After`` says, a 5xx retried, anything else refused for good."""
+    if status == 429 or throttled:
+        return ProviderError(text, retryable=True, code=code, retry_after=retry_after(headers))
+    return ProviderError(text, retryable=status >= 500, code=code)

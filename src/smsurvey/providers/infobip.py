@@ -33,6 +33,7 @@ from smsurvey.providers.base import (
     SendResult,
     WebhookRequest,
     callback_url,
+    http_refusal,
 )
 
 NAME = "infobip"
@@ -259,8 +260,4 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     answer = answer if isinstance(answer, dict) else {}
     code = answer.get("errorCode")
     text = f"Infobip answered {response.status}: {answer.get('description') or response.reason}"
-    if response.status == 429:
-        wait = response.headers.get("Retry-After")
-        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-        return ProviderError(text, retryable=True, code=code, retry_after=retry_after)
-    return ProviderError(text, retryable=response.status >= 500, code=code)
+    return http_refusal(text, response.status, response.headers, code=code)

@@ -34,6 +34,7 @@ from smsurvey.providers.base import (
     ProviderKind,
     SendResult,
     WebhookRequest,
+    http_refusal,
 )
 
 NAME = "link-mobility"
@@ -298,8 +299,4 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     code_text = None if code is None else str(code)
     description = answer.get("description") or response.reason
     text = f"LINK Mobility answered {response.status}: {description}"
-    if response.status == 429:
-        wait = response.headers.get("Retry-After")
-        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-        return ProviderError(text, retryable=True, code=code_text, retry_after=retry_after)
-    return ProviderError(text, retryable=response.status >= 500, code=code_text)
+    return http_refusal(text, response.status, response.headers, code=code_text)

@@ -35,6 +35,7 @@ from smsurvey.providers.base import (
     SendResult,
     WebhookRequest,
     callback_url,
+    http_refusal,
 )
 
 NAME = "messagebird"
@@ -281,8 +282,4 @@ def _refusal(response: aiohttp.ClientResponse, answer: Mapping[str, object]) -> 
     )
     text = f"MessageBird answered {response.status}: {description or response.reason}"
     code_text = None if code is None else str(code)
-    if response.status == 429:
-        wait = response.headers.get("Retry-After")
-        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-        return ProviderError(text, retryable=True, code=code_text, retry_after=retry_after)
-    return ProviderError(text, retryable=response.status >= 500, code=code_text)
+    return http_refusal(text, response.status, response.headers, code=code_text)

@@ -40,6 +40,7 @@ from smsurvey.providers.base import (
     SendResult,
     WebhookRequest,
     callback_url,
+    http_refusal,
 )
 
 NAME = "messagemedia"
@@ -287,11 +288,7 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     if isinstance(details, list) and details:
         reason += " (" + "; ".join(str(detail) for detail in details) + ")"
     text = f"MessageMedia answered {response.status}: {reason}"
-    if response.status == 429:
-        wait = response.headers.get("Retry-After")
-        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-        return ProviderError(text, retryable=True, retry_after=retry_after)
-    return ProviderError(text, retryable=response.status >= 500)
+    return http_refusal(text, response.status, response.headers)
 
 
 def _json(request: WebhookRequest) -> dict[str, Any]:

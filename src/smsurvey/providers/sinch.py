@@ -38,6 +38,8 @@ from smsurvey.providers.base import (
     ProviderKind,
     SendResult,
     WebhookRequest,
+    http_refusal,
+    retry_after,
 )
 
 NAME = "sinch"
@@ -226,7 +228,7 @@ class Sinch:
             text = f"Sinch token endpoint answered {response.status}: "
             text += str(answer.get("error_description") or code or response.reason)
             retryable = response.status == 429 or response.status >= 500
-            wait = _retry_after(response.headers) if response.status == 429 else None
+            wait = retry_after(response.headers) if response.status == 429 else None
             raise ProviderError(text, retryable=retryable, code=code, retry_after=wait)
 
     async def _post(self, token: str, body: bytes) -> tuple[int, dict[str, Any], Mapping[str, str]]:
@@ -321,17 +323,10 @@ def _json(raw: bytes) -> dict[str, Any]:
     return answer if isinstance(answer, dict) else {}
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    wait = headers.get("Retry-After")
-    return float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-
-
 def _refusal(status: int, answer: dict[str, Any], headers: Mapping[str, str]) -> ProviderError:
     """Sinch's ``{"error": {code, message, status}}`` answer as a :class:`ProviderError`
     whose ``code`` is the error's ``status`` (``INVALID_ARGUMENT``, ``RESOURCE_EXHAUSTED``…)."""
     error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
     code = error.get("status") or None
     text = f"Sinch answered {status}: {error.get('message') or code or 'no reason given'}"
-    if status == 429 or code == _THROTTLED:
-        return ProviderError(text, retryable=True, code=code, retry_after=_retry_after(headers))
-    return ProviderError(text, retryable=status >= 500, code=code)
+    return http_refusal(text, status, headers, code=code, throttled=code == _THROTTLED)

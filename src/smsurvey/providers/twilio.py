@@ -31,6 +31,7 @@ from smsurvey.providers.base import (
     SendResult,
     WebhookRequest,
     callback_url,
+    http_refusal,
 )
 
 NAME = "twilio"
@@ -180,11 +181,9 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     code = answer.get("code") if isinstance(answer, dict) else None
     message = (answer.get("message") if isinstance(answer, dict) else None) or response.reason
     text = f"Twilio answered {response.status}: {message}"
-    if response.status == 429 or code in _THROTTLED_CODES:
-        wait = response.headers.get("Retry-After")
-        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-        return ProviderError(text, retryable=True, code=_str(code), retry_after=retry_after)
-    return ProviderError(text, retryable=response.status >= 500, code=_str(code))
+    return http_refusal(
+        text, response.status, response.headers, code=_str(code), throttled=code in _THROTTLED_CODES
+    )
 
 
 def _str(code: object) -> str | None:

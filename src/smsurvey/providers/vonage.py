@@ -40,6 +40,7 @@ from smsurvey.providers.base import (
     SendResult,
     WebhookRequest,
     callback_url,
+    http_refusal,
 )
 from smsurvey.sms.encoding import Encoding, measure
 
@@ -274,8 +275,4 @@ def _taken(raw: bytes) -> SendResult:
 async def _http_refusal(response: aiohttp.ClientResponse) -> ProviderError:
     """A gateway-level answer (429, 5xx, 401…) as a :class:`ProviderError`."""
     text = f"Vonage answered {response.status}: {response.reason}"
-    if response.status == 429:
-        wait = response.headers.get("Retry-After")
-        retry_after = float(wait) if wait and wait.replace(".", "", 1).isdigit() else None
-        return ProviderError(text, retryable=True, retry_after=retry_after)
-    return ProviderError(text, retryable=response.status >= 500)
+    return http_refusal(text, response.status, response.headers)
