@@ -8,6 +8,7 @@ INSTALLED := $(VENV)/.installed
 
 run: $(INSTALLED)  ## install, migrate and start the server on SQLite with the simulator
 	$(BIN)/smsurvey migrate
+	$(BIN)/smsurvey users bootstrap
 	$(BIN)/smsurvey serve
 
 test: $(INSTALLED) services  ## lint and run the whole suite (SQLite and PostgreSQL)

@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from smsurvey import __version__
+from smsurvey.api import api_routers, oauth_router
 from smsurvey.contacts.pages import router as opt_out_router
+from smsurvey.kit import envelope
 from smsurvey.kit.clock import Clock, system_clock
-from smsurvey.kit.errors import SmsurveyError
 from smsurvey.messaging.receive import router as receive_router
 from smsurvey.providers.simulator_api import router as simulator_router
 from smsurvey.runtime import Runtime, build_runtime
@@ -74,14 +74,12 @@ def create_app(
     app.include_router(simulator_router)
     app.include_router(survey_pages_router)
     app.include_router(opt_out_router)
+    app.include_router(oauth_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.exception_handler(SmsurveyError)
-    async def domain_error(_request: Request, error: SmsurveyError) -> JSONResponse:
-        return JSONResponse(
-            status_code=error.http_status,
-            content={"meta": {"error": {"errorMessage": str(error), "errorCode": error.code}}},
-        )
+    envelope.install(app)
+    for router in api_routers():
+        app.include_router(router, prefix=envelope.API_PREFIX)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> Health:

@@ -28,6 +28,8 @@ COMMANDS = {
     "credits": "smsurvey.commands.credits:app",
     "senders": "smsurvey.commands.senders:app",
     "providers": "smsurvey.commands.providers:app",
+    "users": "smsurvey.commands.users:users",
+    "tokens": "smsurvey.commands.users:tokens",
     "access-codes": "smsurvey.commands.access_codes:app",
     "segments": "smsurvey.commands.segments:segments",
     "phones": "smsurvey.commands.phones:app",

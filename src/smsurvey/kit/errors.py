@@ -26,3 +26,17 @@ class Conflict(SmsurveyError):
 
     http_status = 409
     code = "CONFLICT"
+
+
+class Unauthorized(SmsurveyError):
+    """No valid credentials; ``code`` ``AUTH_6.0`` tells API clients to get a new token."""
+
+    http_status = 401
+    code = "AUTH_6.0"
+
+
+class Forbidden(SmsurveyError):
+    """Valid credentials without the right (a role or permission) for the call."""
+
+    http_status = 403
+    code = "FORBIDDEN"

@@ -51,3 +51,46 @@ class Sender(Base):
     address: Mapped[str] = mapped_column(String(32))
     parts_per_second: Mapped[Decimal] = mapped_column(Numeric(8, 3))
     created_at: Mapped[datetime]
+
+
+class User(Base):
+    """Someone who uses the API (and, later, the pages) on behalf of an organisation.
+
+    ``role`` is ``BrandAdministrator`` or ``User``; ``permissions`` names what a user may
+    do beyond the basics (``UseSMSDistributions`` gates every SMS distribution call).
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(32))
+    permissions: Mapped[list[str]]
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A credential of a user: an API token (``X-API-TOKEN``), an OAuth client, or a bearer
+    token issued to that client. Only a hash is kept; the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    hint: Mapped[str] = mapped_column(String(8))
+    """The secret's last 4 characters, to tell tokens apart."""
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    client_id: Mapped[str | None] = mapped_column(String(40))
+    """For a bearer token: the OAuth client it was issued to."""

@@ -49,4 +49,5 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
         dict[str, Any]: JsonType,
+        list[str]: JsonType,
     }

@@ -1,0 +1,91 @@
+"""``GET /API/v3/whoami`` and ``POST /oauth2/token`` (client credentials)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from pydantic import BaseModel, Field
+
+from smsurvey.accounts.access import issue_bearer
+from smsurvey.accounts.dependencies import CallerDep
+from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.envelope import Envelope, envelope
+from smsurvey.kit.errors import Unauthorized
+from smsurvey.runtime import Runtime
+
+router = APIRouter(tags=["accounts"])
+oauth_router = APIRouter(tags=["accounts"])
+
+
+class WhoAmI(BaseModel):
+    """The calling user."""
+
+    brandId: str = Field(examples=["OR_0Rk3vQa8gqPwQDP"])
+    userId: str = Field(examples=["UR_0Rk3vQa8gqPwQDQ"])
+    userName: str = Field(examples=["admin@example.org"])
+    accountType: str = Field(examples=["BrandAdministrator"])
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    datacenter: str = "self-hosted"
+
+
+@router.get("/whoami")
+async def whoami(request: Request, caller: CallerDep) -> Envelope[WhoAmI]:
+    """Who the token belongs to."""
+    user = caller.user
+    return envelope(
+        request,
+        WhoAmI(
+            brandId=caller.organization.id,
+            userId=user.id,
+            userName=user.username,
+            accountType=user.role,
+            firstName=user.first_name,
+            lastName=user.last_name,
+            email=user.email,
+        ),
+    )
+
+
+class BearerToken(BaseModel):
+    """An OAuth 2 access token."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(examples=[3600])
+    scope: str = "manage:all"
+
+
+def _client_credentials(
+    request: Request, form_id: str | None, form_secret: str | None
+) -> tuple[str, str]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("unreadable Basic credentials") from None
+        return client_id, secret
+    if form_id and form_secret:
+        return form_id, form_secret
+    raise Unauthorized("send the client id and secret with HTTP Basic auth")
+
+
+@oauth_router.post("/oauth2/token")
+async def token(
+    request: Request,
+    grant_type: Annotated[Literal["client_credentials"], Form()],
+    scope: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> BearerToken:
+    """A bearer token for an OAuth client's credentials (an hour long; then ``AUTH_6.0``)."""
+    runtime: Runtime = request.app.state.runtime
+    given_id, given_secret = _client_credentials(request, client_id, client_secret)
+    async with unit_of_work(runtime.engine) as session:
+        secret, lifetime = await issue_bearer(session, given_id, given_secret, runtime.clock.now())
+    return BearerToken(access_token=secret, expires_in=lifetime, scope=scope or "manage:all")

@@ -1,0 +1,16 @@
+"""The REST API in the Qualtrics v3 dialect: every feature's routes, served under ``/API/v3``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from smsurvey.accounts.endpoints import oauth_router
+from smsurvey.accounts.endpoints import router as accounts
+
+
+def api_routers() -> list[APIRouter]:
+    """The routers to include under :data:`smsurvey.kit.envelope.API_PREFIX`."""
+    return [accounts]
+
+
+__all__ = ["api_routers", "oauth_router"]

@@ -1,0 +1,179 @@
+"""``smsurvey users …`` and ``smsurvey tokens …``: who may use the API, and their tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from smsurvey.accounts.access import (
+    BRAND_ADMINISTRATOR,
+    PERMISSIONS,
+    ROLES,
+    USE_SMS_DISTRIBUTIONS,
+    USER,
+    create_api_token,
+    create_oauth_client,
+    create_user,
+    get_user,
+    revoke_token,
+    tokens_of,
+    users_of,
+)
+from smsurvey.commands.common import ID_WIDTH, OrgOption, console, table, user_errors
+from smsurvey.commands.database import in_organization
+from smsurvey.kit.errors import InvalidInput
+from smsurvey.models.accounts import Organization
+
+users = typer.Typer(help="Users of the API and their roles.", no_args_is_help=True)
+tokens = typer.Typer(help="API tokens and OAuth clients (shown once).", no_args_is_help=True)
+BOOTSTRAP_ADMIN = "admin"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@users.command("add")
+@user_errors
+def add_user(
+    username: Annotated[str, typer.Argument(help="A unique name, often an email address.")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")] = USER,
+    sms: Annotated[
+        bool, typer.Option("--sms/--no-sms", help="The permission to use SMS distributions.")
+    ] = True,
+    first_name: Annotated[str | None, typer.Option()] = None,
+    last_name: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    org: OrgOption = None,
+) -> None:
+    """Add a user to the organisation."""
+    if role not in ROLES:
+        raise InvalidInput(f"--role {role!r}: use one of {', '.join(ROLES)}")
+    permissions = (USE_SMS_DISTRIBUTIONS,) if sms else ()
+
+    async def work(session: AsyncSession, organization: Organization) -> str:
+        user = await create_user(
+            session, organization, username, _now(), role=role, permissions=permissions,
+            first_name=first_name, last_name=last_name, email=email,
+        )  # fmt: skip
+        return user.id
+
+    console.print(f"Added {username} as {in_organization(org, work)} ({role}).")
+    console.print(f"`smsurvey tokens create {username}` gives them an API token.")
+
+
+@users.command("list")
+@user_errors
+def list_users(org: OrgOption = None) -> None:
+    """The organisation's users."""
+
+    async def work(session: AsyncSession, organization: Organization) -> list[list[str]]:
+        return [
+            [user.id, user.username, user.role, ", ".join(user.permissions) or "—"]
+            for user in await users_of(session, organization)
+        ]
+
+    shown = table("Id", "Username", "Role", "Permissions", whole={"Id": ID_WIDTH, "Role": 18})
+    for row in in_organization(org, work):
+        shown.add_row(*row)
+    console.print(shown)
+
+
+@users.command("bootstrap")
+@user_errors
+def bootstrap(org: OrgOption = None) -> None:
+    """Make a first Brand Administrator with an API token, unless the organisation has users."""
+
+    async def work(session: AsyncSession, organization: Organization) -> tuple[str, str] | None:
+        if await users_of(session, organization):
+            return None
+        admin = await create_user(
+            session, organization, BOOTSTRAP_ADMIN, _now(), role=BRAND_ADMINISTRATOR,
+            permissions=PERMISSIONS,
+        )  # fmt: skip
+        _, secret = await create_api_token(session, admin, _now(), name="bootstrap")
+        return organization.id, secret
+
+    made = in_organization(org, work)
+    if made is None:
+        console.print("Users exist already: `smsurvey tokens create USER` makes a token.")
+        return
+    organization_id, secret = made
+    console.print(
+        f"First Brand Administrator [bold]{BOOTSTRAP_ADMIN}[/] of {organization_id}; "
+        "their API token (shown once, keep it):"
+    )
+    console.print(f"  X-API-TOKEN: [bold]{secret}[/]", soft_wrap=True)
+
+
+@tokens.command("create")
+@user_errors
+def create_token(
+    user: Annotated[str, typer.Argument(help="The user's id (UR_…) or username.")],
+    name: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+    oauth: Annotated[
+        bool, typer.Option("--oauth", help="An OAuth 2 client (id and secret) instead.")
+    ] = False,
+    org: OrgOption = None,
+) -> None:
+    """Make an API token (or OAuth client) for a user; the secret is shown only now."""
+
+    async def work(session: AsyncSession, organization: Organization) -> tuple[str, str]:
+        owner = await get_user(session, organization, user)
+        if oauth:
+            return await create_oauth_client(session, owner, _now(), name)
+        token, secret = await create_api_token(session, owner, _now(), name)
+        return token.id, secret
+
+    token_id, secret = in_organization(org, work)
+    if oauth:
+        console.print(f"OAuth client id: [bold]{token_id}[/]", soft_wrap=True)
+        console.print(f"client secret:   [bold]{secret}[/] (shown once)", soft_wrap=True)
+        console.print("POST /oauth2/token with grant_type=client_credentials and Basic auth.")
+    else:
+        console.print(f"API token {token_id} (shown once): [bold]{secret}[/]", soft_wrap=True)
+
+
+@tokens.command("list")
+@user_errors
+def list_tokens(
+    user: Annotated[str, typer.Argument(help="The user's id (UR_…) or username.")],
+    org: OrgOption = None,
+) -> None:
+    """A user's tokens and OAuth clients (their last 4 characters only)."""
+
+    async def work(session: AsyncSession, organization: Organization) -> list[list[str]]:
+        owner = await get_user(session, organization, user)
+        return [
+            [
+                token.id,
+                token.kind,
+                token.name or "",
+                "…" + token.hint,
+                "revoked" if token.revoked_at else "active",
+            ]
+            for token in await tokens_of(session, owner)
+        ]
+
+    shown = table("Id", "Kind", "Name", "Ends", "State", whole={"Id": ID_WIDTH + 14})
+    for row in in_organization(org, work):
+        shown.add_row(*row)
+    console.print(shown)
+
+
+@tokens.command("revoke")
+@user_errors
+def revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (TK_…) or OAuth client id.")],
+    org: OrgOption = None,
+) -> None:
+    """Revoke a token or OAuth client (with every bearer token it was given)."""
+
+    async def work(session: AsyncSession, organization: Organization) -> None:
+        await revoke_token(session, organization, token_id, _now())
+
+    in_organization(org, work)
+    console.print(f"Revoked {token_id}.")
