@@ -6,11 +6,12 @@ from fastapi import APIRouter
 
 from smsurvey.accounts.endpoints import oauth_router
 from smsurvey.accounts.endpoints import router as accounts
+from smsurvey.contacts.endpoints import router as contacts
 
 
 def api_routers() -> list[APIRouter]:
     """The routers to include under :data:`smsurvey.kit.envelope.API_PREFIX`."""
-    return [accounts]
+    return [accounts, contacts]
 
 
 __all__ = ["api_routers", "oauth_router"]

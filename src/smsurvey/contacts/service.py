@@ -131,6 +131,20 @@ async def get_directory(
     return directory
 
 
+async def directories_with_counts(
+    session: AsyncSession, organization: Organization, clock: Clock = system_clock
+) -> list[tuple[Directory, int]]:
+    """The organisation's directories (the default one made on first use), with contacts."""
+    await default_directory(session, organization, clock)
+    count = select(func.count()).where(Contact.directory_id == Directory.id).scalar_subquery()
+    rows = await session.execute(
+        select(Directory, count)
+        .where(Directory.organization_id == organization.id)
+        .order_by(Directory.created_at, Directory.id)
+    )
+    return [(directory, n) for directory, n in rows.all()]
+
+
 # Mailing lists ---------------------------------------------------------------
 
 
@@ -224,6 +238,39 @@ async def mailing_lists_with_counts(
     return [(mailing_list, n) for mailing_list, n in rows.all()]
 
 
+async def create_mailing_list(
+    session: AsyncSession, directory: Directory, name: str, clock: Clock = system_clock
+) -> MailingList:
+    """A new mailing list in ``directory``; :class:`Conflict` when the name is taken."""
+    mailing_list, created = await mailing_list_named(session, directory, name, clock)
+    if not created:
+        raise Conflict(f"a mailing list called {name.strip()!r} exists ({mailing_list.id})")
+    return mailing_list
+
+
+async def rename_mailing_list(session: AsyncSession, mailing_list: MailingList, name: str) -> None:
+    """Give the list another name (unique in its directory)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a mailing list needs a name")
+    taken = await session.scalar(
+        select(MailingList.id).where(
+            MailingList.directory_id == mailing_list.directory_id,
+            MailingList.name == name,
+            MailingList.id != mailing_list.id,
+        )
+    )
+    if taken:
+        raise Conflict(f"a mailing list called {name!r} exists ({taken})")
+    mailing_list.name = name
+
+
+async def delete_mailing_list(session: AsyncSession, mailing_list: MailingList) -> None:
+    """Delete the list (its contacts stay in the directory)."""
+    await session.delete(mailing_list)
+    await session.flush()
+
+
 async def list_members(
     session: AsyncSession, mailing_list: MailingList, *, limit: int = 100, offset: int = 0
 ) -> list[Contact]:
@@ -277,6 +324,26 @@ async def get_contact(
 ) -> Contact:
     """The contact ``contact_id`` of ``organization``, or :class:`NotFound`."""
     return await _in_directory_of(session, Contact, contact_id, organization)
+
+
+async def directory_contacts(
+    session: AsyncSession, directory: Directory, *, limit: int, offset: int
+) -> list[Contact]:
+    """A page of the directory's contacts, in id order."""
+    rows = await session.scalars(
+        select(Contact)
+        .where(Contact.directory_id == directory.id)
+        .order_by(Contact.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+async def delete_contact(session: AsyncSession, contact: Contact) -> None:
+    """Delete the contact and its list memberships (histories keep what was sent)."""
+    await session.delete(contact)
+    await session.flush()
 
 
 def _checked_values(fields: ContactFields, default_region: str | None) -> dict[str, Any]:
@@ -352,13 +419,32 @@ async def upsert_contact(
             created_at=now,
         )
         session.add(contact)
-    for name, value in values.items():
-        setattr(contact, name, value)
-    if fields.embedded_data:
-        contact.embedded_data = {**contact.embedded_data, **fields.embedded_data}
-    contact.updated_at = now
+    _apply(contact, values, fields.embedded_data, now)
     await session.flush()
     return contact, created
+
+
+async def update_contact(
+    session: AsyncSession,
+    contact: Contact,
+    fields: ContactFields,
+    *,
+    default_region: str | None = None,
+    clock: Clock = system_clock,
+) -> None:
+    """Change the given fields of ``contact`` (embedded data merged key by key)."""
+    _apply(contact, _checked_values(fields, default_region), fields.embedded_data, clock.now())
+    await session.flush()
+
+
+def _apply(
+    contact: Contact, values: dict[str, Any], embedded: dict[str, str] | None, now: datetime
+) -> None:
+    for name, value in values.items():
+        setattr(contact, name, value)
+    if embedded:
+        contact.embedded_data = {**contact.embedded_data, **embedded}
+    contact.updated_at = now
 
 
 async def set_opted_out(

@@ -1,0 +1,245 @@
+"""The contacts API's bodies, in the Qualtrics v3 field names (dates as epoch milliseconds,
+as XM Directory lists give them)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from smsurvey.contacts.service import ContactFields
+from smsurvey.models.contacts import Contact, Directory, MailingList
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def epoch_ms(moment: datetime) -> int:
+    """``moment`` as milliseconds since the epoch."""
+    return int(moment.timestamp() * 1000)
+
+
+def lookup_id(mailing_list_id: str, contact_id: str) -> str:
+    """The ``CGC_…`` id of a contact's membership of a list (stable, derived from both)."""
+    number = int.from_bytes(hashlib.sha256(f"{mailing_list_id}/{contact_id}".encode()).digest())
+    chars = []
+    for _ in range(15):
+        number, digit = divmod(number, 62)
+        chars.append(_BASE62[digit])
+    return "CGC_" + "".join(chars)
+
+
+def _embedded(contact: Contact) -> dict[str, str]:
+    return {key: str(value) for key, value in contact.embedded_data.items()}
+
+
+class Deduplication(BaseModel):
+    """Which field makes two contacts the same person."""
+
+    email: bool
+    firstName: bool = False
+    lastName: bool = False
+    externalDataReference: bool
+    phone: bool
+
+
+class DirectoryOut(BaseModel):
+    """A directory (``POOL_…``)."""
+
+    directoryId: str = Field(examples=["POOL_0Rk3vQa8gqPwQDP"])
+    name: str
+    contactCount: int
+    isDefault: bool
+    deduplicationCriteria: Deduplication
+
+    @classmethod
+    def of(cls, directory: Directory, count: int) -> DirectoryOut:
+        """The API's view of ``directory``."""
+        by = directory.dedupe_by
+        return cls(
+            directoryId=directory.id,
+            name=directory.name,
+            contactCount=count,
+            isDefault=directory.is_default,
+            deduplicationCriteria=Deduplication(
+                email=by == "email", externalDataReference=by == "ext_ref", phone=by == "phone"
+            ),
+        )
+
+
+class ContactIn(BaseModel):
+    """A contact to create, or the fields to change (omitted ones stay as they are)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    firstName: str | None = Field(default=None, max_length=200, examples=["Ann"])
+    lastName: str | None = Field(default=None, max_length=200, examples=["Lee"])
+    email: str | None = Field(default=None, max_length=320, examples=["ann@example.org"])
+    phone: str | None = Field(default=None, max_length=64, examples=["+14155552671"])
+    extRef: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, max_length=16, examples=["EN"])
+    embeddedData: dict[str, str] | None = Field(default=None, examples=[{"Store": "12"}])
+    unsubscribed: bool | None = None
+
+    def fields(self) -> ContactFields:
+        """The service's view of the body."""
+        return ContactFields(
+            first_name=self.firstName,
+            last_name=self.lastName,
+            email=self.email,
+            phone=self.phone,
+            ext_ref=self.extRef,
+            language=self.language,
+            embedded_data=self.embeddedData,
+        )
+
+
+class ContactOut(BaseModel):
+    """A contact in a list of contacts."""
+
+    contactId: str = Field(examples=["CID_0Rk3vQa8gqPwQDP"])
+    firstName: str | None
+    lastName: str | None
+    email: str | None
+    phone: str | None
+    extRef: str | None
+    language: str | None
+    unsubscribed: bool
+    embeddedData: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, contact: Contact, *, embedded: bool = False) -> ContactOut:
+        """The API's view of ``contact``."""
+        return cls(
+            contactId=contact.id,
+            firstName=contact.first_name,
+            lastName=contact.last_name,
+            email=contact.email,
+            phone=contact.phone,
+            extRef=contact.ext_ref,
+            language=contact.language,
+            unsubscribed=contact.opted_out,
+            embeddedData={k: str(v) for k, v in contact.embedded_data.items()}
+            if embedded
+            else None,
+        )
+
+
+class Membership(BaseModel):
+    """A contact's membership of one mailing list."""
+
+    name: str
+    contactLookupId: str
+    unsubscribed: bool
+
+
+class ContactDetail(ContactOut):
+    """One contact, with its embedded data and lists."""
+
+    creationDate: int
+    lastModified: int
+    mailingListMembership: dict[str, Membership]
+
+
+class SearchHit(BaseModel):
+    """A contact found by a search (the search's own field names)."""
+
+    id: str
+    creationDate: int
+    lastModified: int
+    firstName: str | None
+    lastName: str | None
+    email: str | None
+    phoneNumber: str | None
+    externalDataReference: str | None
+    language: str | None
+    unsubscribed: bool
+    embeddedData: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, contact: Contact, *, embedded: bool) -> SearchHit:
+        """The search's view of ``contact``."""
+        return cls(
+            id=contact.id,
+            creationDate=epoch_ms(contact.created_at),
+            lastModified=epoch_ms(contact.updated_at),
+            firstName=contact.first_name,
+            lastName=contact.last_name,
+            email=contact.email,
+            phoneNumber=contact.phone,
+            externalDataReference=contact.ext_ref,
+            language=contact.language,
+            unsubscribed=contact.opted_out,
+            embeddedData={k: str(v) for k, v in contact.embedded_data.items()}
+            if embedded
+            else None,
+        )
+
+
+FilterType = Literal["email", "extRef", "phone", "firstName", "lastName", "language"]
+
+
+class Condition(BaseModel):
+    """One comparison: ``{"filterType": "email", "comparison": "eq", "value": "…"}``."""
+
+    filterType: FilterType
+    comparison: Literal["eq", "ne", "contains"] = "eq"
+    value: str
+
+
+class Conjunction(BaseModel):
+    """Several filters joined: ``{"conjunction": "and", "filters": […]}``."""
+
+    conjunction: Literal["and", "or"]
+    filters: list[Condition | Conjunction] = Field(min_length=1)
+
+
+class SearchIn(BaseModel):
+    """A contact search."""
+
+    filter: Condition | Conjunction
+
+
+class Created(BaseModel):
+    """The id of what was made."""
+
+    id: str
+
+
+class MemberCreated(Created):
+    """A contact put in a mailing list: the contact and its membership."""
+
+    contactLookupId: str
+
+
+class MailingListIn(BaseModel):
+    """A mailing list to create or rename."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Spring 2026"])
+
+
+class MailingListOut(BaseModel):
+    """A mailing list (``CG_…``)."""
+
+    mailingListId: str = Field(examples=["CG_0Rk3vQa8gqPwQDP"])
+    name: str
+    ownerId: str
+    creationDate: int
+    lastModifiedDate: int
+    contactCount: int
+
+    @classmethod
+    def of(cls, mailing_list: MailingList, count: int, owner: str) -> MailingListOut:
+        """The API's view of ``mailing_list``."""
+        created = epoch_ms(mailing_list.created_at)
+        return cls(
+            mailingListId=mailing_list.id,
+            name=mailing_list.name,
+            ownerId=owner,
+            creationDate=created,
+            lastModifiedDate=created,
+            contactCount=count,
+        )
