@@ -97,6 +97,10 @@ class HistoryRow:
     respondent: bool
     status: str
     at: datetime | None
+    recipient_id: int = 0
+    response_id: str | None = None
+    sent_at: datetime | None = None
+    opened_at: datetime | None = None
 
 
 async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
@@ -196,16 +200,20 @@ async def history(
         .order_by(RecipientEvent.id)
     ):
         events.setdefault(event.recipient_id, []).append(event)
-    respondents = set(
-        await session.scalars(
-            select(Response.contact_id).where(
-                Response.survey_id == distribution.survey_id, Response.finished.is_(True)
+    respondents: dict[str | None, str] = dict(
+        (
+            await session.execute(
+                select(Response.contact_id, Response.id).where(
+                    Response.survey_id == distribution.survey_id, Response.finished.is_(True)
+                )
             )
-        )
+        ).all()
     )
     rows = []
     for recipient, contact in recipients:
-        status = _current(events.get(recipient.id, []))
+        mine = events.get(recipient.id, [])
+        status = _current(mine)
+        response_id = respondents.get(recipient.contact_id) if recipient.contact_id else None
         rows.append(
             HistoryRow(
                 person_id=recipient.contact_id or "",
@@ -213,12 +221,20 @@ async def history(
                 last_name=(contact.last_name if contact else None) or "",
                 phone=recipient.phone or "",
                 user_name=(contact.ext_ref or contact.email if contact else None) or "",
-                respondent=recipient.contact_id in respondents,
+                respondent=response_id is not None,
                 status=status.status if status else "Pending",
                 at=status.at if status else None,
+                recipient_id=recipient.id,
+                response_id=response_id,
+                sent_at=_first(mine, "Sent"),
+                opened_at=_first(mine, "Opened"),
             )
         )
     return rows
+
+
+def _first(events: Sequence[RecipientEvent], status: str) -> datetime | None:
+    return next((event.at for event in events if event.status == status), None)
 
 
 def _current(events: Sequence[RecipientEvent]) -> RecipientEvent | None:
