@@ -8,11 +8,13 @@ from smsurvey.accounts.endpoints import oauth_router
 from smsurvey.accounts.endpoints import router as accounts
 from smsurvey.contacts.endpoints import router as contacts
 from smsurvey.distributions.endpoints import router as distributions
+from smsurvey.responses.endpoints import router as responses
+from smsurvey.surveys.endpoints import router as surveys
 
 
 def api_routers() -> list[APIRouter]:
     """The routers to include under :data:`smsurvey.kit.envelope.API_PREFIX`."""
-    return [accounts, contacts, distributions]
+    return [accounts, contacts, distributions, surveys, responses]
 
 
 __all__ = ["api_routers", "oauth_router"]

@@ -70,3 +70,23 @@ class WebSession(Base):
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+
+
+class ResponseExport(Base):
+    """A requested export of a survey's responses (``ES_…``): the file is made when it is
+    fetched, from the responses recorded up to ``until``."""
+
+    __tablename__ = "response_exports"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(8))
+    compress: Mapped[bool]
+    in_progress: Mapped[bool]
+    """Whether unfinished responses are included."""
+    since: Mapped[datetime | None]
+    until: Mapped[datetime]
+    created_at: Mapped[datetime]

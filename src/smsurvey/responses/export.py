@@ -80,31 +80,34 @@ def to_csv(definition: SurveyDefinition, responses: Sequence[Response]) -> str:
     return out.getvalue()
 
 
+def response_document(response: Response) -> dict[str, Any]:
+    """One response in the Qualtrics layout: ``responseId``, ``values`` (answers keyed
+    ``QIDn``, ``QIDn_TEXT``, ``QIDn_NPS_GROUP``, with the metadata), ``labels``; and
+    ``displayedFields``, the answer keys that were shown."""
+    return {
+        "responseId": response.id,
+        "values": {
+            **response.values,
+            "startDate": response.started_at.isoformat(),
+            "endDate": response.ended_at.isoformat(),
+            "finished": int(response.finished),
+            "distributionChannel": response.channel,
+            **{
+                column[0].lower() + column[1:]: response.recipient.get(field)
+                for field, column in RECIPIENT_COLUMNS.items()
+            },
+        },
+        "labels": response.labels,
+        "displayedFields": list(response.values),
+        "distributionId": response.distribution_id,
+        "contactId": response.contact_id,
+    }
+
+
 def to_json(responses: Sequence[Response]) -> str:
     """``{"responses": [{responseId, values, labels, …}]}`` as the Qualtrics JSON export."""
     return json.dumps(
-        {
-            "responses": [
-                {
-                    "responseId": response.id,
-                    "values": {
-                        **response.values,
-                        "startDate": response.started_at.isoformat(),
-                        "endDate": response.ended_at.isoformat(),
-                        "finished": int(response.finished),
-                        "distributionChannel": response.channel,
-                        **{
-                            column[0].lower() + column[1:]: response.recipient.get(field)
-                            for field, column in RECIPIENT_COLUMNS.items()
-                        },
-                    },
-                    "labels": response.labels,
-                    "distributionId": response.distribution_id,
-                    "contactId": response.contact_id,
-                }
-                for response in responses
-            ]
-        },
+        {"responses": [response_document(response) for response in responses]},
         indent=2,
         ensure_ascii=False,
     )

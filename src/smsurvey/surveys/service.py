@@ -9,12 +9,13 @@ an id no survey has yet creates the survey under that id (moving surveys between
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.kit.clock import Clock, system_clock
-from smsurvey.kit.errors import Conflict, NotFound
+from smsurvey.kit.errors import Conflict, InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import Organization
 from smsurvey.models.surveys import Survey
@@ -93,3 +94,28 @@ async def check_survey(
     """The SMS compatibility report of the survey ``survey_id``."""
     survey = await get_survey(session, organization, survey_id)
     return check_sms_compatibility(definition_of(survey))
+
+
+async def change_survey(
+    session: AsyncSession,
+    survey: Survey,
+    now: datetime,
+    *,
+    name: str | None = None,
+    active: bool | None = None,
+    expires_at: datetime | None = None,
+) -> None:
+    """Rename a survey, activate or deactivate it (deactivated, its links say it is
+    paused), or set when it expires."""
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("a survey needs a name")
+        survey.name = name
+        survey.definition = {**survey.definition, "name": name}
+    if active is not None:
+        survey.is_active = active
+    if expires_at is not None:
+        survey.expires_at = expires_at
+    survey.updated_at = now
+    await session.flush()

@@ -1,0 +1,164 @@
+"""Responses in the v3 dialect: one response, and the three-step export (request it,
+poll its progress, fetch the file: CSV or JSON, zipped unless asked otherwise)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+
+from smsurvey.accounts.dependencies import Caller, CallerDep
+from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.envelope import Envelope, envelope
+from smsurvey.kit.errors import NotFound
+from smsurvey.kit.ids import new_id
+from smsurvey.models.responses import Response as SurveyResponse
+from smsurvey.models.responses import ResponseExport
+from smsurvey.models.surveys import Survey
+from smsurvey.responses.export import response_document, to_csv, to_json
+from smsurvey.surveys.service import definition_of, get_survey
+
+router = APIRouter(prefix="/surveys/{surveyId}", tags=["responses"])
+
+
+class ResponseOut(BaseModel):
+    """One response: ``values`` and ``labels`` keyed ``QIDn``, ``QIDn_TEXT``, ``QIDn_NPS_GROUP``."""
+
+    responseId: str = Field(examples=["R_0Rk3vQa8gqPwQDP"])
+    values: dict[str, Any]
+    labels: dict[str, Any]
+    displayedFields: list[str]
+    displayedValues: dict[str, Any]
+
+
+class ExportIn(BaseModel):
+    """``POST …/export-responses``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["csv", "json"] = Field(examples=["csv"])
+    compress: bool = True
+    startDate: datetime | None = None
+    endDate: datetime | None = None
+    exportResponsesInProgress: bool = False
+
+    @field_validator("compress", mode="before")
+    @classmethod
+    def _lenient_bool(cls, value: object) -> object:
+        # Some clients send "false" as a string.
+        return value.strip().lower() == "true" if isinstance(value, str) else value
+
+
+class ExportProgress(BaseModel):
+    """Where an export stands (it is ready at once: the file is made when fetched)."""
+
+    progressId: str = Field(examples=["ES_0Rk3vQa8gqPwQDP"])
+    percentComplete: float = 100.0
+    status: Literal["inProgress", "complete", "failed"] = "complete"
+    fileId: str
+
+
+@router.get("/responses/{responseId}")
+async def one_response(
+    request: Request, caller: CallerDep, surveyId: str, responseId: str
+) -> Envelope[ResponseOut]:
+    """A response of the survey."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        survey = await get_survey(session, caller.organization, surveyId)
+        found = await session.get(SurveyResponse, responseId)
+    if found is None or found.survey_id != survey.id:
+        raise NotFound(f"no response {responseId} to {surveyId}")
+    document = response_document(found)
+    shown = ResponseOut(
+        responseId=found.id,
+        values=document["values"],
+        labels=document["labels"],
+        displayedFields=document["displayedFields"],
+        displayedValues={key: found.values[key] for key in document["displayedFields"]},
+    )
+    return envelope(request, shown)
+
+
+@router.post("/export-responses")
+async def start_export(
+    request: Request, caller: CallerDep, surveyId: str, body: ExportIn
+) -> Envelope[ExportProgress]:
+    """Ask for an export of the survey's responses (CSV or JSON)."""
+    now = caller.runtime.clock.now()
+    async with unit_of_work(caller.runtime.engine) as session:
+        survey = await get_survey(session, caller.organization, surveyId)
+        export = ResponseExport(
+            id=new_id("ES"),
+            organization_id=caller.organization.id,
+            survey_id=survey.id,
+            format=body.format,
+            compress=body.compress,
+            in_progress=body.exportResponsesInProgress,
+            since=body.startDate,
+            until=min(body.endDate, now) if body.endDate else now,
+            created_at=now,
+        )
+        session.add(export)
+    return envelope(request, ExportProgress(progressId=export.id, fileId=export.id))
+
+
+async def _export(caller: Caller, survey_id: str, export_id: str) -> tuple[ResponseExport, Survey]:
+    async with unit_of_work(caller.runtime.engine) as session:
+        survey = await get_survey(session, caller.organization, survey_id)
+        export = await session.get(ResponseExport, export_id)
+    if export is None or export.survey_id != survey.id:
+        raise NotFound(f"no export {export_id} of {survey_id}")
+    return export, survey
+
+
+@router.get("/export-responses/{progressId}")
+async def export_progress(
+    request: Request, caller: CallerDep, surveyId: str, progressId: str
+) -> Envelope[ExportProgress]:
+    """Where the export stands."""
+    export, _ = await _export(caller, surveyId, progressId)
+    return envelope(request, ExportProgress(progressId=export.id, fileId=export.id))
+
+
+@router.get(
+    "/export-responses/{fileId}/file",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}, "text/csv": {}, "application/json": {}}}},
+)
+async def export_file(caller: CallerDep, surveyId: str, fileId: str) -> Response:
+    """The export: a zip holding ``{survey name}.csv`` or ``.json`` (or the file itself
+    when the export was asked with ``compress: false``)."""
+    export, survey = await _export(caller, surveyId, fileId)
+    async with unit_of_work(caller.runtime.engine) as session:
+        query = select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey.id, SurveyResponse.ended_at <= export.until
+        )
+        if export.since is not None:
+            query = query.where(SurveyResponse.ended_at >= export.since)
+        if not export.in_progress:
+            query = query.where(SurveyResponse.finished.is_(True))
+        rows = list(
+            await session.scalars(query.order_by(SurveyResponse.ended_at, SurveyResponse.id))
+        )
+    if export.format == "csv":
+        content, media = to_csv(definition_of(survey), rows), "text/csv"
+    else:
+        content, media = to_json(rows), "application/json"
+    name = re.sub(r'[\\\\/:*?"<>|]+', "_", survey.name) + f".{export.format}"
+    if not export.compress:
+        return Response(content, media_type=media, headers=_attachment(name))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    zip_name = name.rsplit(".", 1)[0] + ".zip"
+    return Response(buffer.getvalue(), media_type="application/zip", headers=_attachment(zip_name))
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -1,0 +1,116 @@
+"""Surveys in the v3 dialect: list, get (questions, blocks, flow), change (name, active,
+expiration), and survey definitions: import (JSON or our YAML) and export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import func, select
+
+from smsurvey.accounts.dependencies import CallerDep
+from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
+from smsurvey.kit.errors import InvalidInput
+from smsurvey.kit.pagination import next_page, window
+from smsurvey.models.responses import Response
+from smsurvey.surveys.formats import DocumentFormat, dumps_survey, loads_survey
+from smsurvey.surveys.schemas import ImportedOut, SurveyChange, SurveyDetail, SurveySummary
+from smsurvey.surveys.service import (
+    change_survey,
+    definition_of,
+    get_survey,
+    import_survey,
+    list_surveys,
+)
+
+router = APIRouter(tags=["surveys"])
+_YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+_DEFINITION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.get("/surveys")
+async def surveys(request: Request, caller: CallerDep) -> Envelope[Page[SurveySummary]]:
+    """The organisation's surveys, oldest first."""
+    page = window(request)
+    async with unit_of_work(caller.runtime.engine) as session:
+        found = await list_surveys(session, caller.organization)
+    chosen = found[page.offset : page.offset + page.size]
+    following = next_page(request, page, len(found) > page.offset + page.size)
+    return envelope(
+        request, Page(elements=[SurveySummary.of(s) for s in chosen], nextPage=following)
+    )
+
+
+@router.get("/surveys/{surveyId}")
+async def survey(request: Request, caller: CallerDep, surveyId: str) -> Envelope[SurveyDetail]:
+    """A survey with its questions, blocks, flow and response count."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        found = await get_survey(session, caller.organization, surveyId)
+        finished = await session.scalar(
+            select(func.count()).where(Response.survey_id == found.id, Response.finished.is_(True))
+        )
+    return envelope(request, SurveyDetail.of(found, definition_of(found), int(finished or 0)))
+
+
+@router.put("/surveys/{surveyId}")
+async def change(
+    request: Request, caller: CallerDep, surveyId: str, body: SurveyChange
+) -> MetaOnly:
+    """Rename, activate or deactivate a survey, or set when it expires."""
+    try:
+        expires_at = body.end_date()
+    except ValueError:
+        raise InvalidInput("expiration.endDate must be an ISO 8601 date and time") from None
+    async with unit_of_work(caller.runtime.engine) as session:
+        found = await get_survey(session, caller.organization, surveyId)
+        await change_survey(
+            session, found, caller.runtime.clock.now(),
+            name=body.name, active=body.isActive, expires_at=expires_at,
+        )  # fmt: skip
+    return meta_only(request)
+
+
+@router.post("/survey-definitions", openapi_extra=_DEFINITION_BODY)
+async def import_definition(request: Request, caller: CallerDep) -> Envelope[ImportedOut]:
+    """Import a survey: a JSON or YAML definition (docs/survey-format.md). A definition
+    carrying the id of one of the organisation's surveys replaces it."""
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    document_format = DocumentFormat.YAML if kind in _YAML_TYPES else DocumentFormat.JSON
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 text") from None
+    definition = loads_survey(text, document_format, source="body")
+    async with unit_of_work(caller.runtime.engine) as session:
+        imported = await import_survey(
+            session, caller.organization, definition, caller.runtime.clock
+        )
+    return envelope(request, ImportedOut(SurveyID=imported.survey.id, created=imported.created))
+
+
+@router.get("/survey-definitions/{surveyId}", response_model=None)
+async def export_definition(
+    request: Request,
+    caller: CallerDep,
+    surveyId: str,
+    format: Annotated[DocumentFormat, Query(description="json (in the envelope) or yaml")] = (
+        DocumentFormat.JSON
+    ),
+) -> Envelope[dict[str, Any]] | PlainTextResponse:
+    """A survey's definition, in our format."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        found = await get_survey(session, caller.organization, surveyId)
+    definition = definition_of(found)
+    if format is DocumentFormat.YAML:
+        return PlainTextResponse(dumps_survey(definition, format), media_type="application/yaml")
+    return envelope(request, definition.to_document())
