@@ -7,14 +7,16 @@ from fastapi import APIRouter
 from smsurvey.accounts.endpoints import oauth_router
 from smsurvey.accounts.endpoints import router as accounts
 from smsurvey.contacts.endpoints import router as contacts
+from smsurvey.distributions.endpoints import library_router as library
 from smsurvey.distributions.endpoints import router as distributions
+from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.surveys.endpoints import router as surveys
 
 
 def api_routers() -> list[APIRouter]:
     """The routers to include under :data:`smsurvey.kit.envelope.API_PREFIX`."""
-    return [accounts, contacts, distributions, surveys, responses]
+    return [accounts, contacts, distributions, library, surveys, responses, connections]
 
 
 __all__ = ["api_routers", "oauth_router"]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from pydantic import BaseModel, Field
 
 from smsurvey.accounts.access import issue_bearer
-from smsurvey.accounts.dependencies import CallerDep
+from smsurvey.accounts.credits import Period, balance, consumption
+from smsurvey.accounts.dependencies import AdminDep, CallerDep
 from smsurvey.kit.db import unit_of_work
-from smsurvey.kit.envelope import Envelope, envelope
+from smsurvey.kit.envelope import Envelope, Page, envelope
 from smsurvey.kit.errors import Unauthorized
 from smsurvey.runtime import Runtime
 
@@ -89,3 +91,46 @@ async def token(
     async with unit_of_work(runtime.engine) as session:
         secret, lifetime = await issue_bearer(session, given_id, given_secret, runtime.clock.now())
     return BearerToken(access_token=secret, expires_in=lifetime, scope=scope or "manage:all")
+
+
+class Balance(BaseModel):
+    """The organisation's SMS credits."""
+
+    balance: float = Field(examples=[1000.0])
+
+
+class Spent(BaseModel):
+    """Credits spent in one period on texts to one region."""
+
+    period: str = Field(examples=["2026-11"])
+    region: str = Field(examples=["US"])
+    texts: int
+    credits: float
+
+
+@router.get("/credits", tags=["credits"])
+async def credits_balance(request: Request, caller: AdminDep) -> Envelope[Balance]:
+    """The organisation's credit balance (Brand Administrators)."""
+    runtime = caller.runtime
+    async with unit_of_work(runtime.engine) as session:
+        left = await balance(
+            session, caller.organization, runtime.settings.initial_credits, runtime.clock.now()
+        )
+    return envelope(request, Balance(balance=float(left)))
+
+
+@router.get("/credits/consumption", tags=["credits"])
+async def credits_consumption(
+    request: Request,
+    caller: AdminDep,
+    period: Annotated[Period, Query(description="day or month (UTC)")] = Period.MONTH,
+    since: Annotated[datetime | None, Query(description="From this moment on")] = None,
+) -> Envelope[Page[Spent]]:
+    """Credits spent on texts by period and destination region (Brand Administrators)."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        rows = await consumption(session, caller.organization, period, since)
+    elements = [
+        Spent(period=row.period, region=row.region, texts=row.texts, credits=float(row.credits))
+        for row in rows
+    ]
+    return envelope(request, Page(elements=elements))

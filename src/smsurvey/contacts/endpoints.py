@@ -14,7 +14,6 @@ from smsurvey.contacts.schemas import (
     ContactDetail,
     ContactIn,
     ContactOut,
-    Created,
     DirectoryOut,
     MailingListIn,
     MailingListOut,
@@ -44,7 +43,7 @@ from smsurvey.contacts.service import (
     upsert_contact,
 )
 from smsurvey.kit.db import unit_of_work
-from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
+from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.pagination import Window, next_page, window
 from smsurvey.models.contacts import Contact, Directory, MailingList, MailingListMember

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from smsurvey.contacts.service import ContactFields
+from smsurvey.kit.envelope import Created
 from smsurvey.models.contacts import Contact, Directory, MailingList
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -199,12 +200,6 @@ class SearchIn(BaseModel):
     """A contact search."""
 
     filter: Condition | Conjunction
-
-
-class Created(BaseModel):
-    """The id of what was made."""
-
-    id: str
 
 
 class MemberCreated(Created):

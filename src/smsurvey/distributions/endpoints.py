@@ -7,10 +7,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.accounts.access import get_user
 from smsurvey.accounts.dependencies import Caller, SmsCallerDep
+from smsurvey.distributions.library import (
+    delete_message,
+    get_message,
+    library_messages,
+    save_message,
+)
 from smsurvey.distributions.links import survey_url
 from smsurvey.distributions.reports import history, report
 from smsurvey.distributions.schemas import DistributionOut, HistoryOut, SmsDistributionIn
@@ -22,7 +30,8 @@ from smsurvey.distributions.service import (
     list_distributions,
 )
 from smsurvey.kit.db import unit_of_work
-from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
+from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
+from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.pagination import next_page, window
 from smsurvey.models.responses import Response
 from smsurvey.surveys.service import get_survey
@@ -149,3 +158,115 @@ async def recipients_history(
     ]
     following = next_page(request, page, len(rows) > page.offset + page.size)
     return envelope(request, Page(elements=elements, nextPage=following))
+
+
+# The message library ---------------------------------------------------------
+
+library_router = APIRouter(prefix="/libraries", tags=["library"])
+
+
+class LibraryOut(BaseModel):
+    """The organisation's message library (one per organisation, named by a user's id)."""
+
+    libraryId: str = Field(examples=["UR_0Rk3vQa8gqPwQDP"])
+    libraryName: str
+
+
+class LibraryMessageIn(BaseModel):
+    """A message to save: ``messages`` maps a language to the text (one language here)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    description: str = Field(default="", max_length=200)
+    category: str = Field(
+        examples=["Invite"], description="Invite, Interactive, Reminder, ThankYou"
+    )
+    messages: dict[str, str] = Field(
+        min_length=1, examples=[{"en": "Hi ${m://FirstName}: ${l://SurveyURL}"}]
+    )
+
+
+class LibraryMessageOut(BaseModel):
+    """A saved message."""
+
+    id: str = Field(examples=["MS_0Rk3vQa8gqPwQDP"])
+    description: str
+    category: str
+    messages: dict[str, str] | None = None
+
+
+async def _library(session: AsyncSession, caller: Caller, library_id: str) -> None:
+    """The library id must be one of the organisation's users (``UR_…``): 404 otherwise."""
+    await get_user(session, caller.organization, library_id)
+    if not library_id.startswith("UR_"):
+        raise NotFound(f"no library {library_id}")
+
+
+@library_router.get("")
+async def libraries(request: Request, caller: SmsCallerDep) -> Envelope[Page[LibraryOut]]:
+    """The caller's library (messages are shared by the organisation)."""
+    library = LibraryOut(libraryId=caller.user.id, libraryName=caller.organization.name)
+    return envelope(request, Page(elements=[library]))
+
+
+@library_router.get("/{libraryId}/messages")
+async def messages(
+    request: Request,
+    caller: SmsCallerDep,
+    libraryId: str,
+    category: Annotated[str | None, Query(description="Invite, Interactive, …")] = None,
+) -> Envelope[Page[LibraryMessageOut]]:
+    """The saved messages (of one kind when asked)."""
+    page = window(request)
+    async with unit_of_work(caller.runtime.engine) as session:
+        await _library(session, caller, libraryId)
+        found = await library_messages(session, caller.organization, category)
+    chosen = found[page.offset : page.offset + page.size]
+    elements = [
+        LibraryMessageOut(id=m.id, description=m.description, category=m.category) for m in chosen
+    ]
+    following = next_page(request, page, len(found) > page.offset + page.size)
+    return envelope(request, Page(elements=elements, nextPage=following))
+
+
+@library_router.post("/{libraryId}/messages")
+async def save(
+    request: Request, caller: SmsCallerDep, libraryId: str, body: LibraryMessageIn
+) -> Envelope[Created]:
+    """Save a message."""
+    if len(body.messages) != 1:
+        raise InvalidInput("messages: give the text in one language")
+    [text] = body.messages.values()
+    async with unit_of_work(caller.runtime.engine) as session:
+        await _library(session, caller, libraryId)
+        saved = await save_message(
+            session, caller.organization, text, body.category, caller.runtime.clock.now(),
+            body.description,
+        )  # fmt: skip
+    return envelope(request, Created(id=saved.id))
+
+
+@library_router.get("/{libraryId}/messages/{messageId}")
+async def message(
+    request: Request, caller: SmsCallerDep, libraryId: str, messageId: str
+) -> Envelope[LibraryMessageOut]:
+    """A saved message and its text."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        await _library(session, caller, libraryId)
+        found = await get_message(session, caller.organization, messageId)
+    shown = LibraryMessageOut(
+        id=found.id, description=found.description, category=found.category,
+        messages={"en": found.text},
+    )  # fmt: skip
+    return envelope(request, shown)
+
+
+@library_router.delete("/{libraryId}/messages/{messageId}")
+async def forget(
+    request: Request, caller: SmsCallerDep, libraryId: str, messageId: str
+) -> MetaOnly:
+    """Delete a saved message."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        await _library(session, caller, libraryId)
+        await delete_message(session, caller.organization, messageId)
+    return meta_only(request)

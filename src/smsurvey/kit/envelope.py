@@ -74,6 +74,12 @@ class MetaOnly(BaseModel):
     meta: Meta
 
 
+class Created(BaseModel):
+    """The id of what was made."""
+
+    id: str
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a list; ``nextPage`` is the URL of the next one, on this server."""
 
