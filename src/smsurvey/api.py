@@ -11,12 +11,22 @@ from smsurvey.distributions.endpoints import library_router as library
 from smsurvey.distributions.endpoints import router as distributions
 from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
+from smsurvey.responses.endpoints import subscriptions_router as subscriptions
 from smsurvey.surveys.endpoints import router as surveys
 
 
 def api_routers() -> list[APIRouter]:
     """The routers to include under :data:`smsurvey.kit.envelope.API_PREFIX`."""
-    return [accounts, contacts, distributions, library, surveys, responses, connections]
+    return [
+        accounts,
+        contacts,
+        distributions,
+        library,
+        surveys,
+        responses,
+        subscriptions,
+        connections,
+    ]
 
 
 __all__ = ["api_routers", "oauth_router"]

@@ -37,7 +37,9 @@ class Runtime:
     providers: ProviderDirectory
     """Adapters by name: the simulator, and organisations' connections (``OC_…``)."""
     secret: bytes
-    """Signs link tokens (``smsurvey.kit.tokens``)."""
+    """Signs link tokens (``smsurvey.kit.tokens``) and encrypts credentials at rest."""
+    http: SharedSession
+    """The process's pooled HTTP session for providers and webhooks."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -104,6 +106,7 @@ def build_runtime(
             sessions, key, settings.public_url, http, builtin={simulator.name: simulator}
         ),
         secret=key,
+        http=http,
     )
     runtime._closers.append(http.aclose)
     if client is not None:

@@ -16,6 +16,7 @@ from smsurvey.models.contacts import Contact
 from smsurvey.models.messaging import ConversationSession
 from smsurvey.models.surveys import Survey
 from smsurvey.responses.service import record_conversation
+from smsurvey.responses.subscriptions import publish_response
 from smsurvey.runtime import Runtime
 from smsurvey.surveys import conversation
 from smsurvey.surveys.conversation import ConversationState, Turn
@@ -158,9 +159,10 @@ async def close_session(
             if conversation_session.contact_id
             else None
         )
-        record_conversation(
+        response = record_conversation(
             session, conversation_session, definition_of(conversation_session), state, contact, now
         )
+        await publish_response(session, response, now)
 
 
 async def expire_sessions(session: AsyncSession, runtime: Runtime) -> int:

@@ -8,6 +8,7 @@ from smsurvey.models import (
     messaging,
     responses,
     simulator,
+    subscriptions,
     surveys,
 )
 from smsurvey.models.base import Base
@@ -21,5 +22,6 @@ __all__ = [
     "messaging",
     "responses",
     "simulator",
+    "subscriptions",
     "surveys",
 ]

@@ -13,15 +13,22 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from smsurvey.accounts.dependencies import Caller, CallerDep
+from smsurvey.accounts.dependencies import AdminDep, Caller, CallerDep
 from smsurvey.kit.db import unit_of_work
-from smsurvey.kit.envelope import Envelope, envelope
-from smsurvey.kit.errors import NotFound
+from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
+from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
 from smsurvey.models.responses import Response as SurveyResponse
 from smsurvey.models.responses import ResponseExport
+from smsurvey.models.subscriptions import EventSubscription
 from smsurvey.models.surveys import Survey
 from smsurvey.responses.export import response_document, to_csv, to_json
+from smsurvey.responses.subscriptions import (
+    get_subscription,
+    subscribe,
+    subscriptions_of,
+    unsubscribe,
+)
 from smsurvey.surveys.service import definition_of, get_survey
 
 router = APIRouter(prefix="/surveys/{surveyId}", tags=["responses"])
@@ -162,3 +169,84 @@ async def export_file(caller: CallerDep, surveyId: str, fileId: str) -> Response
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+# Event subscriptions ---------------------------------------------------------
+
+subscriptions_router = APIRouter(prefix="/eventsubscriptions", tags=["event subscriptions"])
+
+
+class SubscriptionIn(BaseModel):
+    """``POST /eventsubscriptions`` (other keys clients send are ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    topics: str = Field(examples=["surveyengine.completedResponse.SV_0Rk3vQa8gqPwQDP"])
+    publicationUrl: str = Field(examples=["https://hooks.example.org/qualtrics"])
+    encrypt: bool = False
+    sharedKey: str | None = Field(default=None, max_length=200)
+
+
+class SubscriptionOut(BaseModel):
+    """A subscription, how often it was called, and its last errors."""
+
+    id: str = Field(examples=["SUB_0Rk3vQa8gqPwQDP"])
+    scope: str = "brand"
+    topics: str
+    publicationUrl: str
+    encrypted: bool = False
+    successfulCalls: int
+    lastErrors: list[str]
+
+    @classmethod
+    def of(cls, subscription: EventSubscription) -> SubscriptionOut:
+        """The API's view of ``subscription``."""
+        return cls(
+            id=subscription.id,
+            topics=subscription.topics,
+            publicationUrl=subscription.url,
+            successfulCalls=subscription.successful_calls,
+            lastErrors=list(subscription.last_errors),
+        )
+
+
+@subscriptions_router.post("")
+async def create_subscription(
+    request: Request, caller: AdminDep, body: SubscriptionIn
+) -> Envelope[Created]:
+    """Subscribe a URL to survey events (Brand Administrators)."""
+    if body.encrypt:
+        raise InvalidInput("encrypt: encrypted deliveries are not supported; use sharedKey (HMAC)")
+    runtime = caller.runtime
+    async with unit_of_work(runtime.engine) as session:
+        made = await subscribe(
+            session, caller.organization.id, runtime.secret, topics=body.topics,
+            url=body.publicationUrl, shared_key=body.sharedKey, now=runtime.clock.now(),
+        )  # fmt: skip
+    return envelope(request, Created(id=made.id))
+
+
+@subscriptions_router.get("")
+async def list_subscriptions(request: Request, caller: AdminDep) -> Envelope[Page[SubscriptionOut]]:
+    """The organisation's subscriptions."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        found = await subscriptions_of(session, caller.organization.id)
+    return envelope(request, Page(elements=[SubscriptionOut.of(s) for s in found]))
+
+
+@subscriptions_router.get("/{subscriptionId}")
+async def one_subscription(
+    request: Request, caller: AdminDep, subscriptionId: str
+) -> Envelope[SubscriptionOut]:
+    """A subscription with its counts and last errors."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        found = await get_subscription(session, caller.organization.id, subscriptionId)
+    return envelope(request, SubscriptionOut.of(found))
+
+
+@subscriptions_router.delete("/{subscriptionId}")
+async def delete_subscription(request: Request, caller: AdminDep, subscriptionId: str) -> MetaOnly:
+    """Stop posting to a subscription."""
+    async with unit_of_work(caller.runtime.engine) as session:
+        await unsubscribe(session, caller.organization.id, subscriptionId)
+    return meta_only(request)

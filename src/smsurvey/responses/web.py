@@ -21,6 +21,7 @@ from smsurvey.models.distributions import Distribution, Recipient, RecipientEven
 from smsurvey.models.responses import Response, WebSession
 from smsurvey.models.surveys import Survey
 from smsurvey.responses.service import recipient_fields
+from smsurvey.responses.subscriptions import publish_response
 from smsurvey.surveys.conversation import ConversationState, response_values
 from smsurvey.surveys.definition import SurveyDefinition
 from smsurvey.surveys.logic import Answer, Answers, End, next_step
@@ -104,11 +105,12 @@ async def open_web_session(
     session.add(web_session)
     session.add(RecipientEvent(recipient_id=recipient.id, status=OPENED, at=now))
     if state.finished:
-        _complete(session, web_session, definition, state, contact, recipient.phone, now)
+        response = _complete(session, web_session, definition, state, contact, recipient.phone, now)
+        await publish_response(session, response, now)
     return web_session
 
 
-def answer_web_session(
+async def answer_web_session(
     session: AsyncSession,
     web_session: WebSession,
     answer: Answer,
@@ -130,7 +132,8 @@ def answer_web_session(
     web_session.state = state.to_json()
     web_session.updated_at = now
     if state.finished:
-        _complete(session, web_session, definition, state, contact, phone, now)
+        response = _complete(session, web_session, definition, state, contact, phone, now)
+        await publish_response(session, response, now)
     return state
 
 
@@ -142,24 +145,24 @@ def _complete(
     contact: Contact | None,
     phone: str | None,
     now: datetime,
-) -> None:
+) -> Response:
     web_session.status = "completed"
     web_session.closed_at = now
     values = response_values(definition, state)
-    session.add(
-        Response(
-            id=new_id("R"),
-            organization_id=web_session.organization_id,
-            survey_id=web_session.survey_id,
-            distribution_id=web_session.distribution_id,
-            contact_id=web_session.contact_id,
-            channel="web",
-            finished=True,
-            values=dict(values.values),
-            labels=dict(values.labels),
-            embedded_data=dict(state.embedded_data),
-            recipient=recipient_fields(contact, phone or ""),
-            started_at=web_session.opened_at,
-            ended_at=now,
-        )
+    response = Response(
+        id=new_id("R"),
+        organization_id=web_session.organization_id,
+        survey_id=web_session.survey_id,
+        distribution_id=web_session.distribution_id,
+        contact_id=web_session.contact_id,
+        channel="web",
+        finished=True,
+        values=dict(values.values),
+        labels=dict(values.labels),
+        embedded_data=dict(state.embedded_data),
+        recipient=recipient_fields(contact, phone or ""),
+        started_at=web_session.opened_at,
+        ended_at=now,
     )
+    session.add(response)
+    return response

@@ -224,7 +224,7 @@ async def answer_question(
                     value = read_answer(visit.definition.questions[question], answer)
                 except InvalidAnswer as problem:
                     return _show(request, visit, error=str(problem), value=answer)
-                answer_web_session(
+                await answer_web_session(
                     session,
                     visit.web_session,
                     value,

@@ -15,6 +15,7 @@ from smsurvey.messaging.sender import SenderLoop
 from smsurvey.messaging.sessions import expire_sessions
 from smsurvey.messaging.statuses import recover_claims
 from smsurvey.models.distributions import Distribution
+from smsurvey.responses.subscriptions import deliver_due
 from smsurvey.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,9 @@ class Worker:
         planned, sent = await asyncio.gather(self._plan_each(planning), self.sender.drain())
         done = len(started) + planned + sent
         done += await runtime.simulator.pump()
+        done += await deliver_due(
+            runtime.sessions, runtime.http, runtime.secret, runtime.clock.now()
+        )
         async with unit_of_work(runtime.engine) as session:
             done += await expire_sessions(session, runtime)
             done += await recover_claims(session, runtime.providers, runtime.clock.now())
