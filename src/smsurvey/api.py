@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from smsurvey.accounts.endpoints import oauth_router
 from smsurvey.accounts.endpoints import router as accounts
 from smsurvey.contacts.endpoints import router as contacts
+from smsurvey.contacts.transactions_endpoints import router as transactions
 from smsurvey.distributions.endpoints import library_router as library
 from smsurvey.distributions.endpoints import router as distributions
 from smsurvey.providers.endpoints import router as connections
@@ -20,6 +21,7 @@ def api_routers() -> list[APIRouter]:
     return [
         accounts,
         contacts,
+        transactions,
         distributions,
         library,
         surveys,

@@ -58,7 +58,8 @@ def _page(request: Request, rows: list[T], page: Window) -> tuple[list[T], str |
     return rows[: page.size], next_page(request, page, len(rows) > page.size)
 
 
-async def _directory(session: AsyncSession, caller: Caller, directory_id: str) -> Directory:
+async def directory_of(session: AsyncSession, caller: Caller, directory_id: str) -> Directory:
+    """The caller's directory ``directory_id``, or :class:`NotFound`."""
     return await get_directory(session, caller.organization, directory_id)
 
 
@@ -71,9 +72,10 @@ async def _contact(
     return contact
 
 
-async def _list(
+async def list_of(
     session: AsyncSession, caller: Caller, directory: Directory, mailing_list_id: str
 ) -> MailingList:
+    """The directory's mailing list ``mailing_list_id``, or :class:`NotFound`."""
     mailing_list = await get_mailing_list(session, caller.organization, mailing_list_id)
     if mailing_list.directory_id != directory.id:
         raise NotFound(f"no mailing list {mailing_list_id} in {directory.id}")
@@ -108,7 +110,7 @@ async def list_contacts(
     """A page of the directory's contacts."""
     page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         rows = await directory_contacts(session, directory, limit=page.size + 1, offset=page.offset)
     shown, following = _page(request, rows, page)
     elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
@@ -121,7 +123,7 @@ async def create_contact(
 ) -> Envelope[Created]:
     """Create a contact, or merge into the one the directory's deduplication rule matches."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         contact = await _write(session, caller, directory, body)
     return envelope(request, Created(id=contact.id))
 
@@ -132,7 +134,7 @@ async def get_one_contact(
 ) -> Envelope[ContactDetail]:
     """A contact with its embedded data and mailing lists."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         contact = await _contact(session, caller, directory, contactId)
         lists = await session.execute(
             select(MailingList.id, MailingList.name)
@@ -164,7 +166,7 @@ async def change_contact(
     """Change the fields given (embedded data is merged key by key)."""
     runtime = caller.runtime
     async with unit_of_work(runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         contact = await _contact(session, caller, directory, contactId)
         await update_contact(
             session, contact, body.fields(),
@@ -183,7 +185,7 @@ async def remove_contact(
 ) -> MetaOnly:
     """Delete a contact (what was sent to it stays in the histories)."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         await delete_contact(session, await _contact(session, caller, directory, contactId))
     return meta_only(request)
 
@@ -201,7 +203,7 @@ async def search(
     if page.offset + page.size > MAX_DEPTH:
         raise InvalidInput(f"a search goes at most {MAX_DEPTH:,} contacts deep")
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         rows = await search_contacts(
             session, directory, body.filter, limit=page.size + 1, offset=page.offset
         )
@@ -226,7 +228,7 @@ async def new_mailing_list(
 ) -> Envelope[Created]:
     """Create a mailing list in the directory."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         made = await create_mailing_list(session, directory, body.name, caller.runtime.clock)
     return envelope(request, Created(id=made.id))
 
@@ -238,7 +240,7 @@ async def mailing_lists(
     """The directory's mailing lists with their sizes."""
     page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
+        directory = await directory_of(session, caller, directoryId)
         count = (
             select(func.count())
             .where(MailingListMember.mailing_list_id == MailingList.id)
@@ -265,8 +267,8 @@ async def one_mailing_list(
 ) -> Envelope[MailingListOut]:
     """A mailing list and its size."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
-        mailing_list = await _list(session, caller, directory, mailingListId)
+        directory = await directory_of(session, caller, directoryId)
+        mailing_list = await list_of(session, caller, directory, mailingListId)
         count = await _count(session, mailing_list)
     return envelope(request, MailingListOut.of(mailing_list, count, caller.user.id))
 
@@ -277,8 +279,8 @@ async def rename(
 ) -> MetaOnly:
     """Rename a mailing list."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
-        mailing_list = await _list(session, caller, directory, mailingListId)
+        directory = await directory_of(session, caller, directoryId)
+        mailing_list = await list_of(session, caller, directory, mailingListId)
         await rename_mailing_list(session, mailing_list, body.name)
     return meta_only(request)
 
@@ -289,8 +291,8 @@ async def remove_mailing_list(
 ) -> MetaOnly:
     """Delete a mailing list (its contacts stay in the directory)."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
-        await delete_mailing_list(session, await _list(session, caller, directory, mailingListId))
+        directory = await directory_of(session, caller, directoryId)
+        await delete_mailing_list(session, await list_of(session, caller, directory, mailingListId))
     return meta_only(request)
 
 
@@ -305,8 +307,8 @@ async def members(
     """A page (at most 50) of the list's contacts."""
     page = window(request, default=50, maximum=50)
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
-        mailing_list = await _list(session, caller, directory, mailingListId)
+        directory = await directory_of(session, caller, directoryId)
+        mailing_list = await list_of(session, caller, directory, mailingListId)
         rows = await list_members(session, mailing_list, limit=page.size + 1, offset=page.offset)
     shown, following = _page(request, rows, page)
     elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
@@ -319,8 +321,8 @@ async def add_member(
 ) -> Envelope[MemberCreated]:
     """Create a contact (or merge into its duplicate) and put it in the list."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
-        mailing_list = await _list(session, caller, directory, mailingListId)
+        directory = await directory_of(session, caller, directoryId)
+        mailing_list = await list_of(session, caller, directory, mailingListId)
         contact = await _write(session, caller, directory, body)
         await add_to_list(session, mailing_list, contact, caller.runtime.clock)
     made = MemberCreated(id=contact.id, contactLookupId=lookup_id(mailing_list.id, contact.id))
@@ -333,8 +335,8 @@ async def remove_member(
 ) -> MetaOnly:
     """Take a contact out of the list (it stays in the directory)."""
     async with unit_of_work(caller.runtime.engine) as session:
-        directory = await _directory(session, caller, directoryId)
-        mailing_list = await _list(session, caller, directory, mailingListId)
+        directory = await directory_of(session, caller, directoryId)
+        mailing_list = await list_of(session, caller, directory, mailingListId)
         contact = await _contact(session, caller, directory, contactId)
         if not await remove_from_list(session, mailing_list, contact):
             raise NotFound(f"{contactId} is not in {mailingListId}")
