@@ -146,10 +146,43 @@ class NormalisePaths:
         await self.app(scope, receive, send)
 
 
+_ERRORS_DOCUMENTED = {
+    "400": "A field or parameter is invalid (the message names it).",
+    "401": "No valid X-API-TOKEN or bearer token (errorCode AUTH_6.0).",
+    "403": "The user lacks the role or permission the call needs.",
+    "404": "An id that the caller's organisation does not have.",
+    "409": "The request clashes with the current state.",
+}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Document the envelope's errors on every API operation (400, not FastAPI's 422)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/MetaOnly"}}}
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith((API_PREFIX, "/oauth2/")):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                for code, description in _ERRORS_DOCUMENTED.items():
+                    responses.setdefault(code, {"description": description, "content": error})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     """Answer API errors in the envelope: domain errors as their 4xx, validation as 400
     naming the field, unknown routes as 404, anything else as a logged 500."""
     app.add_middleware(NormalisePaths)
+    _document_errors(app)
 
     @app.exception_handler(SmsurveyError)
     async def domain_error(request: Request, error: SmsurveyError) -> JSONResponse:
