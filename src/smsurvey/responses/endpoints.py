@@ -136,7 +136,15 @@ async def export_progress(
 @router.get(
     "/export-responses/{fileId}/file",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}, "text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "content": {
+                "application/zip": {"example": "(a zip holding Customer feedback (NPS).csv)"},
+                "text/csv": {"example": "ResponseId,StartDate,…,QID1\nR_0Rk3vQa8gqPwQDP,…,10\n"},
+                "application/json": {"example": {"responses": [{"responseId": "R_0Rk3…"}]}},
+            }
+        }
+    },
 )
 async def export_file(caller: CallerDep, surveyId: str, fileId: str) -> Response:
     """The export: a zip holding ``{survey name}.csv`` or ``.json`` (or the file itself

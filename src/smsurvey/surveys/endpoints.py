@@ -98,7 +98,30 @@ async def import_definition(request: Request, caller: CallerDep) -> Envelope[Imp
     return envelope(request, ImportedOut(SurveyID=imported.survey.id, created=imported.created))
 
 
-@router.get("/survey-definitions/{surveyId}", response_model=None)
+_DEFINITION_EXAMPLE = {
+    "id": "SV_0Rk3vQa8gqPwQDP",
+    "name": "Customer feedback (NPS)",
+    "blocks": [{"id": "BL_score", "elements": [{"id": "QID1", "type": "nps", "text": "0-10?"}]}],
+}
+
+
+@router.get(
+    "/survey-definitions/{surveyId}",
+    response_model=None,
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "result": _DEFINITION_EXAMPLE,
+                        "meta": {"httpStatus": "200 - OK", "requestId": "1c6f8a8e-…"},
+                    }
+                },
+                "application/yaml": {"example": "name: Customer feedback (NPS)\nblocks: …\n"},
+            }
+        }
+    },
+)
 async def export_definition(
     request: Request,
     caller: CallerDep,
