@@ -88,7 +88,7 @@ def _operations() -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         spec = create_app(settings_).openapi()
-    schema = schemathesis.openapi.from_dict(spec).include(path_regex="^/API/v3/")
+    schema = schemathesis.openapi.from_dict(spec).include(path_regex="^/(API/v3|oauth2)/")
     return {result.ok().label: result.ok() for result in schema.get_all_operations()}
 
 
