@@ -102,23 +102,38 @@ async def get_user(session: AsyncSession, organization: Organization, user_id: s
     return user
 
 
+def _credential(
+    user_id: str,
+    kind: str,
+    secret: str,
+    now: datetime,
+    *,
+    token_id: str | None = None,
+    name: str | None = None,
+    expires_at: datetime | None = None,
+    client_id: str | None = None,
+) -> ApiToken:
+    """A credential row: the secret's hash and last 4 characters, never the secret."""
+    return ApiToken(
+        id=token_id or new_id("TK"),
+        user_id=user_id,
+        kind=kind,
+        secret_hash=_hash(secret),
+        name=name,
+        hint=secret[-4:],
+        created_at=now,
+        expires_at=expires_at,
+        revoked_at=None,
+        client_id=client_id,
+    )
+
+
 async def create_api_token(
     session: AsyncSession, user: User, now: datetime, name: str | None = None
 ) -> tuple[ApiToken, str]:
     """A new API token of ``user`` and its secret (shown this once)."""
     secret = _secret()
-    token = ApiToken(
-        id=new_id("TK"),
-        user_id=user.id,
-        kind=API_TOKEN,
-        secret_hash=_hash(secret),
-        name=name,
-        hint=secret[-4:],
-        created_at=now,
-        expires_at=None,
-        revoked_at=None,
-        client_id=None,
-    )
+    token = _credential(user.id, API_TOKEN, secret, now, name=name)
     session.add(token)
     await session.flush()
     return token, secret
@@ -129,20 +144,7 @@ async def create_oauth_client(
 ) -> tuple[str, str]:
     """A new OAuth 2 client of ``user``: its client id and secret (shown this once)."""
     client_id, secret = _secret(32).lower(), _secret()
-    session.add(
-        ApiToken(
-            id=client_id,
-            user_id=user.id,
-            kind=OAUTH_CLIENT,
-            secret_hash=_hash(secret),
-            name=name,
-            hint=secret[-4:],
-            created_at=now,
-            expires_at=None,
-            revoked_at=None,
-            client_id=None,
-        )
-    )
+    session.add(_credential(user.id, OAUTH_CLIENT, secret, now, token_id=client_id, name=name))
     await session.flush()
     return client_id, secret
 
@@ -161,16 +163,12 @@ async def issue_bearer(
         raise Unauthorized("invalid client credentials")
     secret = _secret()
     session.add(
-        ApiToken(
-            id=new_id("TK"),
-            user_id=client.user_id,
-            kind=BEARER,
-            secret_hash=_hash(secret),
-            name=None,
-            hint=secret[-4:],
-            created_at=now,
+        _credential(
+            client.user_id,
+            BEARER,
+            secret,
+            now,
             expires_at=now + BEARER_LIFETIME,
-            revoked_at=None,
             client_id=client.id,
         )
     )
