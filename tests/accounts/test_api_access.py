@@ -41,6 +41,7 @@ async def test_an_api_token_in_any_letter_case_says_who_calls(database_url: str)
             body = answer.json()
             assert body["meta"]["httpStatus"] == "200 - OK"
             assert len(body["meta"]["requestId"]) == 36
+            assert set(body["meta"]) == {"httpStatus", "requestId"}
             assert body["result"]["userName"] == "admin@example.org"
             assert body["result"]["brandId"] == system.organization.id
             assert body["result"]["accountType"] == "BrandAdministrator"

@@ -58,7 +58,19 @@ class Meta(BaseModel):
 
     httpStatus: str = Field(examples=["200 - OK"])
     requestId: str = Field(examples=["1c6f8a8e-4c3b-4b8e-9d0e-3b3f3b0b6c11"])
-    error: ApiError | None = None
+
+
+class ErrorMeta(Meta):
+    """An error's ``meta``."""
+
+    httpStatus: str = Field(examples=["404 - Not Found"])
+    error: ApiError
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error answer."""
+
+    meta: ErrorMeta
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -113,7 +125,7 @@ def error_response(request: Request, status: int, message: str, code: str) -> JS
     error = ApiError(errorMessage=message, errorCode=code)
     if status >= 500:
         error.instanceId = request_id(request)
-    meta = Meta(
+    meta = ErrorMeta(
         httpStatus=HTTP_STATUS.get(status, f"{status} - Error"),
         requestId=request_id(request),
         error=error,
@@ -163,7 +175,11 @@ def _document_errors(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/MetaOnly"}}}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        documented = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(documented.pop("$defs", {}))
+        components["ErrorEnvelope"] = documented
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
         for path, operations in schema.get("paths", {}).items():
             if not path.startswith((API_PREFIX, "/oauth2/")):
                 continue
