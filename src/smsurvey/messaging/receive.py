@@ -29,13 +29,17 @@ router = APIRouter(
 )
 
 
+CALLBACK_PATH = "/{kind}/{provider}/{organization_id}"
+
+
 class Received(BaseModel):
     """How many reports or texts the callback carried."""
 
     received: int
 
 
-@router.api_route("/{kind}/{provider}/{organization_id}", methods=["GET", "POST"])
+@router.get(CALLBACK_PATH, operation_id="receive_provider_callback_get")
+@router.post(CALLBACK_PATH, operation_id="receive_provider_callback")
 async def receive(
     kind: Literal["status", "message"], provider: str, organization_id: str, request: Request
 ) -> Received:

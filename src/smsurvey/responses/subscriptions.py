@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -42,6 +43,8 @@ LONGEST_WAIT = timedelta(hours=1)
 KEPT_ERRORS = 10
 BATCH = 100
 TIMEOUT = aiohttp.ClientTimeout(total=15)
+LEASE = timedelta(minutes=2)
+"""How long a delivery being posted is held from other workers."""
 
 
 def sign(key: str, message: str) -> str:
@@ -147,13 +150,24 @@ def _wait(attempts: int) -> timedelta:
     return min(FIRST_WAIT * 2 ** (attempts - 1), LONGEST_WAIT)
 
 
+@dataclass(frozen=True, slots=True)
+class _Post:
+    delivery_id: int
+    url: str
+    form: dict[str, str]
+
+
 async def deliver_due(
     sessions: async_sessionmaker[AsyncSession],
     http: Callable[[], aiohttp.ClientSession],
     key: bytes,
     now: datetime,
 ) -> int:
-    """Post the deliveries that are due; returns how many were tried."""
+    """Post the deliveries that are due; returns how many were tried.
+
+    They are claimed for :data:`LEASE` first and posted outside any transaction; a process
+    that dies mid-post leaves them to be tried again when the lease ends (at least once).
+    """
     async with sessions() as session, session.begin():
         due = list(
             await session.scalars(
@@ -164,50 +178,56 @@ async def deliver_due(
                 .with_for_update(skip_locked=True)
             )
         )
-        if not due:
-            return 0
-        owners = {
-            d.subscription_id: await session.get(EventSubscription, d.subscription_id) for d in due
-        }
-        outcomes = await asyncio.gather(
-            *(_post(http(), owners[d.subscription_id], d, key) for d in due)
-        )
-        for delivery, error in zip(due, outcomes, strict=True):
-            subscription = owners[delivery.subscription_id]
-            assert subscription is not None
-            delivery.attempts += 1
-            if error is None:
-                delivery.state = "delivered"
-                subscription.successful_calls += 1
+        posts = []
+        for delivery in due:
+            delivery.next_attempt_at = now + LEASE
+            subscription = await session.get(EventSubscription, delivery.subscription_id)
+            assert subscription is not None  # deliveries go with their subscription
+            form = {"Topic": delivery.topic, "MSG": delivery.message}
+            if subscription.sealed_key:
+                form["HMAC"] = sign(unseal(key, subscription.sealed_key).decode(), delivery.message)
+            posts.append(_Post(delivery.id, subscription.url, form))
+    if not posts:
+        return 0
+    errors = await asyncio.gather(*(_post(http(), post) for post in posts))
+    async with sessions() as session, session.begin():
+        for post, error in zip(posts, errors, strict=True):
+            delivery = await session.get(EventDelivery, post.delivery_id)
+            if delivery is None:  # the subscription was deleted meanwhile
                 continue
-            delivery.last_error = error[:500]
-            stamp = f"{now.isoformat()} {error}"
-            subscription.last_errors = [*subscription.last_errors, stamp][-KEPT_ERRORS:]
-            retry_at = now + _wait(delivery.attempts)
-            if retry_at - delivery.created_at > GIVE_UP_AFTER:
-                delivery.state = "failed"
-                log.warning("event delivery given up", extra={"subscription": subscription.id})
-            else:
-                delivery.next_attempt_at = retry_at
-    return len(due)
+            subscription = await session.get(EventSubscription, delivery.subscription_id)
+            assert subscription is not None
+            _settle(delivery, subscription, error, now)
+    return len(posts)
 
 
-async def _post(
-    http: aiohttp.ClientSession,
-    subscription: EventSubscription | None,
-    delivery: EventDelivery,
-    key: bytes,
-) -> str | None:
+def _settle(
+    delivery: EventDelivery, subscription: EventSubscription, error: str | None, now: datetime
+) -> None:
+    """Record a try: delivered, or the error and the next try (or, after a day, failed)."""
+    delivery.attempts += 1
+    if error is None:
+        delivery.state = "delivered"
+        subscription.successful_calls += 1
+        return
+    delivery.last_error = error[:500]
+    stamp = f"{now.isoformat()} {error}"
+    subscription.last_errors = [*subscription.last_errors, stamp][-KEPT_ERRORS:]
+    retry_at = now + _wait(delivery.attempts)
+    if retry_at - delivery.created_at > GIVE_UP_AFTER:
+        delivery.state = "failed"
+        delivery.next_attempt_at = now  # when it was last tried
+        log.warning("event delivery given up", extra={"subscription": subscription.id})
+    else:
+        delivery.next_attempt_at = retry_at
+
+
+async def _post(http: aiohttp.ClientSession, post: _Post) -> str | None:
     """Post one delivery; the error (``None`` when the subscriber took it)."""
-    if subscription is None:
-        return "the subscription is gone"
-    form = {"Topic": delivery.topic, "MSG": delivery.message}
-    if subscription.sealed_key:
-        form["HMAC"] = sign(unseal(key, subscription.sealed_key).decode(), delivery.message)
     try:
-        async with http.post(subscription.url, data=form, timeout=TIMEOUT) as answer:
+        async with http.post(post.url, data=post.form, timeout=TIMEOUT) as answer:
             if 200 <= answer.status < 300:
                 return None
-            return f"{subscription.url} answered {answer.status}"
+            return f"{post.url} answered {answer.status}"
     except (aiohttp.ClientError, OSError, TimeoutError) as error:
-        return f"{subscription.url} could not be reached: {error or type(error).__name__}"
+        return f"{post.url} could not be reached: {error or type(error).__name__}"
