@@ -112,6 +112,9 @@ class Stats(BaseModel):
     finished: int
     credits: float
     segments: int
+    """SMS parts handed over (the contract's name)."""
+    parts: int
+    """The same count, under this project's name."""
 
 
 class DistributionOut(BaseModel):
@@ -168,6 +171,7 @@ class DistributionOut(BaseModel):
                 finished=finished,
                 credits=float(figures.credits),
                 segments=figures.parts,
+                parts=figures.parts,
             ),
         )
 
