@@ -11,7 +11,9 @@ contacts have all opted out gets no reply but to STOP, START and HELP.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.service import contacts_with_phone, set_opted_out
@@ -25,7 +27,7 @@ from smsurvey.messaging.sessions import (
     state_of,
     take_reply,
 )
-from smsurvey.models.messaging import ConversationSession, Message, MessageEvent
+from smsurvey.models.messaging import ConversationSession, InboundPart, Message, MessageEvent
 from smsurvey.models.surveys import Survey
 from smsurvey.providers.base import InboundSms
 from smsurvey.runtime import Runtime
@@ -100,7 +102,16 @@ class _Inbound:
 async def handle_inbound(
     session: AsyncSession, runtime: Runtime, organization_id: str, provider: str, sms: InboundSms
 ) -> str:
-    """Store ``sms`` and act on it (see the module docstring); returns what was done."""
+    """Store ``sms`` and act on it (see the module docstring); returns what was done.
+
+    A part of a long text is kept until its last part arrives: then the whole text is
+    handled, once, as if it had come in one piece.
+    """
+    if sms.part is not None:
+        whole = await _whole(session, runtime, organization_id, provider, sms)
+        if whole is None:
+            return "part kept"
+        sms = whole
     inbound = _Inbound(session, runtime, organization_id, provider, sms)
     keyword = match_keyword(sms.text)
     live = await _live_session(inbound)
@@ -177,3 +188,49 @@ async def _access_code_or_nothing(inbound: _Inbound) -> str:
     )
     inbound.message.session_id = started.id
     return "access code"
+
+
+async def _whole(
+    session: AsyncSession, runtime: Runtime, organization_id: str, provider: str, sms: InboundSms
+) -> InboundSms | None:
+    """Keep a part; the whole text once every part is in (``None`` until then)."""
+    part = sms.part
+    assert part is not None
+    same_text = (
+        InboundPart.organization_id == organization_id,
+        InboundPart.provider == provider,
+        InboundPart.sender == sms.sender,
+        InboundPart.reference == part.reference,
+    )
+    known = await session.scalar(
+        select(InboundPart.id).where(*same_text, InboundPart.number == part.number)
+    )
+    if known is None:  # a provider's retry of a part changes nothing
+        session.add(
+            InboundPart(
+                organization_id=organization_id,
+                provider=provider,
+                sender=sms.sender,
+                reference=part.reference,
+                number=part.number,
+                total=part.total,
+                text=sms.text,
+                provider_message_id=sms.provider_message_id,
+                received_at=sms.received_at or runtime.clock.now(),
+            )
+        )
+        await session.flush()
+    parts = list(
+        await session.scalars(select(InboundPart).where(*same_text).order_by(InboundPart.number))
+    )
+    if len(parts) < part.total:
+        return None
+    for piece in parts:
+        await session.delete(piece)
+    return replace(
+        sms,
+        text="".join(piece.text for piece in parts),
+        provider_message_id=parts[0].provider_message_id,
+        received_at=parts[0].received_at,
+        part=None,
+    )

@@ -124,3 +124,32 @@ class ConversationSession(Base):
     opened_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+
+
+class InboundPart(Base):
+    """A part of a long inbound text whose provider delivers the parts one by one, kept
+    until the last part arrives and the whole text is handled."""
+
+    __tablename__ = "inbound_parts"
+    __table_args__ = (
+        Index(
+            "ux_inbound_parts_part",
+            "organization_id",
+            "provider",
+            "sender",
+            "reference",
+            "number",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    provider_message_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]

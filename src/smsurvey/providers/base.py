@@ -73,14 +73,25 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True, slots=True)
+class TextPart:
+    """Which part of a long text an inbound webhook carries (providers that deliver the
+    parts of a concatenated text one by one, such as Vonage)."""
+
+    reference: str
+    number: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class InboundSms:
-    """A text someone sent to one of our numbers."""
+    """A text someone sent to one of our numbers (or one part of it, with ``part``)."""
 
     sender: str
     recipient: str
     text: str
     provider_message_id: str
     received_at: datetime | None = None
+    part: TextPart | None = None
 
 
 @dataclass(frozen=True, slots=True)

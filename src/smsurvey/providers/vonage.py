@@ -38,6 +38,7 @@ from smsurvey.providers.base import (
     ProviderError,
     ProviderKind,
     SendResult,
+    TextPart,
     WebhookRequest,
     callback_url,
     http_refusal,
@@ -163,12 +164,20 @@ class Vonage:
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
         """The text (or the part of a concatenated text) in an inbound-message webhook."""
         fields = _params(request)
+        part = None
+        if str(fields.get("concat", "")).lower() == "true":
+            part = TextPart(
+                reference=str(fields["concat-ref"]),
+                number=int(fields["concat-part"]),
+                total=int(fields["concat-total"]),
+            )
         return [
             InboundSms(
                 sender=_e164(fields["msisdn"]),
                 recipient=_e164(fields["to"]),
                 text=fields.get("text", ""),
                 provider_message_id=fields["messageId"],
+                part=part,
             )
         ]
 
