@@ -19,6 +19,7 @@ from smsurvey.providers.base import (
 from smsurvey.providers.infobip import KIND, Infobip, base_url
 from tests.fakes.base import Fault, webhook
 from tests.fakes.infobip import API_KEY, FIELDS, STATUSES, FakeInfobip
+from tests.providers.refusals import refusal
 
 TEXT = OutboundSms("42", "OR_x", "+41793026700", "+41793026727", "Hi Ann")
 STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/infobip/OR_x"
@@ -105,14 +106,8 @@ def test_the_base_url_is_the_host_infobip_shows_over_https() -> None:
     ],
 )
 async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    fake.faults.append(fault)
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, fake.url).send(TEXT)
-    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
-        retryable,
-        code,
-        retry_after,
-    )
+    send = adapter(http, fake.url).send
+    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
     assert fake.accepted() == []
 
 

@@ -19,6 +19,7 @@ from smsurvey.providers.base import (
 from smsurvey.providers.link_mobility import KIND, LinkMobility
 from tests.fakes.base import Fault, webhook
 from tests.fakes.link_mobility import FIELDS, GATE_ID, FakeLinkMobility
+from tests.providers.refusals import refusal
 
 TEXT = OutboundSms("42", "OR_x", "+35312345678", "+4799999999", "Hi Ann")
 STATUS_URL = (
@@ -103,14 +104,8 @@ async def test_the_endpoint_host_makes_the_send_url(http, host, url) -> None:
     ],
 )
 async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    fake.faults.append(fault)
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, fake.url).send(TEXT)
-    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
-        retryable,
-        code,
-        retry_after,
-    )
+    send = adapter(http, fake.url).send
+    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
     assert fake.accepted() == []
 
 

@@ -28,6 +28,7 @@ from smsurvey.providers.base import (
 from smsurvey.providers.messagebird import KIND, MessageBird, MessageBirdAccount
 from tests.fakes.base import Fault, webhook
 from tests.fakes.messagebird import FIELDS, SIGNING_KEY, FakeMessageBird
+from tests.providers.refusals import refusal
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
 STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/messagebird/OR_x"
@@ -118,14 +119,8 @@ async def test_without_a_public_url_no_report_url_is_asked(fake, http) -> None:
     ],
 )
 async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    fake.faults.append(fault)
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, fake.url).send(TEXT)
-    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
-        retryable,
-        code,
-        retry_after,
-    )
+    send = adapter(http, fake.url).send
+    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
 
 
 async def test_wrong_credentials_are_permanent(fake, http) -> None:

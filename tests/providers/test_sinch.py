@@ -22,6 +22,7 @@ from smsurvey.providers.base import (
 from smsurvey.providers.sinch import KIND, Sinch, SinchAccount, signature
 from tests.fakes.base import Callback, Fault, webhook
 from tests.fakes.sinch import APP_ID, FIELDS, WEBHOOK_SECRET, FakeSinch
+from tests.providers.refusals import refusal
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
 STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/sinch/OR_x"
@@ -151,14 +152,8 @@ async def test_a_token_is_renewed_before_it_expires(fake, http) -> None:
     ],
 )
 async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    fake.faults.append(fault)
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, fake.url).send(TEXT)
-    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
-        retryable,
-        code,
-        retry_after,
-    )
+    send = adapter(http, fake.url).send
+    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
 
 
 async def test_wrong_credentials_are_permanent(fake, http) -> None:

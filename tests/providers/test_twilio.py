@@ -17,6 +17,7 @@ from smsurvey.providers.base import (
 from smsurvey.providers.twilio import KIND, Twilio, signature
 from tests.fakes.base import Fault, webhook
 from tests.fakes.twilio import FIELDS, FakeTwilio
+from tests.providers.refusals import refusal
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
 STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/twilio/OR_x"
@@ -66,14 +67,8 @@ async def test_a_messaging_service_sender_goes_as_its_sid(fake, http) -> None:
     ],
 )
 async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    fake.faults.append(fault)
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, fake.url).send(TEXT)
-    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
-        retryable,
-        code,
-        retry_after,
-    )
+    send = adapter(http, fake.url).send
+    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
 
 
 async def test_wrong_credentials_are_permanent(fake, http) -> None:

@@ -27,6 +27,7 @@ from smsurvey.providers.vonage import (
 )
 from tests.fakes.base import Fault, webhook
 from tests.fakes.vonage import FIELDS, SIGNATURE_SECRET, FakeVonage
+from tests.providers.refusals import refusal
 
 TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
 STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/vonage/OR_x"
@@ -138,14 +139,8 @@ async def test_a_text_in_several_parts_is_named_after_its_first(fake, http) -> N
     ],
 )
 async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    fake.faults.append(fault)
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, fake.url).send(TEXT)
-    assert (refused.value.retryable, refused.value.code, refused.value.retry_after) == (
-        retryable,
-        code,
-        retry_after,
-    )
+    send = adapter(http, fake.url).send
+    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
 
 
 async def test_wrong_credentials_are_permanent(fake, http) -> None:
