@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.service import contacts_with_phone, set_opted_out
@@ -211,6 +212,7 @@ async def _whole(
                 organization_id=organization_id,
                 provider=provider,
                 sender=sms.sender,
+                recipient=sms.recipient,
                 reference=part.reference,
                 number=part.number,
                 total=part.total,
@@ -234,3 +236,58 @@ async def _whole(
         received_at=parts[0].received_at,
         part=None,
     )
+
+
+PART_WAIT = timedelta(minutes=5)
+"""How long the rest of a long text is waited for before what came is taken as the text."""
+
+
+async def flush_stale_parts(session: AsyncSession, runtime: Runtime) -> int:
+    """Handle the long texts whose missing parts did not come within :data:`PART_WAIT`,
+    as the parts that did come (rather than never answering); returns how many."""
+    cutoff = runtime.clock.now() - PART_WAIT
+    stale = (
+        await session.execute(
+            select(
+                InboundPart.organization_id,
+                InboundPart.provider,
+                InboundPart.sender,
+                InboundPart.reference,
+            )
+            .group_by(
+                InboundPart.organization_id,
+                InboundPart.provider,
+                InboundPart.sender,
+                InboundPart.reference,
+            )
+            .having(func.min(InboundPart.received_at) <= cutoff)
+        )
+    ).all()
+    for organization_id, provider, sender, reference in stale:
+        parts = list(
+            await session.scalars(
+                select(InboundPart)
+                .where(
+                    InboundPart.organization_id == organization_id,
+                    InboundPart.provider == provider,
+                    InboundPart.sender == sender,
+                    InboundPart.reference == reference,
+                )
+                .order_by(InboundPart.number)
+            )
+        )
+        log.warning(
+            "long text incomplete: taken as its parts so far",
+            extra={"phone": sender, "parts": len(parts), "total": parts[0].total},
+        )
+        for piece in parts:
+            await session.delete(piece)
+        text = InboundSms(
+            sender=sender,
+            recipient=parts[0].recipient,
+            text="".join(piece.text for piece in parts),
+            provider_message_id=parts[0].provider_message_id,
+            received_at=parts[0].received_at,
+        )
+        await handle_inbound(session, runtime, organization_id, provider, text)
+    return len(stale)

@@ -147,6 +147,7 @@ class InboundPart(Base):
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     provider: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str] = mapped_column(String(64))
     number: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)

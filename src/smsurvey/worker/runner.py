@@ -10,6 +10,7 @@ from smsurvey.distributions.planning import plan_chunk, schedule_next_occurrence
 from smsurvey.distributions.service import fail_distribution, in_progress, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
+from smsurvey.messaging.inbound import flush_stale_parts
 from smsurvey.messaging.pacing import Pacer
 from smsurvey.messaging.sender import SenderLoop
 from smsurvey.messaging.sessions import expire_sessions
@@ -52,6 +53,7 @@ class Worker:
         )
         async with unit_of_work(runtime.engine) as session:
             done += await expire_sessions(session, runtime)
+            done += await flush_stale_parts(session, runtime)
             done += await recover_claims(session, runtime.providers, runtime.clock.now())
         return done
 

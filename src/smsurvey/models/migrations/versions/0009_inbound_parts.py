@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-11-22 14:38:53.910041
+Create Date: 2026-11-22 14:45:28.913731
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.String(length=24), nullable=False),
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("sender", sa.String(length=32), nullable=False),
+        sa.Column("recipient", sa.String(length=32), nullable=False),
         sa.Column("reference", sa.String(length=64), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
