@@ -3,7 +3,7 @@ delete, search) and mailing lists (create, list, get, rename, delete, members)."
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
@@ -45,17 +45,11 @@ from smsurvey.contacts.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
-from smsurvey.kit.pagination import Window, next_page, window
+from smsurvey.kit.pagination import read_ahead, window
 from smsurvey.models.contacts import Contact, Directory, MailingList, MailingListMember
 
 router = APIRouter(prefix="/directories", tags=["directories"])
-T = TypeVar("T")
 IncludeEmbedded = Annotated[bool, Query(description="Include each contact's embedded data.")]
-
-
-def _page(request: Request, rows: list[T], page: Window) -> tuple[list[T], str | None]:
-    """The page's rows (one extra was read to know whether more follow) and ``nextPage``."""
-    return rows[: page.size], next_page(request, page, len(rows) > page.size)
 
 
 async def directory_of(session: AsyncSession, caller: Caller, directory_id: str) -> Directory:
@@ -112,7 +106,7 @@ async def list_contacts(
     async with unit_of_work(caller.runtime.engine) as session:
         directory = await directory_of(session, caller, directoryId)
         rows = await directory_contacts(session, directory, limit=page.size + 1, offset=page.offset)
-    shown, following = _page(request, rows, page)
+    shown, following = read_ahead(request, page, rows)
     elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
     return envelope(request, Page(elements=elements, nextPage=following))
 
@@ -207,7 +201,7 @@ async def search(
         rows = await search_contacts(
             session, directory, body.filter, limit=page.size + 1, offset=page.offset
         )
-    shown, following = _page(request, rows, page)
+    shown, following = read_ahead(request, page, rows)
     hits = [SearchHit.of(contact, embedded=includeEmbedded) for contact in shown]
     return envelope(request, Page(elements=hits, nextPage=following))
 
@@ -255,7 +249,7 @@ async def mailing_lists(
                 .offset(page.offset)
             )
         ).all()
-    shown, following = _page(request, list(rows), page)
+    shown, following = read_ahead(request, page, list(rows))
     owner = caller.user.id
     elements = [MailingListOut.of(mailing_list, n, owner) for mailing_list, n in shown]
     return envelope(request, Page(elements=elements, nextPage=following))
@@ -310,7 +304,7 @@ async def members(
         directory = await directory_of(session, caller, directoryId)
         mailing_list = await list_of(session, caller, directory, mailingListId)
         rows = await list_members(session, mailing_list, limit=page.size + 1, offset=page.offset)
-    shown, following = _page(request, rows, page)
+    shown, following = read_ahead(request, page, rows)
     elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
     return envelope(request, Page(elements=elements, nextPage=following))
 

@@ -21,7 +21,7 @@ from smsurvey.contacts.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, Page, envelope
 from smsurvey.kit.errors import InvalidInput, NotFound, SmsurveyError
-from smsurvey.kit.pagination import next_page, window
+from smsurvey.kit.pagination import page_of, read_ahead, window
 from smsurvey.models.contacts import Transaction, TransactionBatch
 
 router = APIRouter(prefix="/directories/{directoryId}", tags=["transactions"])
@@ -189,13 +189,12 @@ async def batches(
                 .offset(page.offset)
             )
         )
+    chosen, following = read_ahead(request, page, rows)
     shown = [
         BatchOut(batchId=b.id, creationDate=b.created_at.astimezone(UTC).strftime(TRANSACTION_DATE))
-        for b in rows[: page.size]
+        for b in chosen
     ]
-    return envelope(
-        request, Page(elements=shown, nextPage=next_page(request, page, len(rows) > page.size))
-    )
+    return envelope(request, Page(elements=shown, nextPage=following))
 
 
 @router.get("/transactionbatches/{batchId}/transactions")
@@ -210,8 +209,7 @@ async def batch_members(
         if batch is None or batch.directory_id != directory.id:
             raise NotFound(f"no transaction batch {batchId} in {directory.id}")
         found = await batch_transactions(session, batch)
-    chosen = found[page.offset : page.offset + page.size]
-    following = next_page(request, page, len(found) > page.offset + page.size)
+    chosen, following = page_of(request, page, found)
     return envelope(
         request, Page(elements=[TransactionOut.of(t) for t in chosen], nextPage=following)
     )

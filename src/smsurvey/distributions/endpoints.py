@@ -32,7 +32,7 @@ from smsurvey.distributions.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
-from smsurvey.kit.pagination import next_page, window
+from smsurvey.kit.pagination import page_of, window
 from smsurvey.models.responses import Response
 from smsurvey.surveys.service import get_survey
 
@@ -63,10 +63,9 @@ async def _page(request: Request, caller: Caller, survey_id: str) -> Page[Distri
     async with unit_of_work(caller.runtime.engine) as session:
         await get_survey(session, caller.organization, survey_id)
         found = await list_distributions(session, caller.organization, survey_id)
-        chosen = found[page.offset : page.offset + page.size]
+        chosen, following = page_of(request, page, found)
         elements = [await _shown(session, caller, item.id) for item in chosen]
-    more = len(found) > page.offset + page.size
-    return Page(elements=elements, nextPage=next_page(request, page, more))
+    return Page(elements=elements, nextPage=following)
 
 
 async def _one(caller: Caller, distribution_id: str, survey_id: str | None) -> DistributionOut:
@@ -149,14 +148,13 @@ async def recipients_history(
         distribution = await get_distribution(session, caller.organization, distributionId)
         rows = await history(session, caller.organization, distribution.id)
     linked = Method(distribution.method) in (Method.INVITE, Method.REMINDER)
-    chosen = rows[page.offset : page.offset + page.size]
+    chosen, following = page_of(request, page, rows)
     elements = [
         HistoryOut.of(
             distribution.id, row, survey_url(caller.runtime, row.recipient_id) if linked else None
         )
         for row in chosen
     ]
-    following = next_page(request, page, len(rows) > page.offset + page.size)
     return envelope(request, Page(elements=elements, nextPage=following))
 
 
@@ -221,11 +219,10 @@ async def messages(
     async with unit_of_work(caller.runtime.engine) as session:
         await _library(session, caller, libraryId)
         found = await library_messages(session, caller.organization, category)
-    chosen = found[page.offset : page.offset + page.size]
+    chosen, following = page_of(request, page, found)
     elements = [
         LibraryMessageOut(id=m.id, description=m.description, category=m.category) for m in chosen
     ]
-    following = next_page(request, page, len(found) > page.offset + page.size)
     return envelope(request, Page(elements=elements, nextPage=following))
 
 

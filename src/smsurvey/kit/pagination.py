@@ -6,10 +6,13 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
 
 from smsurvey.kit.errors import InvalidInput
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,18 @@ def next_page(request: Request, page: Window, more: bool) -> str | None:
     token = base64.b64encode(str(page.offset + page.size).encode()).decode()
     url = request.url.remove_query_params("offset").include_query_params(skipToken=token)
     return str(url)
+
+
+def page_of(request: Request, page: Window, found: list[T]) -> tuple[list[T], str | None]:
+    """The page's items of a whole list, and ``nextPage``."""
+    end = page.offset + page.size
+    return found[page.offset : end], next_page(request, page, len(found) > end)
+
+
+def read_ahead(request: Request, page: Window, rows: list[T]) -> tuple[list[T], str | None]:
+    """The page's items of rows read with one more than a page (limit ``size + 1`` from
+    ``offset``: the extra one says whether more follow), and ``nextPage``."""
+    return rows[: page.size], next_page(request, page, len(rows) > page.size)
 
 
 def _number(raw: str | None, name: str, default: int) -> int:

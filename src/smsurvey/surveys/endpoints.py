@@ -13,7 +13,7 @@ from smsurvey.accounts.dependencies import CallerDep
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput
-from smsurvey.kit.pagination import next_page, window
+from smsurvey.kit.pagination import page_of, window
 from smsurvey.models.responses import Response
 from smsurvey.surveys.formats import DocumentFormat, dumps_survey, loads_survey
 from smsurvey.surveys.schemas import ImportedOut, SurveyChange, SurveyDetail, SurveySummary
@@ -44,8 +44,7 @@ async def surveys(request: Request, caller: CallerDep) -> Envelope[Page[SurveySu
     page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         found = await list_surveys(session, caller.organization)
-    chosen = found[page.offset : page.offset + page.size]
-    following = next_page(request, page, len(found) > page.offset + page.size)
+    chosen, following = page_of(request, page, found)
     return envelope(
         request, Page(elements=[SurveySummary.of(s) for s in chosen], nextPage=following)
     )
