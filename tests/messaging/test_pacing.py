@@ -22,7 +22,6 @@ class Stopwatch:
     def __init__(self, simulator: Simulator) -> None:
         self.simulator = simulator
         self.name = simulator.name
-        self.can_lookup = simulator.can_lookup
         self.arrivals: list[tuple[float, int]] = []
 
     async def send(self, message: OutboundSms) -> SendResult:

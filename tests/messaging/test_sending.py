@@ -13,7 +13,7 @@ from smsurvey.messaging.sender import MAX_ATTEMPTS, backoff
 from smsurvey.messaging.statuses import recover_claims
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import OutboundSms, ProviderError, SendResult
+from smsurvey.providers.base import OutboundSms, ProviderError, SendResult, text_reference
 from smsurvey.providers.simulator import Simulator
 from tests.messaging.harness import Harness, harness
 
@@ -55,7 +55,6 @@ class Flaky:
         self.simulator = simulator
         self.refusals = refusals
         self.name = simulator.name
-        self.can_lookup = simulator.can_lookup
 
     async def send(self, message: OutboundSms) -> SendResult:
         if self.refusals > 0:
@@ -106,7 +105,13 @@ async def test_a_lost_claim_is_reconciled_not_sent_twice(database_url: str) -> N
         # The process dies: ANN's text had reached the provider, BOB's had not.
         ann = claimed[ANN]
         await system.runtime.simulator.send(
-            OutboundSms(str(ann.id), ann.organization_id, ann.sender, ann.recipient, ann.body)
+            OutboundSms(
+                text_reference(ann.organization_id, ann.id),
+                ann.organization_id,
+                ann.sender,
+                ann.recipient,
+                ann.body,
+            )
         )
         system.clock.advance(timedelta(minutes=3))
         async with unit_of_work(system.runtime.engine) as session:

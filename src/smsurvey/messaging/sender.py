@@ -23,7 +23,13 @@ from smsurvey.messaging.pacing import Pacer, SenderPaces
 from smsurvey.models.accounts import CreditEntry
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import OutboundSms, ProviderError, hand_over
+from smsurvey.providers.base import (
+    OutboundSms,
+    ProviderError,
+    SendUncertain,
+    hand_over,
+    text_reference,
+)
 from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
@@ -228,7 +234,7 @@ class SenderLoop:
             error = ProviderError(f"no provider {item.provider!r}", retryable=True)
             return _Outcome(item, error=error, gone=True)
         text = OutboundSms(
-            reference=str(item.id),
+            reference=text_reference(item.organization_id, item.id),
             organization_id=item.organization_id,
             sender=item.sender,
             to=item.recipient,
@@ -238,6 +244,8 @@ class SenderLoop:
             result = await hand_over(provider, text)
         except ProviderError as error:
             return _Outcome(item, error=error)
+        except SendUncertain as error:
+            return _Outcome(item, error=ProviderError(str(error), retryable=True))
         return _Outcome(item, provider_message_id=result.provider_message_id)
 
     async def _record(self, outcomes: list[_Outcome]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import DeliveryReport
+from smsurvey.providers.base import DeliveryReport, Lookup, OutboundSms, SentText, text_reference
 from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
@@ -73,14 +73,24 @@ async def recover_claims(session: AsyncSession, providers: ProviderDirectory, no
     for message in lost:
         provider = await providers.get(message.provider)
         values: dict[str, object] = {"claimed_until": None}
-        if provider is not None and provider.can_lookup:
-            found = await provider.lookup(str(message.id))
-            if found:
-                values.update(send_state="sent", provider_message_id=found)
-                status, detail = "Sent", "reconciled after an interrupted send"
-            else:
-                values.update(send_state="queued", next_attempt_at=now)
-                status, detail = "Requeued", "the provider never got it"
+        sent = SentText(
+            OutboundSms(
+                text_reference(message.organization_id, message.id),
+                message.organization_id,
+                message.sender,
+                message.recipient,
+                message.body,
+            ),
+            requested_at=now,
+            until=now,
+        )
+        found = await provider.lookup(sent) if provider is not None else Lookup(conclusive=False)
+        if found.matches:
+            values.update(send_state="sent", provider_message_id=found.matches[0])
+            status, detail = "Sent", "reconciled after an interrupted send"
+        elif found.conclusive:
+            values.update(send_state="queued", next_attempt_at=now)
+            status, detail = "Requeued", "the provider never got it"
         else:
             values.update(send_state="unknown")
             status, detail = "Unknown", "interrupted mid-send; check with the provider"

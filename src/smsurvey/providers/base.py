@@ -25,9 +25,12 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OutboundSms:
-    """A text to hand to a provider; ``reference`` is our message id, echoed back by some.
+    """A text to hand to a provider.
 
-    ``organization_id`` places the provider's callbacks on that organisation's receive URLs.
+    ``reference`` is ours for this text (:func:`text_reference`), the same at every attempt:
+    adapters send it where the provider keeps a client reference (and echoes it in delivery
+    reports, or can be asked by it later). ``organization_id`` places the provider's
+    callbacks on that organisation's receive URLs.
     """
 
     reference: str
@@ -42,6 +45,21 @@ class SendResult:
     """The provider took the text and named it ``provider_message_id``."""
 
     provider_message_id: str
+
+
+def text_reference(organization_id: str, message_id: int) -> str:
+    """Our reference for outbox text ``message_id``: ``OR_…-123``, unique across
+    installations (the organisation id is), at most 30 characters of ``[A-Za-z0-9_-]``."""
+    return f"{organization_id}-{message_id}"
+
+
+def message_id_of(reference: str) -> tuple[str, int] | None:
+    """The organisation and message id in a reference made by :func:`text_reference`
+    (``None`` for anything else, such as a reference another system gave its texts)."""
+    organization_id, _, number = reference.rpartition("-")
+    if not organization_id.startswith("OR_") or not number.isdigit():
+        return None
+    return organization_id, int(number)
 
 
 class ProviderError(Exception):
@@ -61,15 +79,64 @@ class ProviderError(Exception):
         self.retry_after = retry_after
 
 
+class SendUncertain(Exception):
+    """The request may have reached the provider, and we cannot tell whether it took the
+    text: the connection dropped, or the answer did not come in time, after the request
+    was written. Never retried blindly: the text is reconciled with the provider."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentText:
+    """A text whose hand-over is uncertain, as reconciliation asks the provider about it.
+
+    The request started at ``requested_at`` and, if the provider took it, it did so by
+    ``until`` (the request's timeout after it started).
+    """
+
+    text: OutboundSms
+    requested_at: datetime
+    until: datetime
+    provider_message_id: str | None = None
+    """The provider's id of it when we know it before the answer (we chose it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a provider says of a :class:`SentText`.
+
+    ``matches`` are the provider's ids of the texts it has that fit (oldest first; by our
+    reference at most one). Empty and ``conclusive``: the provider does not have it, and it
+    can be sent again. Not ``conclusive``: the provider cannot tell (``note`` says why), so
+    a person decides.
+    """
+
+    matches: tuple[str, ...] = ()
+    conclusive: bool = True
+    note: str = ""
+
+
+CANNOT_TELL = "cannot be asked for a text it may have taken"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """A provider's word on a text we sent; ``provider_status`` is its own value, as received."""
+    """A provider's word on a text we sent; ``provider_status`` is its own value, as received.
+
+    ``reference`` is ours (:attr:`OutboundSms.reference`) when the provider echoes it: a
+    report can then settle a text whose hand-over was uncertain.
+    """
 
     provider_message_id: str
     status: DeliveryStatus
     provider_status: str
     error_code: str | None = None
     at: datetime | None = None
+    reference: str | None = None
+
+    @property
+    def dedup_key(self) -> str:
+        """Identifies the report among a connection's callbacks: the same again is a replay."""
+        return f"status:{self.provider_message_id}:{self.provider_status}:{self.error_code or ''}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +160,11 @@ class InboundSms:
     received_at: datetime | None = None
     part: TextPart | None = None
 
+    @property
+    def dedup_key(self) -> str:
+        """Identifies the text (or part: each has its own id) among a connection's callbacks."""
+        return f"message:{self.provider_message_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookRequest:
@@ -106,22 +178,21 @@ class WebhookRequest:
 
 
 class Provider(Protocol):
-    """What every provider adapter (and the simulator) implements.
-
-    ``can_lookup`` says whether :meth:`lookup` can tell that the provider does not have a
-    text; without it, a send interrupted mid-request stays ``unknown`` for a person to check.
-    """
+    """What every provider adapter (and the simulator) implements."""
 
     name: str
-    can_lookup: bool
 
     async def send(self, message: OutboundSms) -> SendResult:
-        """Hand ``message`` over; raise :class:`ProviderError` when the provider refuses it."""
+        """Hand ``message`` over; raise :class:`ProviderError` when the provider refuses it.
+
+        Network errors are left to :func:`hand_over`, which tells those before the request
+        was written (retried) from those after (:class:`SendUncertain`).
+        """
         ...
 
-    async def lookup(self, reference: str) -> str | None:
-        """The provider's id of the text we sent as ``reference``, if it has it (to reconcile
-        a send whose outcome is unknown); ``None`` when it does not or cannot tell."""
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Ask the provider whether it took ``sent`` (a send whose outcome is uncertain);
+        raise :class:`ProviderError` when it could not be asked (asked again later)."""
         ...
 
     def verify(self, request: WebhookRequest) -> bool:
@@ -204,15 +275,29 @@ def callback_url(public_url: str | None, kind: str, what: str, organization_id: 
     )
 
 
+BEFORE_WRITE = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+"""Network failures that happen before a request is written: refused, DNS, TLS, no
+connection in time. The provider never saw the request."""
+
+
 async def hand_over(provider: Provider, message: OutboundSms) -> SendResult:
-    """``provider.send(message)``, with network failures (no connection, a dropped one, a
-    timeout) raised as retryable :class:`ProviderError` like the provider's own refusals."""
+    """``provider.send(message)``, with network failures sorted by whether the provider
+    may have seen the request.
+
+    Before it was written (:data:`BEFORE_WRITE`): a retryable :class:`ProviderError`, like
+    the provider's own refusals. After (a dropped connection, a read timeout, anything
+    else): :class:`SendUncertain`.
+    """
     try:
         return await provider.send(message)
+    except BEFORE_WRITE as error:
+        reason = str(error) or type(error).__name__
+        raise ProviderError(
+            f"{provider.name} could not be reached: {reason}", retryable=True
+        ) from error
     except (aiohttp.ClientError, OSError, TimeoutError) as error:
         reason = str(error) or type(error).__name__
-        message = f"{provider.name} could not be reached: {reason}"
-        raise ProviderError(message, retryable=True) from error
+        raise SendUncertain(f"{provider.name} may have taken it: {reason}") from error
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -22,15 +22,18 @@ import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     WebhookRequest,
     callback_url,
     http_refusal,
@@ -90,7 +93,6 @@ class Infobip:
     """The Infobip adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(self, account: InfobipAccount, http: Callable[[], aiohttp.ClientSession]) -> None:
         self._account = account
@@ -134,9 +136,9 @@ class Infobip:
             )
         return SendResult(provider_message_id=str(taken["messageId"]))
 
-    async def lookup(self, reference: str) -> str | None:
-        """Infobip is not asked for a text by our reference (we do not set its message id)."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether the callback carries HTTP Basic auth of the webhook username and password."""

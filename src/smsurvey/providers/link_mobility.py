@@ -24,15 +24,18 @@ import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     WebhookRequest,
     http_refusal,
 )
@@ -79,7 +82,6 @@ class LinkMobility:
     """The LINK Mobility adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(
         self, account: LinkMobilityAccount, http: Callable[[], aiohttp.ClientSession]
@@ -120,9 +122,9 @@ class LinkMobility:
                 f"LINK Mobility could not be reached: {error!r}", retryable=True
             ) from error
 
-    async def lookup(self, reference: str) -> str | None:
-        """LINK Mobility cannot be asked for a text by our reference."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether the callback carries the account's credentials as HTTP Basic auth."""

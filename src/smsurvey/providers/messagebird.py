@@ -24,15 +24,18 @@ import jwt
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     WebhookRequest,
     callback_url,
     http_refusal,
@@ -72,7 +75,6 @@ class MessageBird:
     """The MessageBird adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(
         self,
@@ -109,9 +111,9 @@ class MessageBird:
                 return SendResult(provider_message_id=str(answer["id"]))
             raise _refusal(response, answer)
 
-    async def lookup(self, reference: str) -> str | None:
-        """MessageBird is not asked for a text by our reference."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``MessageBird-Signature-JWT`` is a live token from our signing key whose

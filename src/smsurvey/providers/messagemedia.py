@@ -29,15 +29,18 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     WebhookRequest,
     callback_url,
     http_refusal,
@@ -95,7 +98,6 @@ class MessageMedia:
     """The MessageMedia adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(
         self,
@@ -141,9 +143,9 @@ class MessageMedia:
                 f"MessageMedia could not be reached: {error!r}", retryable=True
             ) from error
 
-    async def lookup(self, reference: str) -> str | None:
-        """MessageMedia cannot cheaply be asked for a text by our reference."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Messagemedia-Signature`` is the RSA (PKCS#1 v1.5) signature, by the

@@ -27,9 +27,11 @@ from smsurvey.providers.base import (
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     SendResult,
+    SentText,
     WebhookRequest,
 )
 
@@ -77,7 +79,6 @@ class Simulator:
     """The simulator provider (see the module docstring)."""
 
     name = NAME
-    can_lookup = True
 
     def __init__(
         self,
@@ -130,14 +131,15 @@ class Simulator:
             session.add(text)
         return SendResult(text.provider_message_id)
 
-    async def lookup(self, reference: str) -> str | None:
-        """The id of the text we sent as ``reference``, if the simulated network has it."""
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Whether the simulated network has the text we sent as ``sent.text.reference``."""
         async with self._sessions() as session:
-            return await session.scalar(
+            found = await session.scalar(
                 select(SimulatedText.provider_message_id).where(
-                    SimulatedText.reference == reference
+                    SimulatedText.reference == sent.text.reference
                 )
             )
+        return Lookup(matches=(found,) if found else ())
 
     async def pump(self) -> int:
         """Send the delivery reports now due; returns how many went out."""

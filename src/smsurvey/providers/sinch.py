@@ -28,15 +28,18 @@ import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     WebhookRequest,
     http_refusal,
     retry_after,
@@ -97,7 +100,6 @@ class Sinch:
     """The Sinch Conversation API adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(
         self,
@@ -146,9 +148,9 @@ class Sinch:
             return SendResult(provider_message_id=str(answer["message_id"]))
         raise _refusal(status, answer, headers)
 
-    async def lookup(self, reference: str) -> str | None:
-        """Sinch cannot be asked for a message by our reference."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``x-sinch-webhook-signature`` is the HMAC-SHA256 of body, nonce and

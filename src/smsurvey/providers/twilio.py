@@ -20,15 +20,18 @@ import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     WebhookRequest,
     callback_url,
     http_refusal,
@@ -67,7 +70,6 @@ class Twilio:
     """The Twilio adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(self, account: TwilioAccount, http: Callable[[], aiohttp.ClientSession]) -> None:
         self._account = account
@@ -99,9 +101,9 @@ class Twilio:
                 return SendResult(provider_message_id=str(answer["sid"]))
             raise await _refusal(response)
 
-    async def lookup(self, reference: str) -> str | None:
-        """Twilio cannot be asked for a text by our reference."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Twilio-Signature`` is the HMAC-SHA1 of the URL and sorted form fields."""

@@ -29,15 +29,18 @@ import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
+    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
     DeliveryStatus,
     InboundSms,
+    Lookup,
     OutboundSms,
     ProviderError,
     ProviderKind,
     SendResult,
+    SentText,
     TextPart,
     WebhookRequest,
     callback_url,
@@ -93,7 +96,6 @@ class Vonage:
     """The Vonage adapter (see the module docstring)."""
 
     name = NAME
-    can_lookup = False
 
     def __init__(
         self,
@@ -130,9 +132,9 @@ class Vonage:
             raise ProviderError(f"Vonage unreachable: {error!r}", retryable=True) from error
         return _taken(raw)
 
-    async def lookup(self, reference: str) -> str | None:
-        """Vonage cannot be asked for a text by our reference."""
-        return None
+    async def lookup(self, sent: SentText) -> Lookup:
+        """Not asked yet: whoever sees the text decides."""
+        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``sig`` signs the other parameters and ``timestamp`` is within 5 minutes."""
