@@ -10,6 +10,7 @@ from smsurvey.models import (
     simulator,
     subscriptions,
     surveys,
+    workers,
 )
 from smsurvey.models.base import Base
 
@@ -24,4 +25,5 @@ __all__ = [
     "simulator",
     "subscriptions",
     "surveys",
+    "workers",
 ]

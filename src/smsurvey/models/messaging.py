@@ -59,6 +59,10 @@ class Message(Base):
     send_state: Mapped[str] = mapped_column(String(12))
     next_attempt_at: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(24))
+    """The worker (:class:`~smsurvey.models.workers.WorkerProcess`) holding it."""
+    requested_at: Mapped[datetime | None]
+    """When its last request to the provider started."""
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
