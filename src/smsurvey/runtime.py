@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,6 +13,7 @@ from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.db import create_engine, session_factory
 from smsurvey.kit.http import SharedSession
 from smsurvey.kit.secrets import secret_key
+from smsurvey.kit.wakeup import Wakeup
 from smsurvey.providers.directory import ProviderDirectory
 from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
 from smsurvey.settings import Settings
@@ -24,8 +24,9 @@ from smsurvey.sms.credits import CreditRates, load_rates
 class Runtime:
     """Settings, database, clock, providers and rates shared by a process's parts.
 
-    ``wake`` is set when new texts are queued, so the sender loop need not wait for its
-    next poll to send the next question of a conversation.
+    ``wake`` is set when there is new work (texts queued, a distribution created), so the
+    worker's duties need not wait for their next poll to send the next question of a
+    conversation.
     """
 
     settings: Settings
@@ -40,7 +41,7 @@ class Runtime:
     """Signs link tokens (``smsurvey.kit.tokens``) and encrypts credentials at rest."""
     http: SharedSession
     """The process's pooled HTTP session for providers and webhooks."""
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: Wakeup = field(default_factory=Wakeup)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property

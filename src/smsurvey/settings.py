@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     pacing: bool = Field(
         default=True, description="Hold each sender to its pace (parts per second)."
     )
+    reconcile_after: float = Field(
+        default=60,
+        gt=0,
+        description="Seconds after an uncertain hand-over started before its provider is asked"
+        " whether it took the text.",
+    )
+    worker_silence: float = Field(
+        default=30,
+        gt=0,
+        description="Seconds a worker may go without saying it is alive before the texts it"
+        " holds are recovered by another.",
+    )
     session_hours: int = Field(default=48, description="How long a 2-way session stays open.")
     not_in_session_text: str = "You are not currently taking a survey."
     help_text: str = "Reply to the survey questions by text. Text STOP to opt out."

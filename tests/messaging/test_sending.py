@@ -6,14 +6,10 @@ import random
 from datetime import timedelta
 
 from smsurvey.contacts.service import ContactFields
-from smsurvey.distributions.planning import plan_chunk
-from smsurvey.distributions.service import start_due
-from smsurvey.kit.db import unit_of_work
 from smsurvey.messaging.sender import MAX_ATTEMPTS, backoff
-from smsurvey.messaging.statuses import recover_claims
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import OutboundSms, ProviderError, SendResult, text_reference
+from smsurvey.providers.base import OutboundSms, ProviderError, SendResult
 from smsurvey.providers.simulator import Simulator
 from tests.messaging.harness import Harness, harness
 
@@ -92,36 +88,3 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
     assert all(1 <= wait <= 3 * 2 ** (n - 1) * 1.0 for n, wait in enumerate(waits, 1))
     assert waits[-1] > waits[0] * 8
     assert backoff(1, 30.0, rng) == timedelta(seconds=30)
-
-
-async def test_a_lost_claim_is_reconciled_not_sent_twice(database_url: str) -> None:
-    async with harness(database_url) as system:
-        list_id = await system.contacts("L", ContactFields(phone=ANN), ContactFields(phone=BOB))
-        distribution_id = await system.distribute_list(list_id)
-        async with unit_of_work(system.runtime.engine) as session:
-            await start_due(session, system.clock.now())
-            await plan_chunk(session, system.runtime, distribution_id)
-        claimed = {item.recipient: item for item in await system.worker.sender.claim()}
-        # The process dies: ANN's text had reached the provider, BOB's had not.
-        ann = claimed[ANN]
-        await system.runtime.simulator.send(
-            OutboundSms(
-                text_reference(ann.organization_id, ann.id),
-                ann.organization_id,
-                ann.sender,
-                ann.recipient,
-                ann.body,
-            )
-        )
-        system.clock.advance(timedelta(minutes=3))
-        async with unit_of_work(system.runtime.engine) as session:
-            assert await recover_claims(session, system.runtime.providers, system.clock.now()) == 2
-        await system.drain()
-
-        assert len(await system.inbox(ANN)) == len(await system.inbox(BOB)) == 1
-        assert await events(system, ann.id) == ["Queued", "Sent", "Delivered"]
-        assert await events(system, claimed[BOB].id) == ["Queued", "Requeued", "Sent"]
-        [reconciled] = await system.rows(
-            MessageEvent, MessageEvent.message_id == ann.id, MessageEvent.status == "Sent"
-        )
-        assert reconciled.detail == "reconciled after an interrupted send"

@@ -32,7 +32,10 @@ def worker(
         try:
             running = Worker(runtime)
             if once:
-                return await running.drain()
+                try:
+                    return await running.drain()
+                finally:
+                    await running.close()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,69 +1,63 @@
-"""The sender loop: claim due outbox rows, hand them to providers, record what happened.
+"""The sender loop: claim due outbox texts, hand them to providers, record what happened.
 
-Claims are one ``UPDATE … RETURNING`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so many
-workers can share the outbox); texts go to the providers concurrently; outcomes of a
-batch are written in one transaction. Retryable refusals come back with exponential
-backoff and jitter (honouring the provider's wait); permanent ones are not retried.
+A text goes ``queued`` → ``claimed`` (this worker holds it, in memory, in priority order
+per sender: replies in a live conversation before bulk invitations) → ``sending`` (marked
+in the database, in batches, just before its request starts) → ``sent``; or it is refused
+(retried with backoff and jitter honouring the provider's wait, handed to the next
+connection, or failed for good); or the request may have reached the provider (a dropped
+connection, a read timeout): ``unknown``, reconciled by asking the provider
+(:mod:`smsurvey.messaging.reconcile`), never sent blindly. A worker that dies leaves
+``claimed`` texts, which go back to the queue, and ``sending`` ones, which become
+``unknown`` (:mod:`smsurvey.messaging.recovery`).
+
+Every change of state is a compare-and-set on the state and on the worker holding the
+text, so a worker wrongly taken for dead cannot send or record what another took over.
+Claims are ``UPDATE … RETURNING`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL); outcomes
+are written in batches, one transaction each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import random
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
+from smsurvey.kit.wakeup import wait_for
+from smsurvey.messaging.outbox import BULK
+from smsurvey.messaging.outcomes import COLUMNS, OutboxText, append_history, settle_sent
 from smsurvey.messaging.pacing import Pacer, SenderPaces
-from smsurvey.models.accounts import CreditEntry
-from smsurvey.models.distributions import RecipientEvent
-from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import (
-    OutboundSms,
-    ProviderError,
-    SendUncertain,
-    hand_over,
-    text_reference,
-)
+from smsurvey.models.messaging import Message, SendState
+from smsurvey.providers.base import ProviderError, SendUncertain, hand_over
 from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
 
-_MESSAGES = Message.__table__
 MAX_ATTEMPTS = 8
-CLAIM_HORIZON = 5
-"""Seconds of a paced sender's texts one round claims."""
 BASE_BACKOFF = timedelta(seconds=2)
 MAX_BACKOFF = timedelta(minutes=10)
-
-
-@dataclass(frozen=True, slots=True)
-class _Claimed:
-    id: int
-    organization_id: str
-    provider: str
-    sender: str
-    recipient: str
-    body: str
-    attempts: int
-    recipient_id: int | None
-    parts: int
-    credits: Decimal
-    region: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    claimed: _Claimed
-    provider_message_id: str | None = None
-    error: ProviderError | None = None
-    gone: bool = False
-    """The text's provider connection was deleted."""
+BUFFER_SECONDS = 2.0
+"""A paced sender's claimed texts: what it can send in this many seconds."""
+MARK_AHEAD_SECONDS = 0.1
+"""A paced sender's texts marked ``sending`` at once: what it sends in this long."""
+GATHER = 0.005
+"""Seconds an unpaced sender waits for more free lanes, so that one mark covers several."""
+URGENT_CLAIM = 200
+"""Conversation replies claimed per sender and round, however full its buffer."""
+POLL = 0.25
+"""Seconds between claims when nothing wakes the loop (texts queued by other processes,
+retries coming due)."""
+RECORD_BATCH = 500
+RECORD_DELAY = 0.05
+"""Outcomes are written once this many are waiting, or this many seconds after the first."""
 
 
 def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
@@ -74,12 +68,24 @@ def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> tim
     return wait * rng.uniform(0.5, 1.5)
 
 
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    text: OutboxText
+    provider_message_id: str | None = None
+    error: ProviderError | None = None
+    uncertain: str | None = None
+    """Why the provider may have the text although we do not know it."""
+    gone: bool = False
+    """The text's provider connection was deleted."""
+
+
 class SenderLoop:
-    """Hands queued texts to their providers (see the module docstring).
+    """Hands queued texts to their providers (see the module docstring) as worker ``me``.
 
     With a :class:`~smsurvey.messaging.pacing.Pacer`, each sender's texts go at its pace
-    (``paces`` gives it) and a round claims only what the sender can send in
-    :data:`CLAIM_HORIZON`; without one, texts go as fast as the providers take them.
+    (``paces`` gives it); without one, as fast as the providers take them, ``lanes`` at a
+    time. A text whose hand-over is uncertain is asked about ``settle`` after its request
+    started (by then the provider has taken it, if it ever will).
     """
 
     def __init__(
@@ -88,225 +94,406 @@ class SenderLoop:
         providers: ProviderDirectory,
         clock: Clock,
         *,
+        me: str,
         pacer: Pacer | None = None,
         paces: SenderPaces | None = None,
-        batch: int = 1000,
-        concurrency: int = 200,
-        claim_for: timedelta = timedelta(minutes=2),
+        lanes: int = 200,
+        buffer: int = 1000,
+        settle: timedelta = timedelta(seconds=60),
         seed: int | None = None,
     ) -> None:
         self._sessions = sessions
         self._providers = providers
         self._clock = clock
+        self._me = me
         self._pacer = pacer
         self._paces = paces or SenderPaces(sessions)
-        self._batch = batch
-        self._lanes = concurrency
-        self._concurrency = asyncio.Semaphore(concurrency)
-        self._claim_for = claim_for
+        self._lanes_count = lanes
+        self._lanes = asyncio.Semaphore(lanes)
+        self._buffer = buffer
+        self._settle = settle
         self._rng = random.Random(seed)
+        self._queues: dict[tuple[str, str], list[tuple[int, int, OutboxText]]] = {}
+        self._dispatchers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._marked: dict[int, OutboxText] = {}
+        """Texts marked ``sending`` whose request has not started (waiting for the pace)."""
+        self._ready: asyncio.Queue[OutboxText] = asyncio.Queue()
+        """Texts whose request may start now, for the first free lane."""
+        self._lane_tasks: list[asyncio.Task[None]] = []
+        self._requesting = 0
+        """Requests under way."""
+        self._writes = asyncio.Lock()
+        self._progress = asyncio.Event()
+        self._recorder = _Recorder(self._record)
+        self._stopping = False
+        self.tried = 0
+        """Texts handed to a provider (or refused on the way) since the loop was made."""
+
+    # -- driving ------------------------------------------------------------------------
 
     async def drain(self) -> int:
-        """Send rounds of due texts until none is due; returns how many were tried.
+        """Send everything due now and write every outcome; returns how many were tried."""
+        before = self.tried
+        while True:
+            claimed = await self._claim_round()
+            busy = self._busy()
+            if not claimed and not busy:
+                break
+            if not claimed:
+                await self._wait_for_progress(None)
+        await self._recorder.flush()
+        await self._stop_lanes()
+        return self.tried - before
 
-        A round's outcomes are written while the next round is out with the providers (its
-        texts claimed first, so the two transactions do not wait for each other).
-        """
-        tried = 0
-        recording: asyncio.Task[None] | None = None
-        claimed = await self.claim()
-        while claimed:
-            tried += len(claimed)
-            outcomes = await self._send_all(claimed)
-            if recording is not None:
-                await recording
-            claimed = await self.claim()
-            recording = asyncio.create_task(self._record(outcomes))
-        if recording is not None:
-            await recording
-        return tried
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
+        """Send until ``stop`` is set: claim when ``wake`` is set, when a sender runs low,
+        and every :data:`POLL` seconds; then give back what was claimed and not sent."""
+        try:
+            while not stop.is_set():
+                try:
+                    await self._claim_round()
+                except Exception:  # the database may be away for a while: try again
+                    log.exception("claiming texts failed")
+                    await asyncio.sleep(1)
+                await self._wait_for_progress(wake)
+        finally:
+            await self.release()
 
-    async def claim(self) -> list[_Claimed]:
-        """Claim due texts: per sender, at most what its pace allows in the horizon."""
+    async def release(self) -> None:
+        """Stop sending: texts claimed or marked but not requested go back to the queue,
+        requests under way finish, and every outcome is written."""
+        self._stopping = True
+        for task in list(self._dispatchers.values()):
+            task.cancel()
+        await asyncio.gather(*self._dispatchers.values(), return_exceptions=True)
+        await self._stop_lanes()
+        await self._recorder.flush()
+        async with self._writes, self._sessions() as session, session.begin():
+            mine = Message.claimed_by == self._me
+            await session.execute(
+                update(Message)
+                .where(mine, Message.send_state == SendState.CLAIMED)
+                .values(send_state=SendState.QUEUED, claimed_by=None)
+            )
+            if self._marked:
+                await session.execute(
+                    update(Message)
+                    .where(
+                        mine,
+                        Message.send_state == SendState.SENDING,
+                        Message.id.in_(list(self._marked)),
+                    )
+                    .values(
+                        send_state=SendState.QUEUED,
+                        claimed_by=None,
+                        attempts=Message.attempts - 1,
+                    )
+                )
+        self._queues.clear()
+        self._marked.clear()
+        self._stopping = False
+
+    def _busy(self) -> bool:
+        return bool(self._dispatchers or self._requesting or not self._ready.empty())
+
+    async def _wait_for_progress(self, wake: asyncio.Event | None) -> None:
+        """Until a sender runs low or finishes, ``wake`` is set, or :data:`POLL` passes."""
+        waits = [asyncio.ensure_future(self._progress.wait())]
+        if wake is not None:
+            waits.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        self._progress.clear()
+        if wake is not None:
+            await wait_for(wake, 0)
+
+    # -- claiming -----------------------------------------------------------------------
+
+    async def _claim_round(self) -> int:
+        """Claim due texts for every sender: its replies, and bulk texts up to its buffer."""
         now = self._clock.now()
-        claimed: list[_Claimed] = []
-        async with self._sessions() as session, session.begin():
+        claimed = 0
+        async with self._writes, self._sessions() as session, session.begin():
             for organization_id, sender in await self._due_senders(session, now):
-                quota = self._batch
-                if self._pacer is not None:
-                    pace = await self._paces.pace(organization_id, sender)
-                    quota = max(1, min(self._batch, int(pace * CLAIM_HORIZON)))
-                claimed += await self._claim_from(session, organization_id, sender, quota, now)
+                key = (organization_id, sender)
+                held = len(self._queues.get(key, ()))
+                target = await self._target(organization_id, sender)
+                texts = await self._claim_from(session, key, URGENT_CLAIM, now, urgent=True)
+                if held < target / 2:
+                    room = target - held - len(texts)
+                    texts += await self._claim_from(session, key, room, now, urgent=False)
+                self._hold(key, texts)
+                claimed += len(texts)
+        for key in list(self._queues):  # a sender whose dispatcher stopped on an error
+            self._hold(key, ())
         return claimed
+
+    async def _target(self, organization_id: str, sender: str) -> int:
+        if self._pacer is None:
+            return self._buffer
+        pace = await self._paces.pace(organization_id, sender)
+        return max(1, min(self._buffer, int(pace * Decimal(BUFFER_SECONDS))))
 
     async def _due_senders(self, session: AsyncSession, now: datetime) -> list[tuple[str, str]]:
         rows = await session.execute(
             select(Message.organization_id, Message.sender)
-            .where(Message.send_state == "queued", Message.next_attempt_at <= now)
+            .where(Message.send_state == SendState.QUEUED, Message.next_attempt_at <= now)
             .distinct()
         )
         return [(organization_id, sender) for organization_id, sender in rows]
 
     async def _claim_from(
-        self, session: AsyncSession, organization_id: str, sender: str, quota: int, now: datetime
-    ) -> list[_Claimed]:
+        self,
+        session: AsyncSession,
+        key: tuple[str, str],
+        quota: int,
+        now: datetime,
+        *,
+        urgent: bool,
+    ) -> list[OutboxText]:
+        if quota <= 0:
+            return []
+        organization_id, sender = key
+        kind = Message.priority < BULK if urgent else Message.priority >= BULK
         due = (
             select(Message.id)
             .where(
-                Message.send_state == "queued",
-                Message.next_attempt_at <= now,
+                Message.send_state == SendState.QUEUED,
                 Message.organization_id == organization_id,
                 Message.sender == sender,
+                Message.next_attempt_at <= now,
+                kind,
             )
             .order_by(Message.priority, Message.id)
             .limit(quota)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        statement = (
+        rows = await session.execute(
             update(Message)
-            .where(Message.id.in_(due), Message.send_state == "queued")
-            .values(
-                send_state="claimed",
-                claimed_until=now + self._claim_for,
-                attempts=Message.attempts + 1,
-            )
-            .returning(
-                Message.id,
-                Message.organization_id,
-                Message.provider,
-                Message.sender,
-                Message.recipient,
-                Message.body,
-                Message.attempts,
-                Message.recipient_id,
-                Message.parts,
-                Message.credits,
-                Message.region,
-            )
+            .where(Message.id.in_(due), Message.send_state == SendState.QUEUED)
+            .values(send_state=SendState.CLAIMED, claimed_by=self._me)
+            .returning(*COLUMNS)
         )
-        rows = (await session.execute(statement)).all()
-        return sorted((_Claimed(*row) for row in rows), key=lambda item: item.id)
+        return [OutboxText(*row) for row in rows]
 
-    async def _send_all(self, claimed: list[_Claimed]) -> list[_Outcome]:
-        """Send every claimed text; with a pacer, each sender's texts take turns at its pace."""
-        if self._pacer is None:
-            return await self._in_lanes(claimed)
-        by_sender: dict[tuple[str, str], list[_Claimed]] = {}
-        for item in claimed:
-            by_sender.setdefault((item.organization_id, item.sender), []).append(item)
-        pacer = self._pacer
-        groups = await asyncio.gather(
-            *(self._send_paced(pacer, group) for group in by_sender.values())
+    def _hold(self, key: tuple[str, str], texts: Iterable[OutboxText]) -> None:
+        """Keep claimed texts in the sender's queue and make sure they are being sent."""
+        queue = self._queues.setdefault(key, [])
+        for text in texts:
+            heapq.heappush(queue, (text.priority, text.id, text))
+        if queue and key not in self._dispatchers and not self._stopping:
+            self._dispatchers[key] = asyncio.create_task(self._dispatch(key))
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def _dispatch(self, key: tuple[str, str]) -> None:
+        """Send a sender's claimed texts, best first: mark a few ``sending``, then start
+        each request as a lane is free and (when paced) the sender's pace allows."""
+        queue = self._queues[key]
+        organization_id, sender = key
+        pace = await self._paces.pace(organization_id, sender) if self._pacer else None
+        ahead = (
+            self._lanes_count if pace is None else max(1, int(pace * Decimal(MARK_AHEAD_SECONDS)))
         )
-        return [outcome for group in groups for outcome in group]
-
-    async def _in_lanes(self, items: list[_Claimed]) -> list[_Outcome]:
-        """Send ``items`` as fast as the providers take them, ``concurrency`` at a time (as
-        many lanes, each sending one text after another: cheaper than a task per text)."""
-        outcomes: list[_Outcome] = []
-        left = iter(items)
-
-        async def lane() -> None:
-            for item in left:
-                outcomes.append(await self._send(item))
-
-        await asyncio.gather(*(lane() for _ in range(min(self._lanes, len(items)))))
-        return outcomes
-
-    async def _send_paced(self, pacer: Pacer, items: list[_Claimed]) -> list[_Outcome]:
-        pace = await self._paces.pace(items[0].organization_id, items[0].sender)
-        turns = asyncio.Lock()
-
-        async def in_turn(item: _Claimed) -> _Outcome:
-            async with turns:  # turns are taken in claim order
-                await pacer.take(item.sender, pace, item.parts)
-            # No await between the turn and the provider call: the provider sees the text
-            # when the window counted it, whatever else the loop is doing.
-            async with self._concurrency:
-                return await self._send(item)
-
-        return list(await asyncio.gather(*(in_turn(item) for item in items)))
-
-    async def _send(self, item: _Claimed) -> _Outcome:
-        provider = await self._providers.get(item.provider)
-        if provider is None:  # a deleted connection: the next one may take the text
-            error = ProviderError(f"no provider {item.provider!r}", retryable=True)
-            return _Outcome(item, error=error, gone=True)
-        text = OutboundSms(
-            reference=text_reference(item.organization_id, item.id),
-            organization_id=item.organization_id,
-            sender=item.sender,
-            to=item.recipient,
-            body=item.body,
-        )
+        target = await self._target(organization_id, sender)
         try:
-            result = await hand_over(provider, text)
+            while queue:
+                await self._lanes.acquire()
+                if pace is None and len(queue) > 1:
+                    await asyncio.sleep(GATHER)
+                batch = [heapq.heappop(queue)[2]]
+                while queue and len(batch) < ahead and not self._lanes.locked():
+                    await self._lanes.acquire()
+                    batch.append(heapq.heappop(queue)[2])
+                if len(queue) < target / 2:
+                    self._progress.set()
+                for text in await self._mark_sending(batch):
+                    if self._pacer is not None and pace is not None:
+                        await self._pacer.take(f"{text.provider}|{text.sender}", pace, text.parts)
+                    self._start(text)
+        except Exception:
+            log.exception("sending stopped for a sender", extra={"sender": sender})
+        finally:
+            if self._dispatchers.get(key) is asyncio.current_task():
+                del self._dispatchers[key]
+            self._progress.set()
+
+    async def _mark_sending(self, batch: list[OutboxText]) -> list[OutboxText]:
+        """Mark the texts ``sending`` (those still ours); the lanes of the others are freed.
+
+        The write is not cancelled half-way by a stop: what it marked is then known, and
+        :meth:`release` gives it back.
+        """
+        now = self._clock.now()
+        writing = asyncio.ensure_future(self._write_sending([text.id for text in batch], now))
+        try:
+            marked = await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            marked = await writing if not writing.cancelled() else set()
+            self._note_marked(batch, marked, now)
+            for _ in batch:
+                self._lanes.release()
+            raise
+        except BaseException:
+            for _ in batch:
+                self._lanes.release()
+            raise
+        ready = self._note_marked(batch, marked, now)
+        for text in batch:
+            if text.id not in marked:
+                log.warning("text taken over by another worker", extra={"message_id": text.id})
+                self._lanes.release()
+        return ready
+
+    async def _write_sending(self, ids: list[int], now: datetime) -> set[int]:
+        async with self._writes, self._sessions() as session, session.begin():
+            return set(
+                await session.scalars(
+                    update(Message)
+                    .where(
+                        Message.id.in_(ids),
+                        Message.send_state == SendState.CLAIMED,
+                        Message.claimed_by == self._me,
+                    )
+                    .values(
+                        send_state=SendState.SENDING,
+                        requested_at=now,
+                        attempts=Message.attempts + 1,
+                    )
+                    .returning(Message.id)
+                )
+            )
+
+    def _note_marked(
+        self, batch: list[OutboxText], marked: set[int], now: datetime
+    ) -> list[OutboxText]:
+        ready = []
+        for text in batch:
+            if text.id in marked:
+                ready.append(_with(text, attempts=text.attempts + 1, requested_at=now))
+                self._marked[text.id] = ready[-1]
+        return ready
+
+    def _start(self, text: OutboxText) -> None:
+        """Give a marked text to the lanes (started on first use: cheaper than a task per
+        text)."""
+        del self._marked[text.id]
+        if not self._lane_tasks:
+            self._lane_tasks = [asyncio.create_task(self._lane()) for _ in range(self._lanes_count)]
+        self._ready.put_nowait(text)
+
+    async def _lane(self) -> None:
+        """Send ready texts one after another, for as long as the loop runs."""
+        while True:
+            text = await self._ready.get()
+            self._requesting += 1
+            try:
+                outcome = await self._hand_over(text)
+            finally:
+                self._requesting -= 1
+                self._lanes.release()
+            self.tried += 1
+            self._recorder.add(outcome)
+            self._ready.task_done()
+
+    async def _stop_lanes(self) -> None:
+        """Once every ready text is sent, end the lanes."""
+        await self._ready.join()
+        for lane in self._lane_tasks:
+            lane.cancel()
+        await asyncio.gather(*self._lane_tasks, return_exceptions=True)
+        self._lane_tasks = []
+
+    async def _hand_over(self, text: OutboxText) -> _Outcome:
+        provider = await self._providers.get(text.provider)
+        if provider is None:  # a deleted connection: the next one may take the text
+            error = ProviderError(f"no provider {text.provider!r}", retryable=True)
+            return _Outcome(text, error=error, gone=True)
+        try:
+            result = await hand_over(provider, text.outbound())
         except ProviderError as error:
-            return _Outcome(item, error=error)
+            return _Outcome(text, error=error)
         except SendUncertain as error:
-            return _Outcome(item, error=ProviderError(str(error), retryable=True))
-        return _Outcome(item, provider_message_id=result.provider_message_id)
+            return _Outcome(text, uncertain=str(error))
+        except Exception as error:  # an adapter's bug, after the request may have gone
+            log.exception("send failed unexpectedly", extra={"message_id": text.id})
+            return _Outcome(text, uncertain=f"{provider.name} failed unexpectedly: {error!r}")
+        return _Outcome(text, provider_message_id=result.provider_message_id)
+
+    # -- recording ----------------------------------------------------------------------
 
     async def _record(self, outcomes: list[_Outcome]) -> None:
-        """Write a batch's outcomes in one transaction (sent ones as one statement each kind)."""
+        """Write a batch of outcomes in one transaction."""
         now = self._clock.now()
-        sent = [o for o in outcomes if o.error is None]
-        async with self._sessions() as session, session.begin():
-            if sent:
-                await session.execute(
-                    update(_MESSAGES)
-                    .where(_MESSAGES.c.id == bindparam("message_id"))
-                    .values(
-                        send_state="sent", claimed_until=None, provider_message_id=bindparam("pmid")
-                    ),
-                    [{"message_id": o.claimed.id, "pmid": o.provider_message_id} for o in sent],
-                )
-                by_provider: dict[str, list[_Claimed]] = {}
-                for o in sent:
-                    by_provider.setdefault(o.claimed.provider, []).append(o.claimed)
-                for provider, items in by_provider.items():
-                    await self._events(session, items, "Sent", f"via {provider}", now)
-                debits = [
-                    {
-                        "organization_id": o.claimed.organization_id,
-                        "amount": -o.claimed.credits,
-                        "kind": "message",
-                        "message_id": o.claimed.id,
-                        "region": o.claimed.region,
-                        "at": now,
-                    }
-                    for o in sent
-                    if o.claimed.credits
-                ]
-                if debits:
-                    await session.execute(insert(CreditEntry.__table__), debits)
+        ours = (Message.send_state == SendState.SENDING) & (Message.claimed_by == self._me)
+        async with self._writes, self._sessions() as session, session.begin():
+            by_provider: dict[str, list[tuple[OutboxText, str]]] = {}
+            for outcome in outcomes:
+                if outcome.provider_message_id is not None:
+                    handed = (outcome.text, outcome.provider_message_id)
+                    by_provider.setdefault(outcome.text.provider, []).append(handed)
+            for provider, handed_over in by_provider.items():
+                await settle_sent(session, handed_over, ours, f"via {provider}", now)
+            uncertain = [o for o in outcomes if o.uncertain is not None]
+            if uncertain:
+                await self._record_uncertain(session, uncertain, now)
             for outcome in outcomes:
                 if outcome.error is not None:
                     await self._record_refusal(session, outcome, now)
+
+    async def _record_uncertain(
+        self, session: AsyncSession, outcomes: list[_Outcome], now: datetime
+    ) -> None:
+        """The provider may have these: ``unknown``, asked after :attr:`_settle`."""
+        changed = set(
+            await session.scalars(
+                update(Message)
+                .where(
+                    Message.id.in_([o.text.id for o in outcomes]),
+                    Message.send_state == SendState.SENDING,
+                    Message.claimed_by == self._me,
+                )
+                .values(
+                    send_state=SendState.UNKNOWN,
+                    claimed_by=None,
+                    next_attempt_at=now + self._settle,
+                )
+                .returning(Message.id)
+            )
+        )
+        seconds = f"{self._settle.total_seconds():g}"
+        for outcome in outcomes:
+            if outcome.text.id in changed:
+                detail = f"{outcome.uncertain}; the provider will be asked in {seconds} s"
+                log.warning("hand-over uncertain", extra={"message_id": outcome.text.id})
+                await append_history(session, [outcome.text], "Unknown", detail, now)
 
     async def _record_refusal(
         self, session: AsyncSession, outcome: _Outcome, now: datetime
     ) -> None:
         """Retry with backoff while the retry budget lasts; then hand the text to the
         organisation's next connection (fail-over) if it has one; else it failed."""
-        item, error = outcome.claimed, outcome.error
+        text, error = outcome.text, outcome.error
         assert error is not None
         detail = f"{error}" + (f" (code {error.code})" if error.code else "")
         values: dict[str, object]
         successor = None
-        if error.retryable and (outcome.gone or item.attempts >= MAX_ATTEMPTS):
+        if error.retryable and (outcome.gone or text.attempts >= MAX_ATTEMPTS):
             successor = await self._providers.next_connection(
-                session, item.organization_id, item.provider
+                session, text.organization_id, text.provider
             )
-        if error.retryable and not outcome.gone and item.attempts < MAX_ATTEMPTS:
-            wait = backoff(item.attempts, error.retry_after, self._rng)
-            values = {"send_state": "queued", "next_attempt_at": now + wait}
+        if error.retryable and not outcome.gone and text.attempts < MAX_ATTEMPTS:
+            wait = backoff(text.attempts, error.retry_after, self._rng)
+            values = {"send_state": SendState.QUEUED, "next_attempt_at": now + wait}
             status, detail = "Retrying", f"{detail}; next try in {wait.total_seconds():.1f} s"
-            log.info("send will be retried", extra={"message_id": item.id, "detail": detail})
+            log.info("send will be retried", extra={"message_id": text.id, "detail": detail})
         elif successor is not None:
             values = {
-                "send_state": "queued",
+                "send_state": SendState.QUEUED,
                 "next_attempt_at": now,
                 "attempts": 0,
                 "provider": successor.id,
@@ -314,39 +501,81 @@ class SenderLoop:
             }
             status = "Rerouted"
             detail = (
-                f"{detail}; {item.provider} gave up after {item.attempts} tries,"
+                f"{detail}; {text.provider} gave up after {text.attempts} tries,"
                 f" {successor.id} ({successor.name}) takes it"
             )
-            log.warning("send handed to the next connection", extra={"message_id": item.id})
+            log.warning("send handed to the next connection", extra={"message_id": text.id})
         else:
-            values = {"send_state": "exhausted" if error.retryable else "failed"}
+            values = {"send_state": SendState.EXHAUSTED if error.retryable else SendState.FAILED}
             status = "Failed"
-            log.warning("send failed", extra={"message_id": item.id, "detail": detail})
-        await session.execute(
-            update(Message).where(Message.id == item.id).values(claimed_until=None, **values)
+            log.warning("send failed", extra={"message_id": text.id, "detail": detail})
+        changed = await session.execute(
+            update(Message)
+            .where(
+                Message.id == text.id,
+                Message.send_state == SendState.SENDING,
+                Message.claimed_by == self._me,
+            )
+            .values(claimed_by=None, **values)
         )
-        await self._events(session, [item], status, detail, now, recipients=status == "Failed")
+        if changed.rowcount:  # type: ignore[attr-defined]
+            await append_history(
+                session, [text], status, detail, now, recipients=status == "Failed"
+            )
 
-    @staticmethod
-    async def _events(
-        session: AsyncSession,
-        items: list[_Claimed],
-        status: str,
-        detail: str | None,
-        now: datetime,
-        *,
-        recipients: bool = True,
-    ) -> None:
-        """History entries for the messages and, for invitations, their recipients (one
-        multi-row Core insert each: the ORM's would cost more than the sends)."""
-        entry = {"status": status, "detail": detail, "at": now}
-        await session.execute(
-            insert(MessageEvent.__table__), [{"message_id": item.id, **entry} for item in items]
-        )
-        people = [
-            {"recipient_id": item.recipient_id, **entry}
-            for item in items
-            if recipients and item.recipient_id is not None
-        ]
-        if people:
-            await session.execute(insert(RecipientEvent.__table__), people)
+
+def _with(text: OutboxText, *, attempts: int, requested_at: datetime) -> OutboxText:
+    return OutboxText(
+        text.id,
+        text.organization_id,
+        text.provider,
+        text.sender,
+        text.recipient,
+        text.body,
+        attempts,
+        text.recipient_id,
+        text.parts,
+        text.credits,
+        text.region,
+        text.priority,
+        requested_at,
+    )
+
+
+class _Recorder:
+    """Collects outcomes and writes them in batches (:data:`RECORD_BATCH`, or
+    :data:`RECORD_DELAY` after the first), retrying a batch until it is written: an outcome
+    is never dropped."""
+
+    def __init__(self, write: Callable[[list[_Outcome]], Awaitable[None]]) -> None:
+        self._write = write
+        self._waiting: list[_Outcome] = []
+        self._task: asyncio.Task[None] | None = None
+        self._full = asyncio.Event()
+
+    def add(self, outcome: _Outcome) -> None:
+        self._waiting.append(outcome)
+        if len(self._waiting) >= RECORD_BATCH:
+            self._full.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+
+    async def flush(self) -> None:
+        """Return once every outcome added so far is written."""
+        while self._task is not None and not self._task.done():
+            self._full.set()
+            await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        while self._waiting:
+            await wait_for(self._full, RECORD_DELAY)
+            batch, self._waiting = self._waiting[:RECORD_BATCH], self._waiting[RECORD_BATCH:]
+            delay = 0.1
+            while True:
+                try:
+                    await self._write(batch)
+                    break
+                except Exception:
+                    log.exception("writing send outcomes failed; retrying")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)

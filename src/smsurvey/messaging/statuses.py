@@ -1,4 +1,4 @@
-"""Delivery reports into message and recipient histories, and the recovery of lost claims."""
+"""Delivery reports into message and recipient histories."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent
-from smsurvey.providers.base import DeliveryReport, Lookup, OutboundSms, SentText, text_reference
-from smsurvey.providers.directory import ProviderDirectory
+from smsurvey.providers.base import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -56,44 +55,3 @@ async def record_reports(
                 )
             )
     return matched
-
-
-async def recover_claims(session: AsyncSession, providers: ProviderDirectory, now: datetime) -> int:
-    """Settle texts whose sender's claim expired (the process died mid-send).
-
-    A provider that can look the text up settles it: sent if it has it, queued again if
-    not. Otherwise the text becomes ``unknown``, to be checked, never sent twice blindly.
-    Returns how many were settled.
-    """
-    lost = list(
-        await session.scalars(
-            select(Message).where(Message.send_state == "claimed", Message.claimed_until < now)
-        )
-    )
-    for message in lost:
-        provider = await providers.get(message.provider)
-        values: dict[str, object] = {"claimed_until": None}
-        sent = SentText(
-            OutboundSms(
-                text_reference(message.organization_id, message.id),
-                message.organization_id,
-                message.sender,
-                message.recipient,
-                message.body,
-            ),
-            requested_at=now,
-            until=now,
-        )
-        found = await provider.lookup(sent) if provider is not None else Lookup(conclusive=False)
-        if found.matches:
-            values.update(send_state="sent", provider_message_id=found.matches[0])
-            status, detail = "Sent", "reconciled after an interrupted send"
-        elif found.conclusive:
-            values.update(send_state="queued", next_attempt_at=now)
-            status, detail = "Requeued", "the provider never got it"
-        else:
-            values.update(send_state="unknown")
-            status, detail = "Unknown", "interrupted mid-send; check with the provider"
-        await session.execute(update(Message).where(Message.id == message.id).values(**values))
-        session.add(MessageEvent(message_id=message.id, status=status, detail=detail, at=now))
-    return len(lost)

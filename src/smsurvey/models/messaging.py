@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, text
@@ -12,14 +13,39 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from smsurvey.models.base import Base
 
 
+class SendState(StrEnum):
+    """Where a text is on the send path (``messages.send_state``)."""
+
+    QUEUED = "queued"
+    """Waiting to be sent, from ``next_attempt_at``."""
+    HELD = "held"
+    """Waiting for its survey to take responses again."""
+    CLAIMED = "claimed"
+    """A worker (``claimed_by``) holds it; its request has not started."""
+    SENDING = "sending"
+    """Its request started at ``requested_at``: the provider may have it."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Refused for good."""
+    EXHAUSTED = "exhausted"
+    """Still refused after every retry."""
+    UNKNOWN = "unknown"
+    """The provider may have it: it is asked (from ``next_attempt_at``), never sent blindly."""
+    UNDECIDED = "undecided"
+    """The provider cannot tell whether it has it: a person decides."""
+    RECEIVED = "received"
+    """An inbound text."""
+
+
+UNCERTAIN = (SendState.UNKNOWN, SendState.UNDECIDED)
+"""The states of a text whose hand-over nobody knows yet."""
+
+
 class Message(Base):
     """A text: an outbox row until it is handed to the provider, then its record.
 
-    ``send_state`` drives the sender loop: ``queued`` (due at ``next_attempt_at``),
-    ``claimed`` (a sender holds it until ``claimed_until``), ``sent``, ``failed`` (refused
-    for good), ``exhausted`` (still refused after every retry), or ``unknown`` (a claim
-    expired mid-send: reconciled, never blindly sent again).
-    Inbound texts are ``received``. What happened to it is in :class:`MessageEvent`.
+    ``send_state`` (:class:`SendState`) drives the sender loop; what happened to the text is
+    in :class:`MessageEvent`.
     """
 
     __tablename__ = "messages"
@@ -58,7 +84,6 @@ class Message(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     send_state: Mapped[str] = mapped_column(String(12))
     next_attempt_at: Mapped[datetime | None]
-    claimed_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(24))
     """The worker (:class:`~smsurvey.models.workers.WorkerProcess`) holding it."""
     requested_at: Mapped[datetime | None]

@@ -2,11 +2,13 @@
 
 Built-in providers (the simulator) go by name; organisations' connections by their id
 (``OC_…``), each built once from its decrypted fields and kept (connections never change);
-whether it was deleted is checked again after :data:`RECHECK` seconds.
+whether it was deleted is checked again after :data:`RECHECK` seconds, by one query however
+many texts ask at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -41,6 +43,7 @@ class ProviderDirectory:
         self._http = http
         self._adapters: dict[str, Provider] = {}
         self._checked: dict[str, float] = {}
+        self._checking: dict[str, asyncio.Future[Provider | None]] = {}
 
     async def get(self, name: str) -> Provider | None:
         """The adapter for ``name`` (a built-in's name or a live connection's id), or None."""
@@ -49,6 +52,14 @@ class ProviderDirectory:
         checked = self._checked.get(name)
         if checked is not None and time.monotonic() - checked < RECHECK:
             return self._adapters.get(name)
+        checking = self._checking.get(name)
+        if checking is None:
+            checking = asyncio.ensure_future(self._check(name))
+            self._checking[name] = checking
+            checking.add_done_callback(lambda _: self._checking.pop(name, None))
+        return await asyncio.shield(checking)
+
+    async def _check(self, name: str) -> Provider | None:
         async with self._sessions() as session:
             connection = await session.get(ProviderConnection, name)
         self._checked[name] = time.monotonic()

@@ -1,80 +1,75 @@
-"""The worker: every background duty in one loop, run inside ``serve`` or on its own."""
+"""The worker: every background duty of smsurvey, run inside ``serve`` or on its own.
+
+Running (:meth:`Worker.run`), the duties go concurrently, each at its own pace, so that a
+long send never holds up the next question of a conversation: the sender loop; starting
+and planning distributions; saying the worker is alive and recovering what stopped
+workers held; reconciling uncertain texts; and the rest (the simulator's reports, event
+deliveries, session expiry, long texts whose parts stopped coming). At start-up it first
+recovers and reconciles, before it sends anything.
+
+:meth:`Worker.step` does one round of every duty in turn, for ``worker --once``, the demo
+and the tests.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from smsurvey.distributions.planning import plan_chunk, schedule_next_occurrence
 from smsurvey.distributions.service import fail_distribution, in_progress, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
+from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.inbound import flush_stale_parts
 from smsurvey.messaging.pacing import Pacer
+from smsurvey.messaging.reconcile import reconcile_due
+from smsurvey.messaging.recovery import recover_claims
 from smsurvey.messaging.sender import SenderLoop
 from smsurvey.messaging.sessions import expire_sessions
-from smsurvey.messaging.statuses import recover_claims
 from smsurvey.models.distributions import Distribution
 from smsurvey.responses.subscriptions import deliver_due
 from smsurvey.runtime import Runtime
+from smsurvey.worker.registry import HEARTBEAT, WorkerIdentity, heartbeat, register, unregister
 
 log = logging.getLogger(__name__)
 
+PLAN_EVERY = 0.5
+CHORES_EVERY = 0.5
+RECONCILE_EVERY = 1.0
+
 
 class Worker:
-    """Starts due distributions, plans them, sends, pumps the simulator, expires sessions."""
+    """Starts due distributions, plans and sends them, reconciles, recovers, expires."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.me = WorkerIdentity.of_this_process()
+        settings = runtime.settings
+        self._silence = timedelta(seconds=settings.worker_silence)
+        self._settle = timedelta(seconds=settings.reconcile_after)
         self.sender = SenderLoop(
             runtime.sessions,
             runtime.providers,
             runtime.clock,
-            pacer=Pacer() if runtime.settings.pacing else None,
+            me=self.me.id,
+            pacer=Pacer.for_settings(settings) if settings.pacing else None,
+            settle=self._settle,
         )
+        self._registered = False
+
+    # -- one round of everything (worker --once, demo, tests) ---------------------------
 
     async def step(self) -> int:
         """One round of every duty; returns how much it did (0 when there was nothing)."""
-        runtime = self.runtime
-        async with unit_of_work(runtime.engine) as session:
-            started = await start_due(session, runtime.clock.now())
-            for distribution_id in started:
-                distribution = await session.get(Distribution, distribution_id)
-                assert distribution is not None
-                await schedule_next_occurrence(session, distribution)
-            planning = await in_progress(session)
+        done = await self._stay_alive()
+        done += await self._reconcile()
+        started = await self._start_due()
         # The next chunks are planned while the texts already queued go out.
-        planned, sent = await asyncio.gather(self._plan_each(planning), self.sender.drain())
-        done = len(started) + planned + sent
-        done += await runtime.simulator.pump()
-        done += await deliver_due(
-            runtime.sessions, runtime.http, runtime.secret, runtime.clock.now()
-        )
-        async with unit_of_work(runtime.engine) as session:
-            done += await expire_sessions(session, runtime)
-            done += await flush_stale_parts(session, runtime)
-            done += await recover_claims(session, runtime.providers, runtime.clock.now())
-        return done
-
-    async def _plan_each(self, distribution_ids: list[str]) -> int:
-        """Plan a chunk of each distribution; returns how many recipients were looked at."""
-        return sum([await self._plan(distribution_id) for distribution_id in distribution_ids])
-
-    async def _plan(self, distribution_id: str) -> int:
-        """Plan a chunk of a distribution; one that cannot be planned is marked Failed."""
-        runtime = self.runtime
-        try:
-            async with unit_of_work(runtime.engine) as session:
-                return await plan_chunk(session, runtime, distribution_id)
-        except Exception as error:
-            log.exception("planning failed", extra={"distribution_id": distribution_id})
-            reason = (
-                str(error) if isinstance(error, SmsurveyError) else "internal error: see the log"
-            )
-            async with unit_of_work(runtime.engine) as session:
-                await fail_distribution(session, distribution_id, reason)
-            return 1
+        planned, sent = await asyncio.gather(self._plan_round(), self.sender.drain())
+        return done + started + planned + sent + await self._chores()
 
     async def drain(self, limit: int = 1000) -> int:
         """Step until nothing is left to do now (for the demo and tests); returns the steps."""
@@ -83,15 +78,122 @@ class Worker:
                 return steps
         raise RuntimeError(f"the worker was still busy after {limit} steps")
 
-    async def run(self, stop: asyncio.Event, idle: float = 0.2) -> None:
-        """Step until ``stop`` is set, sleeping ``idle`` seconds (or until woken) when idle."""
-        while not stop.is_set():
-            try:
-                busy = await self.step()
-            except Exception:  # a bad round must not stop the server's sending
-                log.exception("worker step failed")
-                busy = 0
-            if not busy:
-                self.runtime.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.runtime.wake.wait(), idle)
+    async def close(self) -> None:
+        """Say this worker stopped (what it held was given back or written)."""
+        if self._registered:
+            async with unit_of_work(self.runtime.engine) as session:
+                await unregister(session, self.me)
+            self._registered = False
+
+    # -- running ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run every duty concurrently until ``stop`` is set, then stop cleanly."""
+        await self._stay_alive()
+        await self._reconcile()
+        wake = self.runtime.wake
+        try:
+            await asyncio.gather(
+                self.sender.run(stop, wake.subscribe()),
+                self._every(stop, PLAN_EVERY, self._plan_all, wake.subscribe()),
+                self._every(stop, HEARTBEAT.total_seconds(), self._stay_alive),
+                self._every(stop, RECONCILE_EVERY, self._reconcile),
+                self._every(stop, CHORES_EVERY, self._chores),
+            )
+        finally:
+            await self.close()
+
+    async def _every(
+        self,
+        stop: asyncio.Event,
+        seconds: float,
+        duty: Callable[[], Awaitable[int]],
+        wake: asyncio.Event | None = None,
+    ) -> None:
+        """Do ``duty`` until ``stop``: again at once while it finds work, else after
+        ``seconds`` (or when ``wake`` is set)."""
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                try:
+                    busy = await duty()
+                except Exception:  # a bad round must not stop the others, nor this one
+                    log.exception("worker duty failed", extra={"duty": duty.__name__})
+                    busy = 0
+                if busy:
+                    continue
+                waits = [stopping] + ([asyncio.ensure_future(wake.wait())] if wake else [])
+                await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+                if wake is not None:
+                    waits[-1].cancel()
+                    await wait_for(wake, 0)
+        finally:
+            stopping.cancel()
+
+    # -- the duties ---------------------------------------------------------------------
+
+    async def _stay_alive(self) -> int:
+        """Say this worker is alive, and recover what stopped workers held."""
+        runtime = self.runtime
+        now = runtime.clock.now()
+        async with unit_of_work(runtime.engine) as session:
+            if self._registered:
+                await heartbeat(session, self.me, now)
+            else:
+                await register(session, self.me, now)
+                self._registered = True
+            return await recover_claims(
+                session, self.me, now, silence=self._silence, settle=self._settle
+            )
+
+    async def _reconcile(self) -> int:
+        runtime = self.runtime
+        return await reconcile_due(runtime.sessions, runtime.providers, runtime.clock)
+
+    async def _plan_all(self) -> int:
+        return await self._start_due() + await self._plan_round()
+
+    async def _start_due(self) -> int:
+        async with unit_of_work(self.runtime.engine) as session:
+            started = await start_due(session, self.runtime.clock.now())
+            for distribution_id in started:
+                distribution = await session.get(Distribution, distribution_id)
+                assert distribution is not None
+                await schedule_next_occurrence(session, distribution)
+        return len(started)
+
+    async def _plan_round(self) -> int:
+        """Plan a chunk of each distribution in progress; returns the recipients looked at."""
+        async with unit_of_work(self.runtime.engine) as session:
+            planning = await in_progress(session)
+        return sum([await self._plan(distribution_id) for distribution_id in planning])
+
+    async def _plan(self, distribution_id: str) -> int:
+        """Plan a chunk of a distribution; one that cannot be planned is marked Failed."""
+        runtime = self.runtime
+        try:
+            async with unit_of_work(runtime.engine) as session:
+                planned = await plan_chunk(session, runtime, distribution_id)
+        except Exception as error:
+            log.exception("planning failed", extra={"distribution_id": distribution_id})
+            reason = (
+                str(error) if isinstance(error, SmsurveyError) else "internal error: see the log"
+            )
+            async with unit_of_work(runtime.engine) as session:
+                await fail_distribution(session, distribution_id, reason)
+            return 1
+        if planned:
+            runtime.wake.set()
+        return planned
+
+    async def _chores(self) -> int:
+        """The simulator's reports, event deliveries, session expiry, stale long texts."""
+        runtime = self.runtime
+        done = await runtime.simulator.pump()
+        done += await deliver_due(
+            runtime.sessions, runtime.http, runtime.secret, runtime.clock.now()
+        )
+        async with unit_of_work(runtime.engine) as session:
+            done += await expire_sessions(session, runtime)
+            done += await flush_stale_parts(session, runtime)
+        return done
