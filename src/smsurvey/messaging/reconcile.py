@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
@@ -165,16 +165,3 @@ async def _unclaimed_match(
         )
     )
     return next((match for match in matches if match not in taken), None)
-
-
-async def uncertain_count(session: AsyncSession, distribution_id: str) -> dict[str, int]:
-    """How many of a distribution's texts are ``unknown`` and ``undecided``."""
-    rows = await session.execute(
-        select(Message.send_state, func.count())
-        .where(
-            Message.distribution_id == distribution_id,
-            Message.send_state.in_([SendState.UNKNOWN, SendState.UNDECIDED]),
-        )
-        .group_by(Message.send_state)
-    )
-    return dict(rows.all())
