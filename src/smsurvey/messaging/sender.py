@@ -313,6 +313,9 @@ class SenderLoop:
                     self._progress.set()
                 for text in await self._mark_sending(batch):
                     if self._pacer is not None and pace is not None:
+                        # Found first (a query the first time), so the request follows
+                        # its turn at once: the provider counts arrivals.
+                        await self._providers.get(text.provider)
                         await self._pacer.take(f"{text.provider}|{text.sender}", pace, text.parts)
                     self._start(text)
         except Exception:
