@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from smsurvey.kit.claims import due_ids
 from smsurvey.kit.clock import Clock
 from smsurvey.kit.http import TIMEOUT
 from smsurvey.messaging.outcomes import COLUMNS, OutboxText, append_history, settle_sent
@@ -101,13 +102,11 @@ async def _take_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -
         .where(Message.send_state == SendState.UNKNOWN, Message.next_attempt_at <= now)
         .order_by(Message.id)
         .limit(BATCH)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
     async with sessions() as session, session.begin():
         rows = await session.execute(
             update(Message)
-            .where(Message.id.in_(due), Message.send_state == SendState.UNKNOWN)
+            .where(Message.id.in_(due_ids(due)), Message.send_state == SendState.UNKNOWN)
             .values(next_attempt_at=now + ASK_AGAIN)
             .returning(*COLUMNS)
         )

@@ -30,6 +30,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from smsurvey.kit.claims import due_ids
 from smsurvey.kit.clock import Clock
 from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.outbox import BULK
@@ -269,12 +270,10 @@ class SenderLoop:
             )
             .order_by(Message.priority, Message.id)
             .limit(quota)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
         )
         rows = await session.execute(
             update(Message)
-            .where(Message.id.in_(due), Message.send_state == SendState.QUEUED)
+            .where(Message.id.in_(due_ids(due)), Message.send_state == SendState.QUEUED)
             .values(send_state=SendState.CLAIMED, claimed_by=self._me)
             .returning(*COLUMNS)
         )
