@@ -70,6 +70,10 @@ class Outcome:
     never: int
     twice_or_more: int
     unknown: int
+    were_unknown: int
+    """Texts that were unknown on the way (mid-request at a kill, or dropped) and were
+    reconciled."""
+    dropped: int
     kills: int
     seconds: float
 
@@ -84,13 +88,16 @@ async def _scalar_rows(url: str, query: str) -> list[tuple[object, ...]]:
 
 
 def _states(url: str) -> Counter[str]:
-    """Texts by send state, and ``planning`` 1 while the distribution is being planned."""
+    """Texts by send state, ``planning`` 1 while the distribution is being planned, and
+    ``were_unknown`` the texts that were unknown at some point."""
     rows = asyncio.run(
         _scalar_rows(
             url,
             "SELECT send_state, COUNT(*) FROM messages GROUP BY send_state"
             " UNION ALL SELECT 'planning', COUNT(*) FROM distributions"
-            " WHERE status IN ('Scheduled', 'In progress')",
+            " WHERE status IN ('Scheduled', 'In progress')"
+            " UNION ALL SELECT 'were_unknown', COUNT(DISTINCT message_id) FROM message_events"
+            " WHERE status = 'Unknown'",
         )
     )
     return Counter({str(state): int(str(count)) for state, count in rows})
@@ -162,8 +169,14 @@ def chaos_run(
     rng = random.Random(seed)
     dropping = random.Random(seed + 1)
 
+    dropped = 0
+
     def policy(_: int) -> Fault | None:
-        return Fault("drop_after_read") if dropping.random() < drop else None
+        nonlocal dropped
+        if dropping.random() >= drop:
+            return None
+        dropped += 1
+        return Fault("drop_after_read")
 
     fake = FakeTwilio(policy=policy if drop else None)
     with (
@@ -207,6 +220,8 @@ def chaos_run(
         never=recipients - len(got),
         twice_or_more=sum(1 for count in got.values() if count > 1),
         unknown=states["unknown"] + states["undecided"],
+        were_unknown=states["were_unknown"],
+        dropped=dropped,
         kills=kills,
         seconds=round(seconds, 1),
     )
@@ -230,7 +245,8 @@ def main() -> None:
         print(
             f"{name:44} once {outcome.once:6,}  never {outcome.never:4,}  "
             f"twice+ {outcome.twice_or_more:4,}  unknown {outcome.unknown:4,}  "
-            f"({outcome.kills} kills, {outcome.seconds:.0f} s)",
+            f"({outcome.kills} kills, {outcome.dropped:,} dropped, {outcome.were_unknown:,}"
+            f" reconciled, {outcome.seconds:.0f} s)",
             flush=True,
         )
     print(json.dumps([asdict(outcome) for outcome in outcomes]))

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from smsurvey.providers.base import WebhookRequest
 
-FaultKind = Literal["throttle", "server", "permanent"]
+FaultKind = Literal["throttle", "server", "permanent", "drop_after_read"]
 F = TypeVar("F", bound="FakeProvider")
 
 
@@ -33,7 +33,8 @@ class Fault:
 
     ``throttle``: the provider's 429 / throttling answer (with ``retry_after`` seconds when
     set); ``server``: a 5xx; ``permanent``: the provider's answer for an invalid, blocked
-    or unsubscribed number. ``code`` overrides the provider's usual error code.
+    or unsubscribed number; ``drop_after_read``: the provider takes the text, then the
+    connection closes before the answer. ``code`` overrides the provider's usual error code.
     """
 
     kind: FaultKind
@@ -77,6 +78,8 @@ class FakeProvider(ABC):
     policy: Callable[[int], Fault | None] | None = None
     """Or a refusal (or None) for the n-th send (from 0), when ``faults`` is empty."""
     received: list[Received] = field(default_factory=list)
+    taken: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    """The fields of the texts it took, by its message id."""
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -121,6 +124,8 @@ class FakeProvider(ABC):
         arrived = time.monotonic()
         body = await request.read()
         fault = self.next_fault()
+        dropped = fault is not None and fault.kind == "drop_after_read"
+        taken = fault is None or dropped
         self.received.append(
             Received(
                 arrived,
@@ -128,13 +133,23 @@ class FakeProvider(ABC):
                 dict(request.headers),
                 body,
                 dict(fields),
-                accepted=fault is None,
-                message_id=None if fault else message_id,
+                accepted=taken,
+                message_id=message_id if taken else None,
             )
         )
+        if taken:
+            self.took(fields, message_id)
         if self.delay:
             await asyncio.sleep(self.delay)
-        return self.refusal(fault) if fault else answer()
+        if dropped:
+            assert request.transport is not None
+            request.transport.close()
+        return self.refusal(fault) if fault and not dropped else answer()
+
+    def took(self, fields: Mapping[str, str], message_id: str) -> None:
+        """Keep a text the provider took (fakes that can be asked about texts later keep
+        more)."""
+        self.taken[message_id] = fields
 
     async def __aenter__(self) -> FakeProvider:
         app = web.Application()

@@ -14,13 +14,15 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -52,6 +54,9 @@ _BLOCKED_CODES = {"21610", "30004", "30007"}
 """Unsubscribed (STOP at Twilio), blocked by the carrier, filtered."""
 _THROTTLED_CODES = {20429, 21611, 63018}
 MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
+CLOCK_SKEW = timedelta(minutes=1)
+"""How far Twilio's clock and ours may disagree, for matching a text's creation time."""
+LOOKUP_PAGE = 50
 """A Messaging Service SID, which a connection may give as its sender."""
 
 
@@ -102,8 +107,38 @@ class Twilio:
             raise await _refusal(response)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """The account's texts to the number (from our sender), newest first, page after
+        page until they are older than the request: those with our body created while the
+        request lasted (give or take :data:`CLOCK_SKEW`), oldest first.
+
+        Not filtered by ``DateSent``: a text Twilio still queues has no send date yet, and
+        would look absent.
+        """
+        text = sent.text
+        earliest, latest = sent.requested_at - CLOCK_SKEW, sent.until + CLOCK_SKEW
+        query = {"To": text.to, "PageSize": str(LOOKUP_PAGE)}
+        if not MESSAGING_SERVICE.fullmatch(text.sender):
+            query["From"] = text.sender
+        url: str | None = f"{self._url}?{urlencode(query)}"
+        matches: list[str] = []
+        while url is not None:
+            page = await self._get(url)
+            for item in page.get("messages", []):
+                created = parsedate_to_datetime(item["date_created"])
+                if created < earliest:
+                    return Lookup(matches=tuple(reversed(matches)))
+                if created <= latest and item.get("body") == text.body and _ours(item, text):
+                    matches.append(str(item["sid"]))
+            following = page.get("next_page_uri")
+            url = f"{self._account.api_url.rstrip('/')}{following}" if following else None
+        return Lookup(matches=tuple(reversed(matches)))
+
+    async def _get(self, url: str) -> dict[str, Any]:
+        async with self._http().get(url, headers=self._headers) as response:
+            if response.status == 200:
+                answer = json.loads(await response.read())
+                return answer if isinstance(answer, dict) else {}
+            raise await _refusal(response)
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Twilio-Signature`` is the HMAC-SHA1 of the URL and sorted form fields."""
@@ -186,6 +221,13 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     return http_refusal(
         text, response.status, response.headers, code=_str(code), throttled=code in _THROTTLED_CODES
     )
+
+
+def _ours(item: Mapping[str, Any], text: OutboundSms) -> bool:
+    """Whether a listed text went from our sender (a number, or a Messaging Service)."""
+    if MESSAGING_SERVICE.fullmatch(text.sender):
+        return item.get("messaging_service_sid") == text.sender
+    return item.get("direction", "outbound-api").startswith("outbound")
 
 
 def _str(code: object) -> str | None:
