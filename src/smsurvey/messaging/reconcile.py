@@ -110,7 +110,7 @@ async def _take_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -
             .values(next_attempt_at=now + ASK_AGAIN)
             .returning(*COLUMNS)
         )
-        return [OutboxText(*row) for row in rows]
+        return [OutboxText.of(row) for row in rows]
 
 
 async def _apply(session: AsyncSession, answer: _Answer, now: datetime) -> None:
@@ -150,7 +150,7 @@ async def _unclaimed_match(
 ) -> str | None:
     """The first of the provider's ``matches`` that no other text of ours already is
     (two identical texts to one number are told apart by the ids already settled)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # One settles the texts to a number at a time, whichever worker asked.
         key = f"{text_.provider}|{text_.recipient}"
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

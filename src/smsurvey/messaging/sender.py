@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -143,7 +144,7 @@ class SenderLoop:
     # -- driving ------------------------------------------------------------------------
 
     async def drain(
-        self, feeding: asyncio.Future[object] | None = None, wake: asyncio.Event | None = None
+        self, feeding: asyncio.Future[Any] | None = None, wake: asyncio.Event | None = None
     ) -> int:
         """Send everything due now and write every outcome; returns how many were tried.
 
@@ -218,11 +219,11 @@ class SenderLoop:
         return bool(self._dispatchers or self._requesting or not self._ready.empty())
 
     async def _wait_for_progress(
-        self, wake: asyncio.Event | None, feeding: asyncio.Future[object] | None = None
+        self, wake: asyncio.Event | None, feeding: asyncio.Future[Any] | None = None
     ) -> bool:
         """Until a sender runs low or finishes, ``wake`` is set, ``feeding`` is done, or
         :data:`POLL` passes; whether ``wake`` was set."""
-        waits = [asyncio.ensure_future(self._progress.wait())]
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._progress.wait())]
         if wake is not None:
             waits.append(asyncio.ensure_future(wake.wait()))
         watched = [feeding] if feeding is not None and not feeding.done() else []
@@ -307,7 +308,7 @@ class SenderLoop:
             .values(send_state=SendState.CLAIMED, claimed_by=self._me)
             .returning(*COLUMNS)
         )
-        return [OutboxText(*row) for row in rows]
+        return [OutboxText.of(row) for row in rows]
 
     def _hold(self, key: tuple[str, str], texts: Iterable[OutboxText]) -> None:
         """Keep claimed texts in the sender's queue and make sure they are being sent."""
