@@ -17,6 +17,7 @@ from smsurvey.kit.db import unit_of_work
 from smsurvey.messaging.outbox import BULK, Route, queue_text
 from smsurvey.models.accounts import Sender
 from smsurvey.models.connections import ProviderConnection
+from smsurvey.models.workers import WorkerProcess
 from tests.fakes.base import serving
 from tests.fakes.twilio import FIELDS, FakeTwilio
 from tests.messaging.harness import harness
@@ -58,6 +59,11 @@ async def _queue(database_url: str, connection_id: str) -> None:
         assert await session.scalar(select(Sender.id).where(Sender.address == NUMBER))
 
 
+async def _running(database_url: str) -> int:
+    async with harness(database_url) as system:
+        return len(await system.rows(WorkerProcess))
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_three_workers_keep_one_pace(cli_env: str) -> None:
     with serving(FakeTwilio()) as fake:
@@ -66,14 +72,17 @@ def test_three_workers_keep_one_pace(cli_env: str) -> None:
             "providers", "add", "twilio", "--name", "Main", "--sender", NUMBER, *fields,
             "--field", f"api_url={fake.url}",
         ).output  # fmt: skip
-        run_sync(_queue(cli_env, found(r"OC_\w{15}", added)))
         env = {**os.environ, "SMSURVEY_REDIS_URL": REDIS_URL}
         workers = [
             subprocess.Popen([str(SMSURVEY), "worker"], env=env, stderr=subprocess.DEVNULL)
             for _ in range(WORKERS)
         ]
         try:
+            # Texts are queued once every worker runs, so that they all take part.
             deadline = time.monotonic() + 120
+            while run_sync(_running(cli_env)) < WORKERS and time.monotonic() < deadline:
+                time.sleep(0.2)
+            run_sync(_queue(cli_env, found(r"OC_\w{15}", added)))
             while len(fake.accepted()) < TEXTS and time.monotonic() < deadline:
                 time.sleep(0.2)
         finally:

@@ -129,7 +129,7 @@ class SenderLoop:
         self._scanned = -math.inf
         self._marked: dict[int, OutboxText] = {}
         """Texts marked ``sending`` whose request has not started (waiting for the pace)."""
-        self._ready: asyncio.Queue[OutboxText] = asyncio.Queue()
+        self._ready: asyncio.Queue[tuple[OutboxText, Decimal | None]] = asyncio.Queue()
         """Texts whose request may start now, for the first free lane."""
         self._lane_tasks: list[asyncio.Task[None]] = []
         self._requesting = 0
@@ -342,12 +342,7 @@ class SenderLoop:
                 if len(queue) < target / 2:
                     self._progress.set()
                 for text in await self._mark_sending(batch):
-                    if self._pacer is not None and pace is not None:
-                        # Found first (a query the first time), so the request follows
-                        # its turn at once: the provider counts arrivals.
-                        await self._providers.get(text.provider)
-                        await self._pacer.take(f"{text.provider}|{text.sender}", pace, text.parts)
-                    self._start(text)
+                    self._start(text, pace)
         except Exception:
             log.exception("sending stopped for a sender", extra={"sender": sender})
         finally:
@@ -411,21 +406,21 @@ class SenderLoop:
                 self._marked[text.id] = ready[-1]
         return ready
 
-    def _start(self, text: OutboxText) -> None:
+    def _start(self, text: OutboxText, pace: Decimal | None) -> None:
         """Give a marked text to the lanes (started on first use: cheaper than a task per
-        text)."""
+        text), to be sent at ``pace`` (or at once)."""
         del self._marked[text.id]
         if not self._lane_tasks:
             self._lane_tasks = [asyncio.create_task(self._lane()) for _ in range(self._lanes_count)]
-        self._ready.put_nowait(text)
+        self._ready.put_nowait((text, pace))
 
     async def _lane(self) -> None:
         """Send ready texts one after another, for as long as the loop runs."""
         while True:
-            text = await self._ready.get()
+            text, pace = await self._ready.get()
             self._requesting += 1
             try:
-                outcome = await self._hand_over(text)
+                outcome = await self._hand_over(text, pace)
             finally:
                 self._requesting -= 1
                 self._lanes.release()
@@ -441,11 +436,15 @@ class SenderLoop:
         await asyncio.gather(*self._lane_tasks, return_exceptions=True)
         self._lane_tasks = []
 
-    async def _hand_over(self, text: OutboxText) -> _Outcome:
+    async def _hand_over(self, text: OutboxText, pace: Decimal | None) -> _Outcome:
         provider = await self._providers.get(text.provider)
         if provider is None:  # a deleted connection: the next one may take the text
             error = ProviderError(f"no provider {text.provider!r}", retryable=True)
             return _Outcome(text, error=error, gone=True)
+        if self._pacer is not None and pace is not None:
+            # Its turn is taken last, so the request follows it at once: the provider
+            # counts arrivals.
+            await self._pacer.take(f"{text.provider}|{text.sender}", pace, text.parts)
         try:
             result = await hand_over(provider, text.outbound())
         except ProviderError as error:
