@@ -4,7 +4,8 @@ what it received, refusals on demand, and callbacks signed the provider's way.
 A subclass adds the provider's routes (checking auth and required fields as the provider
 does, answering with its real shapes), renders a :class:`Fault` in the provider's shape,
 and builds its signed delivery reports and inbound texts as :class:`Callback` requests,
-which tests post to our receive endpoints.
+which tests post to our receive endpoints. Where the provider can be asked about the texts it
+took (its message list, logs or reports), the subclass answers that too, from :attr:`received`.
 """
 
 from __future__ import annotations
@@ -23,17 +24,19 @@ from aiohttp import web
 
 from smsurvey.providers.base import WebhookRequest
 
-FaultKind = Literal["throttle", "server", "permanent"]
+FaultKind = Literal["throttle", "server", "permanent", "dropped", "lost"]
 F = TypeVar("F", bound="FakeProvider")
 
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """A refusal the fake gives instead of taking a text.
+    """A refusal the fake gives instead of taking a text, or a connection it drops.
 
     ``throttle``: the provider's 429 / throttling answer (with ``retry_after`` seconds when
     set); ``server``: a 5xx; ``permanent``: the provider's answer for an invalid, blocked
     or unsubscribed number. ``code`` overrides the provider's usual error code.
+    ``dropped``: the connection closes after the request was read and the text taken (the
+    answer is lost); ``lost``: it closes after the request was read, the text not taken.
     """
 
     kind: FaultKind
@@ -47,6 +50,9 @@ class Received:
 
     at: float
     """``time.monotonic()`` on arrival."""
+    sent_at: float
+    """The fake's wall clock (:attr:`FakeProvider.clock`) on arrival: when the provider
+    recorded the text, in its lookups."""
     path: str
     headers: Mapping[str, str]
     body: bytes
@@ -77,6 +83,8 @@ class FakeProvider(ABC):
     policy: Callable[[int], Fault | None] | None = None
     """Or a refusal (or None) for the n-th send (from 0), when ``faults`` is empty."""
     received: list[Received] = field(default_factory=list)
+    clock: Callable[[], float] = time.time
+    """The provider's wall clock (epoch seconds): it stamps the texts and the callbacks."""
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -106,7 +114,7 @@ class FakeProvider(ABC):
         return None
 
     def accepted(self) -> list[Received]:
-        """The sends the fake took."""
+        """The sends the fake took (those whose answer it dropped included)."""
         return [item for item in self.received if item.accepted]
 
     async def take(
@@ -116,25 +124,35 @@ class FakeProvider(ABC):
         message_id: str,
         answer: Callable[[], web.Response],
     ) -> web.Response:
-        """Record a checked send request, then answer it: a refusal when one is due, else
-        ``answer()`` (after :attr:`delay`)."""
+        """Record a checked send request, then answer it: a refusal when one is due, the
+        connection closed for a drop, else ``answer()`` (after :attr:`delay`)."""
         arrived = time.monotonic()
         body = await request.read()
         fault = self.next_fault()
+        taken = fault is None or fault.kind == "dropped"
         self.received.append(
             Received(
                 arrived,
+                self.clock(),
                 request.path,
                 dict(request.headers),
                 body,
                 dict(fields),
-                accepted=fault is None,
-                message_id=None if fault else message_id,
+                accepted=taken,
+                message_id=message_id if taken else None,
             )
         )
+        if fault is not None and fault.kind in ("dropped", "lost"):
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)  # never reaches the client
         if self.delay:
             await asyncio.sleep(self.delay)
         return self.refusal(fault) if fault else answer()
+
+    def sent(self, message_id: str) -> Received | None:
+        """The send the fake took as ``message_id``."""
+        return next((item for item in self.accepted() if item.message_id == message_id), None)
 
     async def __aenter__(self) -> FakeProvider:
         app = web.Application()

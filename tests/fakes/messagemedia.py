@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
@@ -61,8 +60,6 @@ class FakeMessageMedia(FakeProvider):
     private_key: rsa.RSAPrivateKey = PRIVATE_KEY
     digest: str = "SHA256"
     """The digest of the signature key, as ``X-Messagemedia-Digest-Type`` names it."""
-    clock: Callable[[], float] = field(default=time.time)
-    """Stamps each callback's ``Date``."""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +54,6 @@ class FakeSinch(FakeProvider):
     app_id: str = APP_ID
     webhook_secret: str = WEBHOOK_SECRET
     token_lifetime: int = 3599
-    clock: Callable[[], float] = time.time
-    """Wall time of the signed callbacks' timestamps."""
     tokens: set[str] = field(default_factory=set)
     """The bearer tokens the fake takes now."""
     tokens_issued: int = 0

@@ -10,7 +10,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlencode
@@ -63,8 +62,6 @@ class FakeVonage(FakeProvider):
     signature_method: str = "md5hash"
     webhook_method: WebhookMethod = "POST-JSON"
     parts: int = 1
-    clock: Callable[[], float] = time.time
-    """The wall clock the callbacks' ``timestamp`` comes from."""
     _ids: list[str] = field(default_factory=list)
 
     def add_routes(self, app: web.Application) -> None:

@@ -3,6 +3,13 @@
 Wire facts: ``../shared/specs/providers.md`` §1. Sends are form posts to
 ``{api}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP Basic auth, through the
 process's shared :class:`aiohttp.ClientSession`; the answer's ``sid`` is the message id.
+
+Twilio takes no client reference nor idempotency key, so a text whose hand-over is uncertain is
+looked up in the Messages list: filtered by ``To``, ``From`` and ``DateSent>``/``DateSent<``,
+matched on body and creation time. A text Twilio took but has not sent yet (queued behind the
+sender's rate) has no ``date_sent``, so when that finds nothing the list without the date
+filter is read for texts not yet sent. Twilio creates the Message before it answers, so a text
+it does not list is a text it does not have.
 """
 
 from __future__ import annotations
@@ -12,15 +19,17 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -36,6 +45,8 @@ from smsurvey.providers.base import (
     callback_url,
     http_refusal,
 )
+from smsurvey.providers.lookups import ask, asked, on, utc, window
+from smsurvey.sms.encoding import smart_encode
 
 NAME = "twilio"
 API_URL = "https://api.twilio.com"
@@ -53,6 +64,12 @@ _BLOCKED_CODES = {"21610", "30004", "30007"}
 _THROTTLED_CODES = {20429, 21611, 63018}
 MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
 """A Messaging Service SID, which a connection may give as its sender."""
+MAX_QUEUED = timedelta(hours=10)
+"""The longest Twilio keeps a text queued before sending it (error 21611's page)."""
+PAGE_SIZE = 1000
+"""Twilio's largest page of the Messages list."""
+MAX_PAGES = 20
+"""Pages read before a lookup gives up: that many texts to one number cannot be told apart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +119,44 @@ class Twilio:
             raise await _refusal(response)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """The SIDs of the texts in Twilio's Messages list that are ``sent``: to its number,
+        from its sender, with its body, created while its request lasted (oldest first)."""
+        return await asked("Twilio", self._lookup(sent))
+
+    async def _lookup(self, sent: SentText) -> Lookup:
+        text = sent.text
+        service = MESSAGING_SERVICE.fullmatch(text.sender) is not None
+        query = {"To": text.to} if service else {"To": text.to, "From": text.sender}
+        start, end = window(sent)
+        dated = {**query, "DateSent>": utc(start), "DateSent<": utc(end + MAX_QUEUED)}
+        found = [item async for item in self._listed(dated) if _is(item, sent, service)]
+        if not found:
+            found = [
+                item
+                async for item in self._listed(query)
+                if not item.get("date_sent") and _is(item, sent, service)
+            ]
+        found.sort(key=_created)
+        return Lookup(matches=tuple(str(item["sid"]) for item in found))
+
+    async def _listed(self, query: Mapping[str, str]) -> AsyncIterator[Mapping[str, Any]]:
+        """The Messages list's entries for ``query``, page after page (``next_page_uri``)."""
+        headers = {"Authorization": self._headers["Authorization"], "Accept": "application/json"}
+        url = self._url
+        params: Mapping[str, str] | None = {**query, "PageSize": str(PAGE_SIZE)}
+        for _ in range(MAX_PAGES):
+            page = await ask("Twilio", self._http(), "GET", url, headers=headers, params=params)
+            for item in page.get("messages") or []:
+                yield item
+            link = page.get("next_page_uri")
+            if not link:
+                return
+            url, params = on(self._account.api_url, str(link)), None
+        raise ProviderError(
+            f"Twilio lists more than {MAX_PAGES * PAGE_SIZE} texts to one number: "
+            "cannot tell which is this one",
+            retryable=False,
+        )
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Twilio-Signature`` is the HMAC-SHA1 of the URL and sorted form fields."""
@@ -166,6 +219,28 @@ def signature(auth_token: str, url: str, fields: Mapping[str, str]) -> str:
     payload = url + "".join(name + fields[name] for name in sorted(fields))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def _is(item: Mapping[str, Any], sent: SentText, service: bool) -> bool:
+    """Whether a Messages list entry is ``sent``: outbound from its sender with its body (as
+    sent, or as Twilio's Smart Encoding may have rewritten it), created during its request."""
+    text = sent.text
+    if not str(item.get("direction", "")).startswith("outbound"):
+        return False
+    sender = item.get("messaging_service_sid") if service else item.get("from")
+    if sender != text.sender or item.get("to") != text.to:
+        return False
+    body = str(item.get("body") or "")
+    if body != text.body and smart_encode(body) != smart_encode(text.body):
+        return False
+    start, end = window(sent)
+    created = _created(item)
+    return start <= created <= end
+
+
+def _created(item: Mapping[str, Any]) -> datetime:
+    """When Twilio created the Message (its ``date_created``, RFC 2822)."""
+    return parsedate_to_datetime(str(item["date_created"]))
 
 
 def _form(request: WebhookRequest) -> dict[str, str]:
