@@ -66,13 +66,14 @@ async def ask(
     body: bytes | None = None,
 ) -> dict[str, Any]:
     """The provider's JSON answer to one query; :class:`ProviderError` when there is none
-    (retryable for network failures, 429 and 5xx)."""
+    (retryable for network failures, 429 and 5xx; its ``code`` is the HTTP status)."""
     try:
         async with http.request(method, url, headers=headers, params=params, data=body) as response:
             raw = await response.read()
             if not 200 <= response.status < 300:
                 text = f"{title} answered {response.status} to a lookup: {_reason(raw, response)}"
-                raise http_refusal(text, response.status, response.headers)
+                status = response.status
+                raise http_refusal(text, status, response.headers, code=str(status))
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         reason = str(error) or type(error).__name__
         raise ProviderError(f"{title} could not be asked: {reason}", retryable=True) from error
