@@ -21,6 +21,7 @@ from typing import Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from smsurvey.providers.base import WebhookRequest
 
@@ -63,6 +64,15 @@ class Received:
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """A request the fake got (a send, a lookup, a token…), as it arrived."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Callback:
     """A callback the provider would make to us: post it with any HTTP client."""
 
@@ -83,6 +93,8 @@ class FakeProvider(ABC):
     policy: Callable[[int], Fault | None] | None = None
     """Or a refusal (or None) for the n-th send (from 0), when ``faults`` is empty."""
     received: list[Received] = field(default_factory=list)
+    asked: list[Asked] = field(default_factory=list)
+    """Every request the fake got, in turn: sends, lookups, tokens."""
     clock: Callable[[], float] = time.time
     """The provider's wall clock (epoch seconds): it stamps the texts and the callbacks."""
     url: str = ""
@@ -155,7 +167,7 @@ class FakeProvider(ABC):
         return next((item for item in self.accepted() if item.message_id == message_id), None)
 
     async def __aenter__(self) -> FakeProvider:
-        app = web.Application()
+        app = web.Application(middlewares=[self._note])
         self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -164,6 +176,11 @@ class FakeProvider(ABC):
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         return self
+
+    @web.middleware
+    async def _note(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.asked.append(Asked(request.method, request.path, dict(request.query)))
+        return await handler(request)
 
     async def __aexit__(self, *_: object) -> None:
         if self._runner is not None:

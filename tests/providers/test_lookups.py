@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
+from aiohttp import encode_basic_auth
 
 from smsurvey.providers import (
     infobip,
@@ -263,3 +264,139 @@ async def test_reports_name_the_text_by_our_reference(sending: Sending) -> None:
     [report] = sending.provider.parse_status(webhook(callback))
     assert report.provider_message_id == provider_id
     assert report.reference == (outbound.reference if sending.case.echoes else None)
+
+
+# Twilio: the Messages list by To, From and DateSent, matched on body and time.
+
+TWILIO = CASES[0]
+
+
+@pytest.fixture
+async def twilio_fake() -> AsyncIterator[fake_twilio.FakeTwilio]:
+    async with fake_twilio.FakeTwilio(clock=hour_ago, page_size=2) as fake:
+        yield fake
+
+
+async def test_twilio_is_asked_by_to_from_and_the_days_sent(twilio_fake, http) -> None:
+    provider = adapter(TWILIO, http, twilio_fake.url)
+    outbound = text(1)
+    at = twilio_fake.clock()
+    await hand_over(provider, outbound)
+    assert (await provider.lookup(sent(outbound, at))).matches
+    [asked] = [item for item in twilio_fake.asked if item.method == "GET"]
+    assert asked.path == f"/2010-04-01/Accounts/{fake_twilio.ACCOUNT_SID}/Messages.json"
+    assert asked.query["To"] == TO
+    assert asked.query["From"] == "+15005550006"
+    start = datetime.fromtimestamp(at, UTC) - timedelta(minutes=2)
+    assert asked.query["DateSent>"] == start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert asked.query["DateSent<"] > asked.query["DateSent>"]
+
+
+async def test_twilio_pages_are_followed_to_the_text(twilio_fake, http) -> None:
+    provider = adapter(TWILIO, http, twilio_fake.url)
+    first = text(1, "The first")
+    at = twilio_fake.clock()
+    sid = (await hand_over(provider, first)).provider_message_id
+    for number in range(2, 8):
+        await hand_over(provider, text(number, f"Text {number}"))
+    assert await provider.lookup(sent(first, at)) == Lookup(matches=(sid,))
+    assert len([item for item in twilio_fake.asked if item.method == "GET"]) == 4
+
+
+async def test_twilio_identical_texts_are_all_matches_oldest_first(twilio_fake, http) -> None:
+    provider = adapter(TWILIO, http, twilio_fake.url)
+    at = twilio_fake.clock()
+    sids = [(await hand_over(provider, text(number))).provider_message_id for number in (1, 2)]
+    assert await provider.lookup(sent(text(2), at)) == Lookup(matches=tuple(sids))
+
+
+async def test_twilio_texts_of_another_time_or_body_are_not_this_one(twilio_fake, http) -> None:
+    provider = adapter(TWILIO, http, twilio_fake.url)
+    at = twilio_fake.clock()
+    await hand_over(provider, text(1, "Another body"))
+    await hand_over(provider, text(2))
+    earlier = sent(text(2), at - 600)
+    assert await provider.lookup(earlier) == Lookup()
+    assert await provider.lookup(sent(text(3, "A third body"), at)) == Lookup()
+
+
+async def test_twilio_a_text_it_has_not_sent_yet_is_found(http) -> None:
+    async with fake_twilio.FakeTwilio(clock=hour_ago, queued=True) as fake:
+        provider = adapter(TWILIO, http, fake.url)
+        outbound = text(1)
+        at = fake.clock()
+        sid = (await hand_over(provider, outbound)).provider_message_id
+        assert await provider.lookup(sent(outbound, at)) == Lookup(matches=(sid,))
+        dated, undated = [item.query for item in fake.asked if item.method == "GET"]
+    assert "DateSent>" in dated
+    assert "DateSent>" not in undated
+
+
+async def test_twilio_smart_encoding_of_the_body_still_matches(twilio_fake, http) -> None:
+    provider = adapter(TWILIO, http, twilio_fake.url)
+    at = twilio_fake.clock()
+    sid = (await hand_over(provider, text(1, "It’s “great”"))).provider_message_id
+    rewritten = sent(text(1, 'It\'s "great"'), at)
+    assert await provider.lookup(rewritten) == Lookup(matches=(sid,))
+
+
+async def test_twilio_a_messaging_service_is_matched_by_its_sid(twilio_fake, http) -> None:
+    service = "MG" + "a" * 32
+    provider = adapter(TWILIO, http, twilio_fake.url)
+    outbound = text(1, sender=service)
+    at = twilio_fake.clock()
+    sid = (await hand_over(provider, outbound)).provider_message_id
+    assert await provider.lookup(sent(outbound, at)) == Lookup(matches=(sid,))
+    [asked, *_] = [item.query for item in twilio_fake.asked if item.method == "GET"]
+    assert "From" not in asked
+
+
+async def test_twilio_fetch_answers_a_text_it_took(twilio_fake, http) -> None:
+    sid = (await hand_over(adapter(TWILIO, http, twilio_fake.url), text(1))).provider_message_id
+    base = f"{twilio_fake.url}/2010-04-01/Accounts/{fake_twilio.ACCOUNT_SID}/Messages"
+    auth = {"Authorization": encode_basic_auth(fake_twilio.ACCOUNT_SID, fake_twilio.AUTH_TOKEN)}
+    async with http.get(f"{base}/{sid}.json", headers=auth) as found:
+        assert (found.status, (await found.json())["sid"]) == (200, sid)
+    async with http.get(f"{base}/SM{'0' * 32}.json", headers=auth) as missing:
+        assert (missing.status, (await missing.json())["code"]) == (404, 20404)
+
+
+# The others' quirks.
+
+
+async def test_infobip_logs_older_than_two_days_cannot_tell(http) -> None:
+    async with fake_infobip.FakeInfobip() as fake:
+        provider = adapter(CASES[1], http, fake.url)
+        lookup = await provider.lookup(sent(text(1), time.time() - 49 * HOUR))
+    assert not lookup.conclusive
+    assert "48 hours" in lookup.note
+
+
+async def test_vonage_records_are_read_page_after_page(http) -> None:
+    async with fake_vonage.FakeVonage(clock=hour_ago, records_page=2) as fake:
+        provider = adapter(CASES[2], http, fake.url)
+        at = fake.clock()
+        ids = [(await hand_over(provider, text(number))).provider_message_id for number in range(5)]
+        assert await provider.lookup(sent(text(4), at)) == Lookup(matches=(ids[4],))
+        pages = [item for item in fake.asked if item.path == "/v2/reports/records"]
+    assert len(pages) == 3
+    assert pages[0].query["date_start"] < pages[0].query["date_end"]
+    assert pages[1].query["cursor"] == "2"
+
+
+async def test_vonage_a_text_in_parts_is_named_after_its_first(http) -> None:
+    async with fake_vonage.FakeVonage(clock=hour_ago, parts=3) as fake:
+        provider = adapter(CASES[2], http, fake.url)
+        at = fake.clock()
+        first = (await hand_over(provider, text(1))).provider_message_id
+        assert await provider.lookup(sent(text(1), at)) == Lookup(matches=(first,))
+
+
+async def test_sinch_an_app_in_dispatch_mode_is_asked_for_dispatched_messages(http) -> None:
+    async with fake_sinch.FakeSinch(clock=hour_ago, dispatch=True) as fake:
+        provider = adapter(CASES[4], http, fake.url)
+        at = fake.clock()
+        message_id = (await hand_over(provider, text(1))).provider_message_id
+        assert await provider.lookup(sent(text(1), at)) == Lookup(matches=(message_id,))
+        sources = [item.query["messages_source"] for item in fake.asked if item.method == "GET"]
+    assert sources == ["CONVERSATION_SOURCE", "DISPATCH_SOURCE"]

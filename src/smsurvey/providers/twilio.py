@@ -136,6 +136,8 @@ class Twilio:
                 async for item in self._listed(query)
                 if not item.get("date_sent") and _is(item, sent, service)
             ]
+        # Twilio lists the newest first: reversed, texts created in one second are oldest first.
+        found.reverse()
         found.sort(key=_created)
         return Lookup(matches=tuple(str(item["sid"]) for item in found))
 
