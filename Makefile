@@ -39,6 +39,7 @@ bench: $(INSTALLED)  ## run the benchmarks (they print figures; a JSON line last
 	$(BIN)/python bench/segments.py
 	$(BIN)/python bench/import_contacts.py
 	$(BIN)/python bench/send_throughput.py
+	$(BIN)/python bench/chaos_send.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

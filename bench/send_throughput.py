@@ -87,18 +87,16 @@ def _watch(process: subprocess.Popen[str]) -> float:
     return peak / 1e6
 
 
-def smsurvey_rate(base_url: str, recipients: int, work: Path) -> tuple[float, float]:
-    """Messages/s from the distribution's start to its last hand-over, and the peak RSS."""
-    database = work / "smsurvey.db"
-    env = {
-        **os.environ,
-        "SMSURVEY_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "SMSURVEY_PACING": "false",
-        "SMSURVEY_LOG_LEVEL": "warning",
-    }
+def prepare_invitation(
+    env: dict[str, str], base_url: str, recipients: int, work: Path, account: tuple[str, str]
+) -> str:
+    """With the real commands: a Twilio connection to ``base_url`` (account SID and auth
+    token), the example survey, ``recipients`` contacts and an invitation to them;
+    returns the distribution's id."""
+    sid, token = account
     _run(
         env, "providers", "add", "twilio", "--name", "Bench", "--sender", SENDER,
-        "--field", f"account_sid={ACCOUNT_SID}", "--field", f"auth_token={AUTH_TOKEN}",
+        "--field", f"account_sid={sid}", "--field", f"auth_token={token}",
         "--field", f"api_url={base_url}",
     )  # fmt: skip
     survey = re.search(r"SV_\w{15}", _run(env, "surveys", "import", str(EXAMPLE)))
@@ -115,6 +113,19 @@ def smsurvey_rate(base_url: str, recipients: int, work: Path) -> tuple[float, fl
     distribution = re.search(r"SMSD_\w{15}", created)
     if distribution is None:
         raise SystemExit(f"the distribution was not created:\n{created}")
+    return distribution.group()
+
+
+def smsurvey_rate(base_url: str, recipients: int, work: Path) -> tuple[float, float]:
+    """Messages/s from the distribution's start to its last hand-over, and the peak RSS."""
+    database = work / "smsurvey.db"
+    env = {
+        **os.environ,
+        "SMSURVEY_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "SMSURVEY_PACING": "false",
+        "SMSURVEY_LOG_LEVEL": "warning",
+    }
+    distribution = prepare_invitation(env, base_url, recipients, work, (ACCOUNT_SID, AUTH_TOKEN))
     worker = subprocess.Popen(
         [str(SMSURVEY), "worker", "--once"], env=env, stdout=subprocess.PIPE, text=True
     )
@@ -127,7 +138,7 @@ def smsurvey_rate(base_url: str, recipients: int, work: Path) -> tuple[float, fl
             " JOIN messages m ON m.distribution_id = d.id"
             " JOIN message_events e ON e.message_id = m.id AND e.status = 'Sent'"
             " WHERE d.id = ?",
-            (distribution.group(),),
+            (distribution,),
         ).fetchone()
     if sent != recipients:
         raise SystemExit(f"{sent} of {recipients} texts were handed over")

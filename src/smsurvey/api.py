@@ -10,6 +10,7 @@ from smsurvey.contacts.endpoints import router as contacts
 from smsurvey.contacts.transactions_endpoints import router as transactions
 from smsurvey.distributions.endpoints import library_router as library
 from smsurvey.distributions.endpoints import router as distributions
+from smsurvey.messaging.endpoints import router as unknown_messages
 from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.responses.endpoints import subscriptions_router as subscriptions
@@ -28,6 +29,7 @@ def api_routers() -> list[APIRouter]:
         responses,
         subscriptions,
         connections,
+        unknown_messages,
     ]
 
 

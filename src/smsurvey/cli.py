@@ -33,6 +33,7 @@ COMMANDS = {
     "access-codes": "smsurvey.commands.access_codes:app",
     "segments": "smsurvey.commands.segments:segments",
     "phones": "smsurvey.commands.phones:app",
+    "messages": "smsurvey.commands.messages:app",
 }
 
 

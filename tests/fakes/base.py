@@ -25,7 +25,8 @@ from aiohttp.typedefs import Handler
 
 from smsurvey.providers.base import WebhookRequest
 
-FaultKind = Literal["throttle", "server", "permanent", "dropped", "lost"]
+FaultKind = Literal["throttle", "server", "permanent", "drop_after_read", "drop_not_taken"]
+DROPS = ("drop_after_read", "drop_not_taken")
 F = TypeVar("F", bound="FakeProvider")
 
 
@@ -36,8 +37,8 @@ class Fault:
     ``throttle``: the provider's 429 / throttling answer (with ``retry_after`` seconds when
     set); ``server``: a 5xx; ``permanent``: the provider's answer for an invalid, blocked
     or unsubscribed number. ``code`` overrides the provider's usual error code.
-    ``dropped``: the connection closes after the request was read and the text taken (the
-    answer is lost); ``lost``: it closes after the request was read, the text not taken.
+    ``drop_after_read``: the provider takes the text, then the connection closes before the
+    answer; ``drop_not_taken``: it closes after the request was read, the text not taken.
     """
 
     kind: FaultKind
@@ -141,7 +142,7 @@ class FakeProvider(ABC):
         arrived = time.monotonic()
         body = await request.read()
         fault = self.next_fault()
-        taken = fault is None or fault.kind == "dropped"
+        taken = fault is None or fault.kind == "drop_after_read"
         self.received.append(
             Received(
                 arrived,
@@ -154,7 +155,7 @@ class FakeProvider(ABC):
                 message_id=message_id if taken else None,
             )
         )
-        if fault is not None and fault.kind in ("dropped", "lost"):
+        if fault is not None and fault.kind in DROPS:
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=500)  # never reaches the client

@@ -191,7 +191,7 @@ async def test_a_text_never_taken_is_absent_where_the_provider_can_tell(sending:
 async def test_a_connection_dropped_after_the_request_was_read_is_uncertain(
     sending: Sending,
 ) -> None:
-    sending.fake.faults.append(Fault("dropped"))
+    sending.fake.faults.append(Fault("drop_after_read"))
     asked = await sending.uncertain(sending.ours(1))
     [taken] = sending.fake.accepted()
     lookup = await sending.provider.lookup(asked)
@@ -203,7 +203,7 @@ async def test_a_connection_dropped_after_the_request_was_read_is_uncertain(
 
 @through
 async def test_a_request_read_and_not_taken_is_uncertain_then_absent(sending: Sending) -> None:
-    sending.fake.faults.append(Fault("lost"))
+    sending.fake.faults.append(Fault("drop_not_taken"))
     asked = await sending.uncertain(sending.ours(1))
     assert len(sending.fake.received) == 1
     assert sending.fake.accepted() == []
@@ -306,7 +306,7 @@ async def test_twilio_pages_are_followed_to_the_text(twilio_fake, http) -> None:
 async def test_twilio_identical_texts_are_all_matches_oldest_first(twilio_fake, http) -> None:
     provider = adapter(TWILIO, http, twilio_fake.url)
     at = twilio_fake.clock()
-    sids = [(await hand_over(provider, text(number))).provider_message_id for number in (1, 2)]
+    sids = [(await hand_over(provider, text(number))).provider_message_id for number in (1, 2, 3)]
     assert await provider.lookup(sent(text(2), at)) == Lookup(matches=tuple(sids))
 
 
@@ -318,6 +318,8 @@ async def test_twilio_texts_of_another_time_or_body_are_not_this_one(twilio_fake
     earlier = sent(text(2), at - 600)
     assert await provider.lookup(earlier) == Lookup()
     assert await provider.lookup(sent(text(3, "A third body"), at)) == Lookup()
+    elsewhere = OutboundSms(text_reference(ORG, 4), ORG, "+15005550006", "+14155550199", "Hi")
+    assert await provider.lookup(sent(elsewhere, at)) == Lookup()
 
 
 async def test_twilio_a_text_it_has_not_sent_yet_is_found(http) -> None:

@@ -231,7 +231,7 @@ def list_command(
             f"{d.send_at:%Y-%m-%d %H:%M}",
             item.status,
             f"{m.recipients:,}",
-            f"{m.sent:,}",
+            f"{m.sent:,}" + (f" ({m.unknown + m.undecided:,} unknown)" if m.uncertain else ""),
             f"{m.credits:f}",
         )
     console.print(rows)
@@ -259,6 +259,7 @@ def show(distribution_id: Annotated[str, typer.Argument()], org: OrgOption = Non
             "Texts sent",
             f"{m.sent:,} ({m.delivered:,} delivered, {m.failed:,} failed, {m.waiting:,} waiting)",
         ),
+        *((("Unknown", m.uncertain),) if m.uncertain else ()),
         ("Parts, credits", f"{m.parts:,}, {m.credits:f}"),
         ("Message", d.message_text or "(the survey's questions)"),
         *((f"Related {r.method}", f"{r.id} ({r.send_at:%Y-%m-%d %H:%M})") for r in item.related),

@@ -5,7 +5,8 @@ Histories are append-only; everything here is derived from them with queries:
 * the distribution's status: ``Scheduled``, ``In progress`` (being planned, or texts still
   waiting), ``Sent`` (every text handed to the provider or refused for good), ``Failed``
   (nothing could be sent), ``Interrupted`` (texts still refused after every retry, or
-  whose hand-over is unknown), or ``Cancelled``;
+  whose hand-over needs a person's decision), or ``Cancelled``; texts whose hand-over is
+  unknown are counted apart, never as sent or failed;
 * each recipient's status: the most telling of its events (a failure over an opening
   over a delivery over a send) and when it happened, and whether they responded.
 """
@@ -25,10 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.distributions.service import Lifecycle, get_distribution
 from smsurvey.models.accounts import Organization
+from smsurvey.models.connections import ProviderConnection
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
-from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.models.messaging import Message, MessageEvent, SendState
 from smsurvey.models.responses import Response
+from smsurvey.providers.registry import kind_named
 
 # The higher, the more a status says about a recipient.
 _RANK = {
@@ -73,6 +76,26 @@ class Metrics:
     waiting: int
     parts: int
     credits: Decimal
+    unknown: int = 0
+    """Texts whose hand-over is unknown, their providers being asked."""
+    undecided: int = 0
+    """Texts whose providers cannot tell: they need a person's decision."""
+    asking: tuple[str, ...] = ()
+    """The providers being asked about the unknown texts, as people know them."""
+
+    @property
+    def uncertain(self) -> str | None:
+        """``12 unknown: Twilio is being asked; 3 need a decision``, or None."""
+        said = []
+        if self.unknown:
+            who = ", ".join(self.asking) or "the provider"
+            said.append(
+                f"{self.unknown:,} unknown: {who} {'is' if len(self.asking) < 2 else 'are'}"
+                " being asked"
+            )
+        if self.undecided:
+            said.append(f"{self.undecided:,} need a decision (smsurvey messages unknown)")
+        return "; ".join(said) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,23 +153,42 @@ async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
         .join(Message, Message.id == MessageEvent.message_id)
         .where(Message.distribution_id == distribution.id, MessageEvent.status == "Delivered")
     )
-    failed = sum(states.get(state, 0) for state in ("failed", "exhausted", "unknown"))
+
+    def count(*names: SendState) -> int:
+        return sum(states.get(name, 0) for name in names)
+
     return Metrics(
         recipients=recipients or 0,
-        sent=states.get("sent", 0),
+        sent=count(SendState.SENT),
         delivered=delivered or 0,
-        failed=failed,
-        waiting=states.get("queued", 0) + states.get("claimed", 0),
+        failed=count(SendState.FAILED, SendState.EXHAUSTED),
+        waiting=count(SendState.QUEUED, SendState.HELD, SendState.CLAIMED, SendState.SENDING),
         parts=int(parts),
         credits=Decimal(credits),
+        unknown=count(SendState.UNKNOWN),
+        undecided=count(SendState.UNDECIDED),
+        asking=await _asked(session, distribution) if states.get(SendState.UNKNOWN) else (),
     )
+
+
+async def _asked(session: AsyncSession, distribution: Distribution) -> tuple[str, ...]:
+    """The providers of the distribution's unknown texts, as people know them."""
+    names = await session.scalars(
+        select(func.coalesce(ProviderConnection.provider, Message.provider))
+        .distinct()
+        .select_from(Message)
+        .join(ProviderConnection, ProviderConnection.id == Message.provider, isouter=True)
+        .where(Message.distribution_id == distribution.id, Message.send_state == SendState.UNKNOWN)
+    )
+    titles = {kind.title if (kind := kind_named(name)) else name.title() for name in names}
+    return tuple(sorted(titles))
 
 
 def derived_status(distribution: Distribution, figures: Metrics, troubled: bool) -> str:
     """The status a person sees (see the module docstring)."""
     if distribution.status in (Lifecycle.SCHEDULED, Lifecycle.CANCELLED, Lifecycle.FAILED):
         return distribution.status
-    if distribution.status == Lifecycle.IN_PROGRESS or figures.waiting:
+    if distribution.status == Lifecycle.IN_PROGRESS or figures.waiting or figures.unknown:
         return "In progress"
     return "Interrupted" if troubled else "Sent"
 
@@ -161,7 +203,7 @@ async def report(
         await session.scalar(
             select(func.count()).where(
                 Message.distribution_id == distribution.id,
-                Message.send_state.in_(["exhausted", "unknown"]),
+                Message.send_state.in_([SendState.EXHAUSTED, SendState.UNDECIDED]),
             )
         )
     )

@@ -108,6 +108,8 @@ class Stats(BaseModel):
     sent: int
     failed: int
     delivered: int
+    unknown: int = Field(description="Texts whose hand-over is unknown: the provider is asked.")
+    undecided: int = Field(description="Texts whose provider cannot tell: a person decides.")
     started: int
     finished: int
     credits: float
@@ -167,6 +169,8 @@ class DistributionOut(BaseModel):
                 sent=figures.sent,
                 failed=figures.failed,
                 delivered=figures.delivered,
+                unknown=figures.unknown,
+                undecided=figures.undecided,
                 started=started,
                 finished=finished,
                 credits=float(figures.credits),

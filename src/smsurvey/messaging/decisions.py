@@ -106,7 +106,7 @@ async def decide(
         )
         .with_for_update()
     )
-    texts = [OutboxText(*row) for row in rows]
+    texts = [OutboxText.of(row) for row in rows]
     missing = sorted(set(message_ids) - {text.id for text in texts})
     if missing:
         raise NotFound(

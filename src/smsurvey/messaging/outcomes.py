@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,11 @@ class OutboxText:
     region: str | None
     priority: int
     requested_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> OutboxText:
+        """The text of a row of :data:`COLUMNS`."""
+        return cls(*row)
 
     @property
     def reference(self) -> str:

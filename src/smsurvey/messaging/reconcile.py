@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from smsurvey.kit.claims import due_ids
 from smsurvey.kit.clock import Clock
 from smsurvey.kit.http import TIMEOUT
 from smsurvey.messaging.outcomes import COLUMNS, OutboxText, append_history, settle_sent
@@ -101,17 +102,15 @@ async def _take_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -
         .where(Message.send_state == SendState.UNKNOWN, Message.next_attempt_at <= now)
         .order_by(Message.id)
         .limit(BATCH)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
     async with sessions() as session, session.begin():
         rows = await session.execute(
             update(Message)
-            .where(Message.id.in_(due), Message.send_state == SendState.UNKNOWN)
+            .where(Message.id.in_(due_ids(due)), Message.send_state == SendState.UNKNOWN)
             .values(next_attempt_at=now + ASK_AGAIN)
             .returning(*COLUMNS)
         )
-        return [OutboxText(*row) for row in rows]
+        return [OutboxText.of(row) for row in rows]
 
 
 async def _apply(session: AsyncSession, answer: _Answer, now: datetime) -> None:
@@ -151,7 +150,7 @@ async def _unclaimed_match(
 ) -> str | None:
     """The first of the provider's ``matches`` that no other text of ours already is
     (two identical texts to one number are told apart by the ids already settled)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # One settles the texts to a number at a time, whichever worker asked.
         key = f"{text_.provider}|{text_.recipient}"
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
@@ -165,16 +164,3 @@ async def _unclaimed_match(
         )
     )
     return next((match for match in matches if match not in taken), None)
-
-
-async def uncertain_count(session: AsyncSession, distribution_id: str) -> dict[str, int]:
-    """How many of a distribution's texts are ``unknown`` and ``undecided``."""
-    rows = await session.execute(
-        select(Message.send_state, func.count())
-        .where(
-            Message.distribution_id == distribution_id,
-            Message.send_state.in_([SendState.UNKNOWN, SendState.UNDECIDED]),
-        )
-        .group_by(Message.send_state)
-    )
-    return dict(rows.all())

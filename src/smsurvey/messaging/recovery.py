@@ -67,4 +67,4 @@ async def _move(
     rows = await session.execute(
         update(Message).where(which).values(claimed_by=None, **values).returning(*COLUMNS)
     )
-    return [OutboxText(*row) for row in rows]
+    return [OutboxText.of(row) for row in rows]

@@ -21,15 +21,19 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import random
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from smsurvey.kit.claims import due_ids
 from smsurvey.kit.clock import Clock
 from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.outbox import BULK
@@ -52,6 +56,11 @@ GATHER = 0.005
 """Seconds an unpaced sender waits for more free lanes, so that one mark covers several."""
 URGENT_CLAIM = 200
 """Conversation replies claimed per sender and round, however full its buffer."""
+RESCAN = 0.25
+"""Seconds between looks for senders with due texts; those already known are claimed
+from at every round."""
+RESCAN_WOKEN = 0.02
+"""The same, once woken (new texts were queued in this process)."""
 POLL = 0.25
 """Seconds between claims when nothing wakes the loop (texts queued by other processes,
 retries coming due)."""
@@ -115,6 +124,9 @@ class SenderLoop:
         self._rng = random.Random(seed)
         self._queues: dict[tuple[str, str], list[tuple[int, int, OutboxText]]] = {}
         self._dispatchers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._senders: set[tuple[str, str]] = set()
+        """Senders that had due texts at the last look."""
+        self._scanned = -math.inf
         self._marked: dict[int, OutboxText] = {}
         """Texts marked ``sending`` whose request has not started (waiting for the pace)."""
         self._ready: asyncio.Queue[OutboxText] = asyncio.Queue()
@@ -131,16 +143,25 @@ class SenderLoop:
 
     # -- driving ------------------------------------------------------------------------
 
-    async def drain(self) -> int:
-        """Send everything due now and write every outcome; returns how many were tried."""
+    async def drain(
+        self, feeding: asyncio.Future[Any] | None = None, wake: asyncio.Event | None = None
+    ) -> int:
+        """Send everything due now and write every outcome; returns how many were tried.
+
+        While ``feeding`` (planning, say) is not done, texts it queues are sent too: the
+        loop claims again when ``wake`` is set.
+        """
         before = self.tried
+        self._scanned = -math.inf
         while True:
             claimed = await self._claim_round()
             busy = self._busy()
-            if not claimed and not busy:
+            if not claimed and not busy and (feeding is None or feeding.done()):
+                if await self._claim_round(rescan=0):
+                    continue
                 break
             if not claimed:
-                await self._wait_for_progress(None)
+                await self._wait_for_progress(wake, feeding)
         await self._recorder.flush()
         await self._stop_lanes()
         return self.tried - before
@@ -149,13 +170,14 @@ class SenderLoop:
         """Send until ``stop`` is set: claim when ``wake`` is set, when a sender runs low,
         and every :data:`POLL` seconds; then give back what was claimed and not sent."""
         try:
+            woke = True
             while not stop.is_set():
                 try:
-                    await self._claim_round()
+                    await self._claim_round(rescan=RESCAN_WOKEN if woke else RESCAN)
                 except Exception:  # the database may be away for a while: try again
                     log.exception("claiming texts failed")
                     await asyncio.sleep(1)
-                await self._wait_for_progress(wake)
+                woke = await self._wait_for_progress(wake)
         finally:
             await self.release()
 
@@ -196,35 +218,45 @@ class SenderLoop:
     def _busy(self) -> bool:
         return bool(self._dispatchers or self._requesting or not self._ready.empty())
 
-    async def _wait_for_progress(self, wake: asyncio.Event | None) -> None:
-        """Until a sender runs low or finishes, ``wake`` is set, or :data:`POLL` passes."""
-        waits = [asyncio.ensure_future(self._progress.wait())]
+    async def _wait_for_progress(
+        self, wake: asyncio.Event | None, feeding: asyncio.Future[Any] | None = None
+    ) -> bool:
+        """Until a sender runs low or finishes, ``wake`` is set, ``feeding`` is done, or
+        :data:`POLL` passes; whether ``wake`` was set."""
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._progress.wait())]
         if wake is not None:
             waits.append(asyncio.ensure_future(wake.wait()))
+        watched = [feeding] if feeding is not None and not feeding.done() else []
         try:
-            await asyncio.wait(waits, timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits + watched, timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiting in waits:
                 waiting.cancel()
         self._progress.clear()
-        if wake is not None:
-            await wait_for(wake, 0)
+        return wake is not None and await wait_for(wake, 0)
 
     # -- claiming -----------------------------------------------------------------------
 
-    async def _claim_round(self) -> int:
-        """Claim due texts for every sender: its replies, and bulk texts up to its buffer."""
+    async def _claim_round(self, *, rescan: float = RESCAN) -> int:
+        """Claim due texts for every sender with due texts (looked for again when the last
+        look is ``rescan`` seconds old): its replies, and bulk texts up to its buffer."""
         now = self._clock.now()
+        if time.monotonic() - self._scanned >= rescan:
+            self._scanned = time.monotonic()
+            async with self._sessions() as session:
+                self._senders.update(await self._due_senders(session, now))
         claimed = 0
         async with self._writes, self._sessions() as session, session.begin():
-            for organization_id, sender in await self._due_senders(session, now):
-                key = (organization_id, sender)
+            for key in list(self._senders):
+                organization_id, sender = key
                 held = len(self._queues.get(key, ()))
                 target = await self._target(organization_id, sender)
                 texts = await self._claim_from(session, key, URGENT_CLAIM, now, urgent=True)
                 if held < target / 2:
                     room = target - held - len(texts)
                     texts += await self._claim_from(session, key, room, now, urgent=False)
+                    if not texts:  # nothing due: looked for again at the next scan
+                        self._senders.discard(key)
                 self._hold(key, texts)
                 claimed += len(texts)
         for key in list(self._queues):  # a sender whose dispatcher stopped on an error
@@ -269,16 +301,14 @@ class SenderLoop:
             )
             .order_by(Message.priority, Message.id)
             .limit(quota)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
         )
         rows = await session.execute(
             update(Message)
-            .where(Message.id.in_(due), Message.send_state == SendState.QUEUED)
+            .where(Message.id.in_(due_ids(due)), Message.send_state == SendState.QUEUED)
             .values(send_state=SendState.CLAIMED, claimed_by=self._me)
             .returning(*COLUMNS)
         )
-        return [OutboxText(*row) for row in rows]
+        return [OutboxText.of(row) for row in rows]
 
     def _hold(self, key: tuple[str, str], texts: Iterable[OutboxText]) -> None:
         """Keep claimed texts in the sender's queue and make sure they are being sent."""
@@ -313,6 +343,9 @@ class SenderLoop:
                     self._progress.set()
                 for text in await self._mark_sending(batch):
                     if self._pacer is not None and pace is not None:
+                        # Found first (a query the first time), so the request follows
+                        # its turn at once: the provider counts arrivals.
+                        await self._providers.get(text.provider)
                         await self._pacer.take(f"{text.provider}|{text.sender}", pace, text.parts)
                     self._start(text)
         except Exception:

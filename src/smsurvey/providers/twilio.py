@@ -7,9 +7,10 @@ process's shared :class:`aiohttp.ClientSession`; the answer's ``sid`` is the mes
 Twilio takes no client reference nor idempotency key, so a text whose hand-over is uncertain is
 looked up in the Messages list: filtered by ``To``, ``From`` and ``DateSent>``/``DateSent<``,
 matched on body and creation time. A text Twilio took but has not sent yet (queued behind the
-sender's rate) has no ``date_sent``, so when that finds nothing the list without the date
-filter is read for texts not yet sent. Twilio creates the Message before it answers, so a text
-it does not list is a text it does not have.
+sender's rate) has no ``date_sent`` and escapes that filter, so when it finds nothing the whole
+list to the number is read for texts not sent yet: Twilio orders its list by send date, and
+where it puts those without one is not documented. Twilio creates the Message before it
+answers, so a text it does not list is a text it does not have.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
 """A Messaging Service SID, which a connection may give as its sender."""
 MAX_QUEUED = timedelta(hours=10)
 """The longest Twilio keeps a text queued before sending it (error 21611's page)."""
-PAGE_SIZE = 1000
+LOOKUP_PAGE = 1000
 """Twilio's largest page of the Messages list."""
 MAX_PAGES = 20
 """Pages read before a lookup gives up: that many texts to one number cannot be told apart."""
@@ -145,7 +146,7 @@ class Twilio:
         """The Messages list's entries for ``query``, page after page (``next_page_uri``)."""
         headers = {"Authorization": self._headers["Authorization"], "Accept": "application/json"}
         url = self._url
-        params: Mapping[str, str] | None = {**query, "PageSize": str(PAGE_SIZE)}
+        params: Mapping[str, str] | None = {**query, "PageSize": str(LOOKUP_PAGE)}
         for _ in range(MAX_PAGES):
             page = await ask("Twilio", self._http(), "GET", url, headers=headers, params=params)
             for item in page.get("messages") or []:
@@ -155,7 +156,7 @@ class Twilio:
                 return
             url, params = on(self._account.api_url, str(link)), None
         raise ProviderError(
-            f"Twilio lists more than {MAX_PAGES * PAGE_SIZE} texts to one number: "
+            f"Twilio lists more than {MAX_PAGES * LOOKUP_PAGE} texts to one number: "
             "cannot tell which is this one",
             retryable=False,
         )

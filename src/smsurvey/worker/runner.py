@@ -59,6 +59,8 @@ class Worker:
             settle=self._settle,
         )
         self._registered = False
+        self._planned = runtime.wake.subscribe()
+        """Set when texts were queued (for :meth:`step`'s sending while it plans)."""
 
     # -- one round of everything (worker --once, demo, tests) ---------------------------
 
@@ -67,9 +69,10 @@ class Worker:
         done = await self._stay_alive()
         done += await self._reconcile()
         started = await self._start_due()
-        # The next chunks are planned while the texts already queued go out.
-        planned, sent = await asyncio.gather(self._plan_round(), self.sender.drain())
-        return done + started + planned + sent + await self._chores()
+        # Every chunk is planned while the texts already queued go out.
+        planning = asyncio.ensure_future(self._plan_all_rounds())
+        sent = await self.sender.drain(feeding=planning, wake=self._planned)
+        return done + started + await planning + sent + await self._chores()
 
     async def drain(self, limit: int = 1000) -> int:
         """Step until nothing is left to do now (for the demo and tests); returns the steps."""
@@ -161,6 +164,13 @@ class Worker:
                 assert distribution is not None
                 await schedule_next_occurrence(session, distribution)
         return len(started)
+
+    async def _plan_all_rounds(self) -> int:
+        """Plan chunks until every distribution in progress is planned."""
+        total = 0
+        while planned := await self._plan_round():
+            total += planned
+        return total
 
     async def _plan_round(self) -> int:
         """Plan a chunk of each distribution in progress; returns the recipients looked at."""
