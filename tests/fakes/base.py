@@ -4,7 +4,8 @@ what it received, refusals on demand, and callbacks signed the provider's way.
 A subclass adds the provider's routes (checking auth and required fields as the provider
 does, answering with its real shapes), renders a :class:`Fault` in the provider's shape,
 and builds its signed delivery reports and inbound texts as :class:`Callback` requests,
-which tests post to our receive endpoints.
+which tests post to our receive endpoints. Where the provider can be asked about the texts it
+took (its message list, logs or reports), the subclass answers that too, from :attr:`received`.
 """
 
 from __future__ import annotations
@@ -20,21 +21,24 @@ from typing import Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from smsurvey.providers.base import WebhookRequest
 
-FaultKind = Literal["throttle", "server", "permanent", "drop_after_read"]
+FaultKind = Literal["throttle", "server", "permanent", "drop_after_read", "drop_not_taken"]
+DROPS = ("drop_after_read", "drop_not_taken")
 F = TypeVar("F", bound="FakeProvider")
 
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """A refusal the fake gives instead of taking a text.
+    """A refusal the fake gives instead of taking a text, or a connection it drops.
 
     ``throttle``: the provider's 429 / throttling answer (with ``retry_after`` seconds when
     set); ``server``: a 5xx; ``permanent``: the provider's answer for an invalid, blocked
-    or unsubscribed number; ``drop_after_read``: the provider takes the text, then the
-    connection closes before the answer. ``code`` overrides the provider's usual error code.
+    or unsubscribed number. ``code`` overrides the provider's usual error code.
+    ``drop_after_read``: the provider takes the text, then the connection closes before the
+    answer; ``drop_not_taken``: it closes after the request was read, the text not taken.
     """
 
     kind: FaultKind
@@ -48,6 +52,9 @@ class Received:
 
     at: float
     """``time.monotonic()`` on arrival."""
+    sent_at: float
+    """The fake's wall clock (:attr:`FakeProvider.clock`) on arrival: when the provider
+    recorded the text, in its lookups."""
     path: str
     headers: Mapping[str, str]
     body: bytes
@@ -55,6 +62,15 @@ class Received:
     """The request's fields, flattened to what a test checks (to, from, text…)."""
     accepted: bool
     message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A request the fake got (a send, a lookup, a token…), as it arrived."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +94,10 @@ class FakeProvider(ABC):
     policy: Callable[[int], Fault | None] | None = None
     """Or a refusal (or None) for the n-th send (from 0), when ``faults`` is empty."""
     received: list[Received] = field(default_factory=list)
-    taken: dict[str, Mapping[str, str]] = field(default_factory=dict)
-    """The fields of the texts it took, by its message id."""
+    asked: list[Asked] = field(default_factory=list)
+    """Every request the fake got, in turn: sends, lookups, tokens."""
+    clock: Callable[[], float] = time.time
+    """The provider's wall clock (epoch seconds): it stamps the texts and the callbacks."""
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -109,7 +127,7 @@ class FakeProvider(ABC):
         return None
 
     def accepted(self) -> list[Received]:
-        """The sends the fake took."""
+        """The sends the fake took (those whose answer it dropped included)."""
         return [item for item in self.received if item.accepted]
 
     async def take(
@@ -119,16 +137,16 @@ class FakeProvider(ABC):
         message_id: str,
         answer: Callable[[], web.Response],
     ) -> web.Response:
-        """Record a checked send request, then answer it: a refusal when one is due, else
-        ``answer()`` (after :attr:`delay`)."""
+        """Record a checked send request, then answer it: a refusal when one is due, the
+        connection closed for a drop, else ``answer()`` (after :attr:`delay`)."""
         arrived = time.monotonic()
         body = await request.read()
         fault = self.next_fault()
-        dropped = fault is not None and fault.kind == "drop_after_read"
-        taken = fault is None or dropped
+        taken = fault is None or fault.kind == "drop_after_read"
         self.received.append(
             Received(
                 arrived,
+                self.clock(),
                 request.path,
                 dict(request.headers),
                 body,
@@ -137,22 +155,20 @@ class FakeProvider(ABC):
                 message_id=message_id if taken else None,
             )
         )
-        if taken:
-            self.took(fields, message_id)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if dropped:
+        if fault is not None and fault.kind in DROPS:
             assert request.transport is not None
             request.transport.close()
-        return self.refusal(fault) if fault and not dropped else answer()
+            return web.Response(status=500)  # never reaches the client
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return self.refusal(fault) if fault else answer()
 
-    def took(self, fields: Mapping[str, str], message_id: str) -> None:
-        """Keep a text the provider took (fakes that can be asked about texts later keep
-        more)."""
-        self.taken[message_id] = fields
+    def sent(self, message_id: str) -> Received | None:
+        """The send the fake took as ``message_id``."""
+        return next((item for item in self.accepted() if item.message_id == message_id), None)
 
     async def __aenter__(self) -> FakeProvider:
-        app = web.Application()
+        app = web.Application(middlewares=[self._note])
         self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -161,6 +177,11 @@ class FakeProvider(ABC):
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         return self
+
+    @web.middleware
+    async def _note(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.asked.append(Asked(request.method, request.path, dict(request.query)))
+        return await handler(request)
 
     async def __aexit__(self, *_: object) -> None:
         if self._runner is not None:

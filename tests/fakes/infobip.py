@@ -1,7 +1,9 @@
 """A fake Infobip: ``POST /sms/3/messages`` with ``Authorization: App <key>``, answering with
 an ``SmsResponse`` or Infobip's ``ApiError`` shapes (a rejected number answers 200 with a
-``REJECTED`` status, as Infobip does); batched delivery reports and inbound texts sent with
-HTTP Basic auth of the webhook credentials (no official signer exists: Basic is built here)."""
+``REJECTED`` status, as Infobip does), naming each text by the ``messageId`` the request chose
+(else one of its own); ``GET /sms/3/logs`` of the texts it took; batched delivery reports and
+inbound texts sent with HTTP Basic auth of the webhook credentials (no official signer exists:
+Basic is built here)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import Callback, FakeProvider, Fault, rejected
+from tests.fakes.base import Callback, FakeProvider, Fault, Received, rejected
 
 API_KEY = "0123456789abcdef0123456789abcdef-01234567-89ab-cdef-0123-456789abcdef"
 WEBHOOK_USERNAME = "smsurvey"
@@ -114,10 +117,15 @@ class FakeInfobip(FakeProvider):
     api_key: str = API_KEY
     webhook_username: str = WEBHOOK_USERNAME
     webhook_password: str = WEBHOOK_PASSWORD
+    idempotent: bool = False
+    """Idempotency enabled on the account: a text with an id already taken is refused
+    (``REJECTED_DUPLICATE_MESSAGE_ID``) and not sent again."""
     _destination: str = ""
+    _message_id: str = ""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/sms/3/messages", self._messages)
+        app.router.add_get("/sms/3/logs", self._logs)
 
     async def _messages(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"App {self.api_key}":
@@ -136,8 +144,8 @@ class FakeInfobip(FakeProvider):
             return api_error(
                 400, "E400", "Request cannot be processed.", **{"content.text": "must not be blank"}
             )
-        message_id = str(uuid.uuid4())
-        self._destination = destinations[0]["to"]
+        message_id = str(destinations[0].get("messageId") or uuid.uuid4())
+        self._destination, self._message_id = destinations[0]["to"], message_id
         webhooks = sms.get("webhooks") or {}
         fields = {
             "to": destinations[0]["to"],
@@ -150,7 +158,37 @@ class FakeInfobip(FakeProvider):
         def answer() -> web.Response:
             return web.json_response(self._accepted(message_id, "PENDING_ACCEPTED"))
 
+        if self.idempotent and self.sent(message_id):
+            self.faults.insert(0, Fault("permanent", code="REJECTED_DUPLICATE_MESSAGE_ID"))
         return await self.take(request, fields, message_id, answer)
+
+    async def _logs(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"App {self.api_key}":
+            return api_error(401, "E401", "Invalid login details.")
+        wanted = {
+            id_ for value in request.query.getall("messageId", []) for id_ in value.split(",")
+        }
+        logs = [
+            self._log(sent) for sent in self.accepted() if not wanted or sent.message_id in wanted
+        ]
+        return web.json_response({"results": logs[: int(request.query.get("limit", "50"))]})
+
+    def _log(self, sent: Received) -> dict[str, Any]:
+        """A text's entry in the logs (an ``SmsLog``)."""
+        at = datetime.fromtimestamp(sent.sent_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        return {
+            "sender": sent.fields["from"],
+            "destination": sent.fields["to"],
+            "bulkId": "bulk-1",
+            "messageId": sent.message_id,
+            "sentAt": at,
+            "doneAt": at,
+            "messageCount": 1,
+            "price": {"pricePerMessage": 0.01, "currency": "EUR"},
+            "status": _status("PENDING_WAITING_DELIVERY"),
+            "error": _error("NO_ERROR"),
+            "content": {"text": sent.fields["text"]},
+        }
 
     def _accepted(self, message_id: str, status: str) -> dict[str, Any]:
         return {
@@ -181,7 +219,7 @@ class FakeInfobip(FakeProvider):
         code = fault.code or "REJECTED_DESTINATION"
         if code.startswith("E"):
             return api_error(400, code, "Request cannot be processed.", destinations=code)
-        return web.json_response(self._accepted(str(uuid.uuid4()), code))
+        return web.json_response(self._accepted(self._message_id, code))
 
     def _posted(self, url: str, body: dict[str, Any]) -> Callback:
         credentials = f"{self.webhook_username}:{self.webhook_password}".encode()

@@ -1,6 +1,7 @@
 """A fake LINK Mobility Common platform: ``POST /sms/send`` with Basic auth, answering with a
 SendResponse or LINK's ErrorResponse shapes; delivery reports and inbound texts posted as
-JSON with the gate's credentials as HTTP Basic auth (LINK signs nothing)."""
+JSON with the gate's credentials as HTTP Basic auth (LINK signs nothing), reports with the
+text's ``refId``. LINK has no API to look a text up, so neither has the fake."""
 
 from __future__ import annotations
 
@@ -118,8 +119,9 @@ class FakeLinkMobility(FakeProvider):
     ) -> Callback:
         """A JSON delivery report; ``segment`` (from 0) names one part of a long text."""
         result = int(status) if status.isdigit() else status
+        sent = self.sent(message_id)
         body = {
-            "refId": "42",
+            "refId": sent.fields.get("refId", "42") if sent else "42",
             "id": message_id if segment is None else f"{message_id}${segment}",
             "operator": "no.telenor",
             "sentTimestamp": "2015-11-19T09:37:35Z",

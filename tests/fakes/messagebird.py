@@ -10,12 +10,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import jwt
 from aiohttp import web
 
-from tests.fakes.base import Callback, FakeProvider, Fault, rejected
+from tests.fakes.base import Callback, FakeProvider, Fault, Received, rejected
 
 ACCESS_KEY = "live_" + "k" * 20
 SIGNING_KEY = "36efdd1aace2e26cd490f0d951138253bef2f7c6d34d18981da781555cc4cebb"
@@ -61,6 +62,8 @@ class FakeMessageBird(FakeProvider):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/messages", self._messages)
+        app.router.add_get("/messages", self._list)
+        app.router.add_get("/messages/{id}", self._read)
 
     async def _messages(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"AccessKey {self.access_key}":
@@ -88,43 +91,83 @@ class FakeMessageBird(FakeProvider):
         }
 
         def answer() -> web.Response:
-            now = datetime.now(UTC).isoformat(timespec="seconds")
-            return web.json_response(
-                {
-                    "id": message_id,
-                    "href": f"https://rest.messagebird.com/messages/{message_id}",
-                    "direction": "mt",
-                    "type": "sms",
-                    "originator": data["originator"],
-                    "body": data["body"],
-                    "reference": data.get("reference"),
-                    "validity": None,
-                    "gateway": 10,
-                    "typeDetails": {},
-                    "datacoding": "plain",
-                    "mclass": 1,
-                    "scheduledDatetime": None,
-                    "createdDatetime": now,
-                    "recipients": {
-                        "totalCount": len(recipients),
-                        "totalSentCount": len(recipients),
-                        "totalDeliveredCount": 0,
-                        "totalDeliveryFailedCount": 0,
-                        "items": [
-                            {
-                                "recipient": int(number),
-                                "status": "sent",
-                                "statusDatetime": now,
-                                "messagePartCount": 1,
-                            }
-                            for number in recipients
-                        ],
-                    },
-                },
-                status=201,
-            )
+            sent = self.sent(message_id)
+            assert sent is not None
+            return web.json_response(self.message(sent), status=201)
 
         return await self.take(request, fields, message_id, answer)
+
+    def message(self, sent: Received) -> dict[str, Any]:
+        """The Message object of a text the fake took."""
+        created = datetime.fromtimestamp(sent.sent_at, UTC).isoformat(timespec="seconds")
+        recipients = sent.fields["recipients"].split(",")
+        return {
+            "id": sent.message_id,
+            "href": f"https://rest.messagebird.com/messages/{sent.message_id}",
+            "direction": "mt",
+            "type": "sms",
+            "originator": sent.fields["originator"],
+            "body": sent.fields["body"],
+            "reference": sent.fields.get("reference"),
+            "validity": None,
+            "gateway": 10,
+            "typeDetails": {},
+            "datacoding": "plain",
+            "mclass": 1,
+            "scheduledDatetime": None,
+            "createdDatetime": created,
+            "recipients": {
+                "totalCount": len(recipients),
+                "totalSentCount": len(recipients),
+                "totalDeliveredCount": 0,
+                "totalDeliveryFailedCount": 0,
+                "items": [
+                    {
+                        "recipient": int(number),
+                        "status": "sent",
+                        "statusDatetime": created,
+                        "messagePartCount": 1,
+                    }
+                    for number in recipients
+                ],
+            },
+        }
+
+    async def _list(self, request: web.Request) -> web.Response:
+        """The messages list, newest first, filtered as MessageBird documents it."""
+        if request.headers.get("Authorization") != f"AccessKey {self.access_key}":
+            return rejected(401, errors(2))
+        query = request.query
+        try:
+            limit, offset = int(query.get("limit", "20")), int(query.get("offset", "0"))
+            since = datetime.fromisoformat(query["from"]) if "from" in query else None
+            until = datetime.fromisoformat(query["until"]) if "until" in query else None
+        except ValueError:
+            return rejected(422, errors(21, "invalid list parameters"))
+        listed = [
+            message
+            for message in map(self.message, reversed(self.accepted()))
+            if _listed(message, query, since, until)
+        ]
+        items = listed[offset : offset + limit]
+        return web.json_response(
+            {
+                "offset": offset,
+                "limit": limit,
+                "count": len(items),
+                "totalCount": len(listed),
+                "links": {"first": None, "previous": None, "next": None, "last": None},
+                "items": items,
+            }
+        )
+
+    async def _read(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"AccessKey {self.access_key}":
+            return rejected(401, errors(2))
+        sent = self.sent(request.match_info["id"])
+        if sent is None:
+            return rejected(404, errors(20, "message not found", "id"))
+        return web.json_response(self.message(sent))
 
     def refusal(self, fault: Fault) -> web.Response:
         if fault.kind == "throttle":
@@ -166,7 +209,7 @@ class FakeMessageBird(FakeProvider):
         self, url: str, message_id: str, status: str, error_code: str | None = None
     ) -> Callback:
         """A status report: a GET with query parameters (``error_code`` as ``statusErrorCode``)."""
-        sent = next((item for item in self.received if item.message_id == message_id), None)
+        sent = self.sent(message_id)
         reason, usual_code = _REASONS.get(status, ("unknown", None))
         query = {
             "id": message_id,
@@ -214,3 +257,19 @@ class FakeMessageBird(FakeProvider):
             "Content-Type": "application/x-www-form-urlencoded",
         }
         return Callback("POST", url, headers, body)
+
+
+def _listed(
+    message: dict[str, Any], query: Any, since: datetime | None, until: datetime | None
+) -> bool:
+    """Whether the list ``query`` takes ``message`` (``recipient``, ``originator``,
+    ``direction``, created ``from``…``until``)."""
+    numbers = [str(item["recipient"]) for item in message["recipients"]["items"]]
+    created = datetime.fromisoformat(message["createdDatetime"])
+    return (
+        query.get("recipient", numbers[0]) in numbers
+        and query.get("originator", message["originator"]) == message["originator"]
+        and query.get("direction", "mt") == "mt"
+        and (since is None or created >= since)
+        and (until is None or created <= until)
+    )

@@ -1,5 +1,7 @@
 """A fake MessageMedia: ``POST /v1/messages`` with Basic auth, answering 202 with the messages
-and their ``message_id``, or MessageMedia's ``{"message", "details"}`` errors; callbacks signed
+and their ``message_id``, or MessageMedia's ``{"message", "details"}`` errors; the Reporting
+API's detail report (``POST /v2-preview/reporting/messages/detail``, by time, direction and
+metadata, in pages) of the texts it took; callbacks (reports with the text's metadata) signed
 as Enterprise webhooks (RSA PKCS#1 v1.5 over request line + ``Date`` + body) with a key pair
 made once for this module by ``cryptography``."""
 
@@ -7,18 +9,19 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import formatdate
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.fakes.base import Callback, FakeProvider, Fault, rejected
+from tests.fakes.base import Callback, FakeProvider, Fault, Received, rejected
 
 API_KEY = "mm-api-key"
 API_SECRET = "mm-api-secret"
@@ -61,18 +64,18 @@ class FakeMessageMedia(FakeProvider):
     private_key: rsa.RSAPrivateKey = PRIVATE_KEY
     digest: str = "SHA256"
     """The digest of the signature key, as ``X-Messagemedia-Digest-Type`` names it."""
-    clock: Callable[[], float] = field(default=time.time)
-    """Stamps each callback's ``Date``."""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_post("/v2-preview/reporting/messages/detail", self._detail)
+
+    def _authorized(self, request: web.Request) -> bool:
+        credentials = f"{self.api_key}:{self.api_secret}".encode()
+        expected = "Basic " + base64.b64encode(credentials).decode()
+        return request.headers.get("Authorization") == expected
 
     async def _messages(self, request: web.Request) -> web.Response:
-        credentials = f"{self.api_key}:{self.api_secret}".encode()
-        if (
-            request.headers.get("Authorization")
-            != "Basic " + base64.b64encode(credentials).decode()
-        ):
+        if not self._authorized(request):
             return rejected(401, {"message": "Unauthenticated"})
         try:
             body = json.loads(await request.read())
@@ -101,6 +104,63 @@ class FakeMessageMedia(FakeProvider):
             return web.json_response({"messages": answered}, status=202)
 
         return await self.take(request, fields, answered[0]["message_id"], answer)
+
+    async def _detail(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return rejected(401, {"message": "Unauthenticated"})
+        try:
+            query = json.loads(await request.read())
+            start, end = _date(query["start_date"]), _date(query["end_date"])
+            page, size = int(query.get("page", 0)), int(query.get("page_size", 20))
+        except (ValueError, KeyError, TypeError):
+            detail = "start_date and end_date are required (ISO 8601)"
+            return rejected(400, {"message": "Invalid request", "details": [detail]})
+        rows = [
+            row
+            for row in map(self._record, self.accepted())
+            if start <= _date(row["timestamp"]) <= end
+            and query.get("direction", "all") in ("all", row["direction"])
+            and query.get("destination", row["destination_address"]) == row["destination_address"]
+            and (
+                "metadata_key" not in query
+                or query.get("metadata_value", row["metadata"].get(query["metadata_key"]))
+                == row["metadata"].get(query["metadata_key"])
+            )
+        ]
+        return web.json_response(
+            {
+                "messages": rows[page * size : (page + 1) * size],
+                "pagination": {
+                    "page": page,
+                    "page_size": size,
+                    "has_next": (page + 1) * size < len(rows),
+                },
+            }
+        )
+
+    def _record(self, sent: Received) -> dict[str, Any]:
+        """A text the fake took, as the detail report lists it."""
+        at = datetime.fromtimestamp(sent.sent_at, UTC).isoformat(timespec="milliseconds")
+        return {
+            "message_id": sent.message_id,
+            "format": "SMS",
+            "timestamp": at.replace("+00:00", "Z"),
+            "direction": "outbound",
+            "status": "delivered",
+            "status_code": "220",
+            "source_address": sent.fields["from"],
+            "destination_address": sent.fields["to"],
+            "content": sent.fields["text"],
+            "account_id": "MyAccount",
+            "units": 1,
+            "metadata": self._metadata(sent),
+        }
+
+    @staticmethod
+    def _metadata(sent: Received | None) -> dict[str, Any]:
+        if sent is None or "metadata" not in sent.fields:
+            return {}
+        return json.loads(sent.fields["metadata"])
 
     def refusal(self, fault: Fault) -> web.Response:
         if fault.kind == "throttle":
@@ -141,7 +201,7 @@ class FakeMessageMedia(FakeProvider):
             "submitted_date": "2016-11-03T11:49:01.551Z",
             "original_text": "Hello world!",
             "message_id": message_id,
-            "metadata": {},
+            "metadata": self._metadata(self.sent(message_id)),
         }
         if status in ERROR_CODES:
             payload["error_code"] = ERROR_CODES[status]
@@ -164,3 +224,9 @@ class FakeMessageMedia(FakeProvider):
 
 def _flat(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _date(value: str) -> datetime:
+    """An ISO 8601 time of the Reporting API (``Z`` or an offset; UTC when it has neither)."""
+    moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,15 +1,16 @@
 """A fake Sinch: ``POST /oauth2/token`` (Basic auth, client credentials) issuing bearer tokens,
 and ``POST /v1/projects/{project}/messages:send`` taking them, answering with Sinch's shapes;
-callbacks signed with ``x-sinch-webhook-signature`` by the ``sinch`` SDK's own functions."""
+``GET /v1/projects/{project}/messages`` lists the texts it took (by app, direction, accept
+time, source, with their metadata when asked, in pages); callbacks signed with
+``x-sinch-webhook-signature`` by the ``sinch`` SDK's own functions."""
 
 from __future__ import annotations
 
 import base64
 import json
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +19,7 @@ from sinch.domains.authentication.sinch_events.v1.authentication_validation impo
     compute_signed_data,
 )
 
-from tests.fakes.base import Callback, FakeProvider, Fault, rejected
+from tests.fakes.base import Callback, FakeProvider, Fault, Received, rejected
 
 CLIENT_ID = "2b0e4a1c-key-id"
 CLIENT_SECRET = "key-secret"
@@ -56,15 +57,16 @@ class FakeSinch(FakeProvider):
     app_id: str = APP_ID
     webhook_secret: str = WEBHOOK_SECRET
     token_lifetime: int = 3599
-    clock: Callable[[], float] = time.time
-    """Wall time of the signed callbacks' timestamps."""
     tokens: set[str] = field(default_factory=set)
     """The bearer tokens the fake takes now."""
     tokens_issued: int = 0
+    dispatch: bool = False
+    """The app is in Dispatch mode: its messages are listed from ``DISPATCH_SOURCE``."""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/v1/projects/{project}/messages:send", self._send)
+        app.router.add_get("/v1/projects/{project}/messages", self._list)
 
     def expire_tokens(self) -> None:
         """Make every token issued so far expired: sends with them get a 401."""
@@ -93,13 +95,20 @@ class FakeSinch(FakeProvider):
         }
         return web.json_response(answer)
 
-    async def _send(self, request: web.Request) -> web.Response:
+    def _refused(self, request: web.Request) -> web.Response | None:
+        """Sinch's refusal of a request without a live token for the project, if any."""
         bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if bearer not in self.tokens:
             message = "Request had invalid authentication credentials."
             return sinch_error(401, "UNAUTHENTICATED", message)
         if request.match_info["project"] != self.project_id:
             return sinch_error(403, "PERMISSION_DENIED", "Permission denied for the project")
+        return None
+
+    async def _send(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
         try:
             payload = await request.json()
             [identity] = payload["recipient"]["identified_by"]["channel_identities"]
@@ -118,6 +127,7 @@ class FakeSinch(FakeProvider):
             "text": text,
             "app_id": payload["app_id"],
             "correlation_id": payload.get("correlation_id", ""),
+            "message_metadata": payload.get("message_metadata", ""),
             "channel_priority_order": ",".join(payload.get("channel_priority_order", [])),
             "callback_url": payload.get("callback_url", ""),
         }
@@ -128,6 +138,51 @@ class FakeSinch(FakeProvider):
             )
 
         return await self.take(request, fields, message_id, answer)
+
+    def message(self, sent: Received, *, metadata: bool = True) -> dict[str, Any]:
+        """A text the fake took, as the messages list shows it (an app message)."""
+        accepted = datetime.fromtimestamp(sent.sent_at, UTC).isoformat(timespec="milliseconds")
+        return {
+            "id": sent.message_id,
+            "direction": "TO_CONTACT",
+            "channel_identity": {"channel": "SMS", "identity": sent.fields["to"], "app_id": ""},
+            "app_message": {"text_message": {"text": sent.fields["text"]}},
+            "conversation_id": "01EPYATA64TMNZ1FV02JKF12JF",
+            "contact_id": "01EXA07N79THJ20WSN6AS30TMW",
+            "metadata": sent.fields["message_metadata"] if metadata else "",
+            "accept_time": accepted.replace("+00:00", "Z"),
+            "processing_mode": "DISPATCH" if self.dispatch else "CONVERSATION",
+            "injected": False,
+        }
+
+    async def _list(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        query = request.query
+        try:
+            since, until = (_time(query.get(key)) for key in ("start_time", "end_time"))
+            size, offset = int(query.get("page_size", "10")), int(query.get("page_token") or 0)
+        except ValueError:
+            return sinch_error(400, "INVALID_ARGUMENT", "Invalid argument")
+        source = "DISPATCH_SOURCE" if self.dispatch else "CONVERSATION_SOURCE"
+        listed = [
+            self.message(sent, metadata=query.get("view") == "WITH_METADATA")
+            for sent in self.accepted()
+            if query.get("messages_source", "CONVERSATION_SOURCE") == source
+            and query.get("app_id", self.app_id) == self.app_id
+            and query.get("direction", "TO_CONTACT") == "TO_CONTACT"
+            and (since is None or since <= datetime.fromtimestamp(sent.sent_at, UTC))
+            and (until is None or datetime.fromtimestamp(sent.sent_at, UTC) <= until)
+        ]
+        more = offset + size < len(listed)
+        return web.json_response(
+            {
+                "messages": listed[offset : offset + size],
+                "next_page_token": str(offset + size) if more else "",
+                "total_size": len(listed),
+            }
+        )
 
     def refusal(self, fault: Fault) -> web.Response:
         if fault.kind == "throttle":
@@ -169,13 +224,15 @@ class FakeSinch(FakeProvider):
     def status_callback(
         self, url: str, message_id: str, status: str, reason: str | None = None
     ) -> Callback:
+        """A MESSAGE_DELIVERY callback, with the text's correlation id and metadata."""
+        sent = self.sent(message_id)
         report: dict[str, Any] = {
             "message_id": message_id,
             "conversation_id": "01EPYATA64TMNZ1FV02JKF12JF",
             "status": status,
             "channel_identity": {"channel": "SMS", "identity": "14155552671", "app_id": ""},
             "contact_id": "01EXA07N79THJ20WSN6AS30TMW",
-            "metadata": "",
+            "metadata": sent.fields["message_metadata"] if sent else "",
             "processing_mode": "CONVERSATION",
         }
         if status == "FAILED" or reason:
@@ -184,7 +241,10 @@ class FakeSinch(FakeProvider):
                 "description": "The message could not be delivered.",
                 "sub_code": "UNSPECIFIED_SUB_CODE",
             }
-        return self.signed(url, {"message_delivery_report": report})
+        event: dict[str, Any] = {"message_delivery_report": report}
+        if sent and sent.fields["correlation_id"]:
+            event["correlation_id"] = sent.fields["correlation_id"]
+        return self.signed(url, event)
 
     def inbound_callback(self, url: str, sender: str, recipient: str, text: str) -> Callback:
         message = {
@@ -205,3 +265,8 @@ class FakeSinch(FakeProvider):
             "injected": False,
         }
         return self.signed(url, {"message": message})
+
+
+def _time(value: str | None) -> datetime | None:
+    """An RFC 3339 time of a list filter."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None

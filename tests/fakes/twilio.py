@@ -1,14 +1,13 @@
 """A fake Twilio: ``POST /2010-04-01/Accounts/{sid}/Messages.json`` with Basic auth, answering
 with a Message resource or Twilio's error shapes; the Messages list (``To``, ``From``,
-``DateSent``, ``DateSent>``, ``DateSent<``, newest first, paged by ``PageSize`` and
-``next_page_uri``) and fetch of the texts it took; callbacks signed with
-``X-Twilio-Signature`` by twilio's own ``RequestValidator``."""
+``DateSent``/``DateSent<``/``DateSent>`` by day as Twilio documents them, ``PageSize``,
+``next_page_uri``) and fetch of the texts it took; callbacks signed with ``X-Twilio-Signature``
+by twilio's own ``RequestValidator``."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -17,12 +16,14 @@ from urllib.parse import urlencode
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from tests.fakes.base import Callback, FakeProvider, Fault, rejected
+from tests.fakes.base import Callback, FakeProvider, Fault, Received, rejected
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "secret-token"
 FIELDS = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
 """The connection fields that authenticate against this fake (add ``api_url``)."""
+MESSAGES = "/2010-04-01/Accounts/{sid}/Messages.json"
+DATE_FILTERS = ("DateSent", "DateSent<", "DateSent>")
 
 
 @dataclass
@@ -31,16 +32,17 @@ class FakeTwilio(FakeProvider):
 
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
-    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """The Message resources of the texts it took, by SID, oldest first."""
+    queued: bool = False
+    """Texts stay queued (not sent yet: no ``date_sent``), as behind a busy sender."""
+    page_size: int = 1000
+    """The largest page the Messages list gives (Twilio's is 1000)."""
 
     def add_routes(self, app: web.Application) -> None:
-        messages = "/2010-04-01/Accounts/{sid}/Messages"
-        app.router.add_post(f"{messages}.json", self._messages)
-        app.router.add_get(f"{messages}.json", self._list)
-        app.router.add_get(messages + "/{message}.json", self._fetch)
+        app.router.add_post(MESSAGES, self._messages)
+        app.router.add_get(MESSAGES, self._list)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}.json", self._fetch)
 
-    def _authenticated(self, request: web.Request) -> bool:
+    def _authorized(self, request: web.Request) -> bool:
         credentials = f"{self.account_sid}:{self.auth_token}".encode()
         return (
             request.match_info["sid"] == self.account_sid
@@ -48,59 +50,9 @@ class FakeTwilio(FakeProvider):
             == "Basic " + base64.b64encode(credentials).decode()
         )
 
-    def took(self, fields: Mapping[str, str], message_id: str) -> None:
-        super().took(fields, message_id)
-        now = datetime.now(UTC)
-        self.resources[message_id] = {
-            "sid": message_id,
-            "account_sid": self.account_sid,
-            "to": fields["To"],
-            "from": fields.get("From"),
-            "messaging_service_sid": fields.get("MessagingServiceSid"),
-            "body": fields["Body"],
-            "status": "sent",
-            "date_created": format_datetime(now),
-            "date_sent": format_datetime(now),
-            "direction": "outbound-api",
-        }
-
-    async def _fetch(self, request: web.Request) -> web.Response:
-        if not self._authenticated(request):
-            return rejected(401, {"code": 20003, "message": "Authenticate", "status": 401})
-        found = self.resources.get(request.match_info["message"])
-        if found is None:
-            return rejected(404, {"code": 20404, "message": "not found", "status": 404})
-        return web.json_response(found)
-
-    async def _list(self, request: web.Request) -> web.Response:
-        if not self._authenticated(request):
-            return rejected(401, {"code": 20003, "message": "Authenticate", "status": 401})
-        query = request.query
-        chosen = [
-            item
-            for item in reversed(self.resources.values())
-            if query.get("To", item["to"]) == item["to"]
-            and query.get("From", item["from"]) == item["from"]
-            and _sent_within(item, query)
-        ]
-        size = min(int(query.get("PageSize", "50")), 1000)
-        page = int(query.get("Page", "0"))
-        following = None
-        if len(chosen) > (page + 1) * size:
-            rest = {**query, "Page": str(page + 1), "PageSize": str(size)}
-            following = f"{request.path}?{urlencode(rest)}"
-        return web.json_response(
-            {
-                "messages": chosen[page * size : (page + 1) * size],
-                "page": page,
-                "page_size": size,
-                "next_page_uri": following,
-            }
-        )
-
     async def _messages(self, request: web.Request) -> web.Response:
-        if not self._authenticated(request):
-            return rejected(401, {"code": 20003, "message": "Authenticate", "status": 401})
+        if not self._authorized(request):
+            return _unauthorized()
         form = {key: str(value) for key, value in (await request.post()).items()}
         if "To" not in form:
             return rejected(400, {"code": 21604, "message": "A 'To' phone number is required."})
@@ -112,12 +64,82 @@ class FakeTwilio(FakeProvider):
         fields = {"to": form["To"], "from": form.get("From", ""), "text": form["Body"], **form}
 
         def answer() -> web.Response:
-            return web.json_response(
-                {"sid": sid, "status": "queued", "to": form["To"], "body": form["Body"]},
-                status=201,
-            )
+            sent = self.sent(sid)
+            assert sent is not None
+            return web.json_response(self.resource(sent), status=201)
 
         return await self.take(request, fields, sid, answer)
+
+    def resource(self, sent: Received) -> dict[str, Any]:
+        """The Message resource of a text the fake took."""
+        created = format_datetime(datetime.fromtimestamp(sent.sent_at, UTC))
+        fields = sent.fields
+        return {
+            "account_sid": self.account_sid,
+            "sid": sent.message_id,
+            "to": fields["To"],
+            "from": fields.get("From") or "+15005550006",
+            "messaging_service_sid": fields.get("MessagingServiceSid"),
+            "body": fields["Body"],
+            "direction": "outbound-api",
+            "status": "queued" if self.queued else "sent",
+            "num_segments": "1",
+            "date_created": created,
+            "date_updated": created,
+            "date_sent": None if self.queued else created,
+            "error_code": None,
+            "error_message": None,
+            "uri": MESSAGES.format(sid=self.account_sid).replace(
+                ".json", f"/{sent.message_id}.json"
+            ),
+        }
+
+    async def _list(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _unauthorized()
+        query = request.query
+        try:
+            size = min(int(query.get("PageSize", "50")), self.page_size)
+            page = int(query.get("Page", "0"))
+            days = {
+                key: _day(query[key])
+                for key in ("DateSent", "DateSent<", "DateSent>")
+                if key in query
+            }
+        except ValueError:
+            return rejected(400, {"code": 20001, "message": "Invalid parameter", "status": 400})
+        listed = [
+            self.resource(sent)
+            for sent in reversed(self.accepted())  # newest first
+            if _listed(self.resource(sent), query, days)
+        ]
+        items = listed[page * size : (page + 1) * size]
+        base = MESSAGES.format(sid=self.account_sid)
+        rest = {key: value for key, value in query.items() if key not in ("Page", "PageToken")}
+        more = (page + 1) * size < len(listed)
+        next_uri = f"{base}?{urlencode({**rest, 'Page': page + 1, 'PageToken': f'PA{page + 1}'})}"
+        return web.json_response(
+            {
+                "messages": items,
+                "page": page,
+                "page_size": size,
+                "start": page * size,
+                "end": page * size + len(items) - 1,
+                "uri": f"{base}?{urlencode(query)}",
+                "first_page_uri": f"{base}?{urlencode({**rest, 'Page': 0})}",
+                "previous_page_uri": None,
+                "next_page_uri": next_uri if more else None,
+            }
+        )
+
+    async def _fetch(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _unauthorized()
+        sent = self.sent(request.match_info["message"])
+        if sent is None:
+            message = f"The requested resource {request.path} was not found"
+            return rejected(404, {"code": 20404, "message": message, "status": 404})
+        return web.json_response(self.resource(sent))
 
     def refusal(self, fault: Fault) -> web.Response:
         if fault.kind == "throttle":
@@ -155,14 +177,28 @@ class FakeTwilio(FakeProvider):
         return self._signed(url, fields)
 
 
-def _sent_within(item: Mapping[str, Any], query: Mapping[str, str]) -> bool:
-    """Twilio's ``DateSent`` filters: on that UTC day, on or after, on or before."""
-    day = parsedate_to_datetime(item["date_sent"]).date()
-    on = query.get("DateSent")
-    after = query.get("DateSent>")
-    before = query.get("DateSent<")
+def _unauthorized() -> web.Response:
+    return rejected(401, {"code": 20003, "message": "Authenticate", "status": 401})
+
+
+def _day(value: str) -> date:
+    """The day of a ``DateSent`` filter: Twilio filters by GMT date, whatever time is given."""
+    return date.fromisoformat(value[:10])
+
+
+def _listed(message: dict[str, Any], query: Any, days: dict[str, date]) -> bool:
+    """Whether the list ``query`` (and its ``DateSent`` days) takes ``message``."""
+    if "To" in query and message["to"] != query["To"]:
+        return False
+    if "From" in query and message["from"] != query["From"]:
+        return False
+    if not days:
+        return True
+    if message["date_sent"] is None:
+        return False
+    sent = parsedate_to_datetime(message["date_sent"]).date()
     return (
-        (on is None or day == date.fromisoformat(on[:10]))
-        and (after is None or day >= date.fromisoformat(after[:10]))
-        and (before is None or day <= date.fromisoformat(before[:10]))
+        sent == days.get("DateSent", sent)
+        and sent <= days.get("DateSent<", sent)
+        and sent >= days.get("DateSent>", sent)
     )

@@ -1,6 +1,8 @@
 """A fake Vonage SMS API: ``POST /sms/json`` with the API key and secret in the body (or Basic
 auth), answering 200 with one ``messages[]`` entry per part, refusals as non-zero ``status``;
-receipts and inbound texts signed with ``sig`` (HMAC methods by ``vonage_http_client.Auth``)."""
+the Reports API's ``GET /v2/reports/records`` of the parts it took (by date range or id, 1,000
+a page, ``TRUNCATED`` with a ``next`` link beyond); receipts (with the text's ``client-ref``)
+and inbound texts signed with ``sig`` (HMAC methods by ``vonage_http_client.Auth``)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,15 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from aiohttp import web
 from vonage_http_client import Auth
 
-from tests.fakes.base import Callback, FakeProvider, Fault, rejected
+from tests.fakes.base import Callback, FakeProvider, Fault, Received, rejected
 
 API_KEY = "abcd1234"
 API_SECRET = "0123456789abcdef"
@@ -63,12 +65,14 @@ class FakeVonage(FakeProvider):
     signature_method: str = "md5hash"
     webhook_method: WebhookMethod = "POST-JSON"
     parts: int = 1
-    clock: Callable[[], float] = time.time
-    """The wall clock the callbacks' ``timestamp`` comes from."""
+    records_page: int = 1000
+    """Records in a page of the Reports API's answer (Vonage's is 1,000)."""
     _ids: list[str] = field(default_factory=list)
+    _parts: dict[str, list[str]] = field(default_factory=dict)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/sms/json", self._sms)
+        app.router.add_get("/v2/reports/records", self._records)
 
     @staticmethod
     def answer(*parts: dict[str, str]) -> web.Response:
@@ -103,6 +107,7 @@ class FakeVonage(FakeProvider):
         first = len(self._ids)
         ids = [f"{first + n + 1:016X}" for n in range(self.parts)]
         self._ids.extend(ids)
+        self._parts[ids[0]] = ids
 
         def answer() -> web.Response:
             return self.answer(
@@ -120,6 +125,83 @@ class FakeVonage(FakeProvider):
             )
 
         return await self.take(request, form, ids[0], answer)
+
+    async def _records(self, request: web.Request) -> web.Response:
+        credentials = base64.b64encode(f"{self.api_key}:{self.api_secret}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {credentials}":
+            return rejected(401, {"type": "https://developer.vonage.com/api-errors#unauthorized"})
+        query = request.query
+        wanted = (self.api_key, "SMS", "outbound")
+        if tuple(query.get(key) for key in ("account_id", "product", "direction")) != wanted:
+            return _invalid("account_id, product SMS and direction outbound are required")
+        ids = set(query["id"].split(",")) if "id" in query else None
+        try:
+            start, end = _when(query["date_start"]), _when(query["date_end"])
+        except (KeyError, ValueError):
+            if ids is None:
+                return _invalid("date_start and date_end, or id, are required")
+            start, end = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+        if end - start > timedelta(days=1) and ids is None:
+            return _invalid("date_end must be no more than 24 hours later than date_start")
+        records = [
+            record
+            for sent in self.accepted()
+            for record in self._part_records(sent)
+            if (
+                record["message_id"] in ids
+                if ids
+                else start <= _when(record["date_received"]) < end
+            )
+        ]
+        offset = int(query.get("cursor", "0"))
+        page = records[offset : offset + self.records_page]
+        more = offset + self.records_page < len(records)
+        answer: dict[str, Any] = {
+            "_links": {"self": {"href": str(request.url)}},
+            "request_id": str(uuid.uuid4()),
+            "request_status": "TRUNCATED" if more else "SUCCESS",
+            "received_at": datetime.now(UTC).isoformat(),
+            "price": 0,
+            "currency": "EUR",
+            "account_id": self.api_key,
+            "product": "SMS",
+            "direction": "outbound",
+            "items_count": len(page),
+            "records": page,
+        }
+        if more:
+            rest = {key: value for key, value in query.items() if key not in ("cursor", "iv")}
+            cursor = {"cursor": str(offset + self.records_page), "iv": "fake-iv"}
+            next_url = f"https://api.nexmo.com/v2/reports/records?{urlencode({**rest, **cursor})}"
+            answer["_links"]["next"] = {"href": next_url}
+        return web.json_response(answer)
+
+    def _part_records(self, sent: Received) -> list[dict[str, Any]]:
+        """The Reports API's records of a text's parts (``json_sms_outbound``)."""
+        at = datetime.fromtimestamp(sent.sent_at, UTC).isoformat(timespec="milliseconds")
+        return [
+            {
+                "account_id": self.api_key,
+                "message_id": part,
+                "client_ref": sent.fields.get("client-ref"),
+                "direction": "outbound",
+                "from": sent.fields["from"],
+                "to": sent.fields["to"],
+                "network": "23410",
+                "network_name": "Telefonica UK Limited",
+                "country": "GB",
+                "country_name": "United Kingdom",
+                "date_received": at,
+                "date_finalized": at,
+                "latency": 1200,
+                "status": "delivered",
+                "error_code": "0",
+                "error_code_description": "Delivered",
+                "currency": "EUR",
+                "total_price": "0.03330000",
+            }
+            for part in self._parts[str(sent.message_id)]
+        ]
 
     def refusal(self, fault: Fault) -> web.Response:
         if fault.kind == "throttle":
@@ -172,9 +254,18 @@ class FakeVonage(FakeProvider):
             "scts": "2001011400",
             "err-code": _ERR_CODES.get(status, "0"),
             "api-key": self.api_key,
+            "client-ref": self._client_ref(message_id),
             "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock())),
         }
         return self.signed(url, params)
+
+    def _client_ref(self, message_id: str) -> str:
+        """The ``client-ref`` of the text one of whose parts is ``message_id`` (if it had one)."""
+        for first, parts in self._parts.items():
+            sent = self.sent(first)
+            if message_id in parts and sent is not None:
+                return sent.fields.get("client-ref", "")
+        return ""
 
     def inbound_callback(self, url: str, sender: str, recipient: str, text: str) -> Callback:
         params = {
@@ -188,3 +279,17 @@ class FakeVonage(FakeProvider):
             "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.clock())),
         }
         return self.signed(url, params)
+
+
+def _when(value: str) -> datetime:
+    """A Reports API date (``yyyy-mm-ddThh:mm:ss[.sss]Z`` or with an offset)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _invalid(detail: str) -> web.Response:
+    body = {
+        "type": "https://developer.vonage.com/api-errors#invalid-parameters",
+        "title": "Invalid parameters",
+        "detail": detail,
+    }
+    return rejected(422, body)

@@ -43,7 +43,7 @@ def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Infobip:
 async def test_send_posts_the_v3_message_and_reads_its_id(fake, http) -> None:
     result = await adapter(http, fake.url).send(TEXT)
     [sent] = fake.accepted()
-    assert result.provider_message_id == sent.message_id
+    assert result.provider_message_id == sent.message_id == TEXT.reference
     assert sent.path == "/sms/3/messages"
     assert sent.headers["Authorization"] == f"App {API_KEY}"
     assert sent.headers["Content-Type"] == "application/json"
@@ -51,7 +51,7 @@ async def test_send_posts_the_v3_message_and_reads_its_id(fake, http) -> None:
         "messages": [
             {
                 "sender": "41793026700",
-                "destinations": [{"to": "41793026727"}],
+                "destinations": [{"to": "41793026727", "messageId": "42"}],
                 "content": {"text": "Hi Ann"},
                 "webhooks": {"delivery": {"url": STATUS_URL}, "contentType": "application/json"},
             }
@@ -124,14 +124,6 @@ async def test_a_missing_text_is_refused_the_way_infobip_does(fake, http) -> Non
     assert (refused.value.retryable, refused.value.code) == (False, "E400")
 
 
-async def test_an_unreachable_infobip_is_retried(http) -> None:
-    async with FakeInfobip() as gone:
-        url = gone.url
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, url).send(TEXT)
-    assert refused.value.retryable is True
-
-
 async def test_basic_auth_of_the_webhook_credentials_is_accepted(fake, http) -> None:
     infobip = adapter(http, fake.url)
     good = webhook(fake.status_callback(STATUS_URL, "id-1", "DELIVERED_TO_HANDSET"))
@@ -200,7 +192,6 @@ EXPECTED = {
     "REJECTED_ROUTE_NOT_AVAILABLE": DeliveryStatus.FAILED,
     "REJECTED_FLOODING_FILTER": DeliveryStatus.FAILED,
     "REJECTED_SYSTEM_ERROR": DeliveryStatus.FAILED,
-    "REJECTED_DUPLICATE_MESSAGE_ID": DeliveryStatus.FAILED,
     "REJECTED_INVALID_UDH": DeliveryStatus.FAILED,
     "REJECTED_MESSAGE_TOO_LONG": DeliveryStatus.FAILED,
     "MISSING_TO": DeliveryStatus.FAILED,
@@ -211,7 +202,21 @@ EXPECTED = {
 
 
 def test_the_expectations_cover_every_status_the_fake_knows() -> None:
-    assert EXPECTED.keys() == STATUSES.keys()
+    assert EXPECTED.keys() | {"REJECTED_DUPLICATE_MESSAGE_ID"} == STATUSES.keys()
+
+
+async def test_a_refused_duplicate_reports_nothing_of_the_text_with_its_id(fake, http) -> None:
+    callback = fake.status_callback(STATUS_URL, "OR_x-7", "REJECTED_DUPLICATE_MESSAGE_ID")
+    assert adapter(http, fake.url).parse_status(webhook(callback)) == []
+
+
+async def test_a_text_sent_again_with_idempotency_on_is_the_one_infobip_has(http) -> None:
+    text = OutboundSms("OR_x-7", "OR_x", "+41793026700", "+41793026727", "Hi Ann")
+    async with FakeInfobip(idempotent=True) as fake:
+        infobip = adapter(http, fake.url)
+        first, again = await infobip.send(text), await infobip.send(text)
+    assert first.provider_message_id == again.provider_message_id == "OR_x-7"
+    assert [item.message_id for item in fake.received] == ["OR_x-7", None]
 
 
 @pytest.mark.parametrize(("raw", "status"), EXPECTED.items())

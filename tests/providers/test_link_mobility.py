@@ -122,14 +122,6 @@ async def test_a_wrong_platform_partner_id_is_permanent(fake, http) -> None:
     assert (refused.value.retryable, refused.value.code) == (False, "106201")
 
 
-async def test_an_unreachable_platform_is_retried(http) -> None:
-    async with FakeLinkMobility() as gone:
-        url = gone.url
-    with pytest.raises(ProviderError, match="could not be reached") as refused:
-        await adapter(http, url).send(TEXT)
-    assert refused.value.retryable is True
-
-
 @pytest.mark.parametrize(
     ("raw", "status"),
     [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from smsurvey.providers.base import (
     OutboundSms,
     ProviderError,
     WebhookRequest,
-    hand_over,
 )
 from smsurvey.providers.messagebird import KIND, MessageBird, MessageBirdAccount
 from tests.fakes.base import Fault, webhook
@@ -135,15 +133,6 @@ async def test_a_missing_field_is_refused_for_good(fake, http) -> None:
     with pytest.raises(ProviderError, match="body is required") as refused:
         await adapter(http, fake.url).send(text)
     assert (refused.value.retryable, refused.value.code) == (False, "9")
-
-
-async def test_an_unreachable_api_is_retried(http) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with pytest.raises(ProviderError) as refused:
-        await hand_over(adapter(http, f"http://127.0.0.1:{port}"), TEXT)
-    assert refused.value.retryable is True
 
 
 async def test_a_report_names_the_text_as_the_send_did(fake, http) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -144,25 +143,6 @@ async def test_a_text_the_fake_finds_invalid_is_refused_for_good(fake, http) -> 
     with pytest.raises(ProviderError, match=r"messages\[0\]\.content") as refused:
         await adapter(http, fake.url).send(empty)
     assert refused.value.retryable is False
-
-
-async def test_an_unreachable_provider_is_retried(http) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, f"http://127.0.0.1:{port}").send(TEXT)
-    assert refused.value.retryable is True
-
-
-async def test_a_timeout_is_retried() -> None:
-    async with (
-        FakeMessageMedia(delay=0.5) as slow,
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.1)) as session,
-    ):
-        with pytest.raises(ProviderError, match="could not be reached") as refused:
-            await adapter(session, slow.url).send(TEXT)
-    assert refused.value.retryable is True
 
 
 def test_the_signed_string_is_request_line_date_and_body() -> None:

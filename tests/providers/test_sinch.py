@@ -93,6 +93,7 @@ async def test_send_posts_the_message_and_reads_its_id(fake, http) -> None:
         "message": {"text_message": {"text": "Hi Ann"}},
         "channel_priority_order": ["SMS"],
         "correlation_id": "42",
+        "message_metadata": "42",
         "channel_properties": {"SMS_SENDER": "+15005550006"},
     }
     assert sent.fields["callback_url"] == ""
@@ -167,14 +168,6 @@ async def test_a_project_the_key_cannot_use_is_permanent(fake, http) -> None:
     with pytest.raises(ProviderError, match="403") as refused:
         await adapter(http, fake.url, project_id="another").send(TEXT)
     assert (refused.value.retryable, refused.value.code) == (False, "PERMISSION_DENIED")
-
-
-async def test_an_unreachable_sinch_is_retried(http) -> None:
-    async with FakeSinch() as gone:
-        url = gone.url
-    with pytest.raises(ProviderError) as refused:
-        await adapter(http, url).send(TEXT)
-    assert refused.value.retryable is True
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -11,15 +10,11 @@ import pytest
 from smsurvey.providers.base import (
     Connection,
     DeliveryStatus,
-    Lookup,
     OutboundSms,
     ProviderError,
-    SendUncertain,
-    SentText,
     WebhookRequest,
-    hand_over,
 )
-from smsurvey.providers.twilio import KIND, LOOKUP_PAGE, Twilio, signature
+from smsurvey.providers.twilio import KIND, Twilio, signature
 from tests.fakes.base import Fault, webhook
 from tests.fakes.twilio import FIELDS, FakeTwilio
 from tests.providers.refusals import refusal
@@ -142,39 +137,3 @@ async def test_inbound_texts_are_parsed(fake, http) -> None:
     [text] = adapter(http, fake.url).parse_inbound(webhook(callback))
     assert (text.sender, text.recipient, text.text) == ("+14155552671", "+15005550006", "STOP")
     assert text.provider_message_id.startswith("SM")
-
-
-def _sent(text: OutboundSms, started: datetime) -> SentText:
-    return SentText(text, started, started + timedelta(seconds=60))
-
-
-async def test_a_text_twilio_took_is_found_and_one_it_did_not_is_absent(fake, http) -> None:
-    twilio = adapter(http, fake.url)
-    started = datetime.now(UTC)
-    result = await twilio.send(TEXT)
-    found = await twilio.lookup(_sent(TEXT, started))
-    assert found == Lookup(matches=(result.provider_message_id,))
-    other = OutboundSms("43", "OR_x", TEXT.sender, "+14155552672", "Hi Bob")
-    assert await twilio.lookup(_sent(other, started)) == Lookup(matches=())
-    reworded = OutboundSms("44", "OR_x", TEXT.sender, TEXT.to, "Hi Ann, again")
-    assert await twilio.lookup(_sent(reworded, started)) == Lookup(matches=())
-    long_before = started - timedelta(hours=1)
-    assert (await twilio.lookup(_sent(TEXT, long_before))).matches == ()
-
-
-async def test_identical_texts_are_all_found_oldest_first_across_pages(fake, http) -> None:
-    twilio = adapter(http, fake.url)
-    started = datetime.now(UTC)
-    sids = [(await twilio.send(TEXT)).provider_message_id for _ in range(LOOKUP_PAGE + 5)]
-    found = await twilio.lookup(_sent(TEXT, started))
-    assert found.matches == tuple(sids)
-
-
-async def test_a_connection_dropped_after_the_request_was_read_is_uncertain(fake, http) -> None:
-    twilio = adapter(http, fake.url)
-    fake.faults.append(Fault("drop_after_read"))
-    started = datetime.now(UTC)
-    with pytest.raises(SendUncertain):
-        await hand_over(twilio, TEXT)
-    [taken] = fake.accepted()
-    assert (await twilio.lookup(_sent(TEXT, started))).matches == (taken.message_id,)

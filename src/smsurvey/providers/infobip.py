@@ -5,7 +5,13 @@ Wire facts: ``../shared/specs/providers.md`` §4. Sends are JSON posts to
 through the process's shared :class:`aiohttp.ClientSession`; the answer's
 ``messages[0].messageId`` is the message id. Numbers go without the leading ``+``.
 Delivery reports and inbound texts come batched (``results``), authenticated with HTTP
-Basic auth of the webhook username and password Infobip support sets on the account.
+Basic auth of the webhook username and password Infobip support sets on the account (they
+carry no signature of the body).
+
+Each text goes with our reference as its ``messageId`` (Infobip takes the id we choose), so a
+text whose hand-over is uncertain is looked up in the message logs by that id; Infobip keeps
+them 48 hours. With idempotency enabled on the account (by Infobip support), Infobip also
+refuses a second text with an id it already took.
 """
 
 from __future__ import annotations
@@ -13,16 +19,16 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -37,12 +43,20 @@ from smsurvey.providers.base import (
     WebhookRequest,
     callback_url,
     http_refusal,
+    message_id_of,
 )
+from smsurvey.providers.lookups import ask, asked, wait_for_records
 
 NAME = "infobip"
 API_URL = "https://api.infobip.com"
 """Infobip's generic host; each account has its own ``{xxxxx}.api.infobip.com``."""
 SEND_PATH = "/sms/3/messages"
+LOGS_PATH = "/sms/3/logs"
+LOGS_KEPT = timedelta(hours=48)
+"""How long Infobip keeps its message logs."""
+RECORD_DELAY = timedelta(minutes=10)
+"""How long after a request the logs may still miss a text Infobip took (undocumented: our
+margin), before its absence from them counts."""
 _GROUPS = {
     "ACCEPTED": DeliveryStatus.SENT,
     "PENDING": DeliveryStatus.SENT,
@@ -74,6 +88,9 @@ _BLOCKED_ERRORS = {
 _REFUSED_GROUPS = {"UNDELIVERABLE", "EXPIRED", "REJECTED"}
 """Groups that, in a 200 send answer, mean Infobip did not take the text."""
 _RETRYABLE_REFUSALS = {"REJECTED_SYSTEM_ERROR"}
+_DUPLICATE = "REJECTED_DUPLICATE_MESSAGE_ID"
+"""A second text with an id Infobip already took, refused (idempotency): its reports say
+nothing of the text that has the id."""
 _NO_ERROR = "NO_ERROR"
 
 
@@ -94,9 +111,15 @@ class Infobip:
 
     name = NAME
 
-    def __init__(self, account: InfobipAccount, http: Callable[[], aiohttp.ClientSession]) -> None:
+    def __init__(
+        self,
+        account: InfobipAccount,
+        http: Callable[[], aiohttp.ClientSession],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._account = account
         self._http = http
+        self._clock = clock
         self._url = account.api_url.rstrip("/") + SEND_PATH
         self._headers = {
             "Authorization": f"App {account.api_key}",
@@ -107,26 +130,27 @@ class Infobip:
         self._webhook_auth = b"Basic " + base64.b64encode(credentials)
 
     async def send(self, message: OutboundSms) -> SendResult:
-        """Post the text; 429 is retried later, 5xx and connection errors retried, other
-        4xx and a rejection inside a 200 answer are permanent."""
+        """Post the text as ``messageId`` our reference; 429 is retried later, 5xx retried,
+        other 4xx and a rejection inside a 200 answer are permanent, except the refusal of a
+        duplicate id: Infobip has the text already."""
         sms: dict[str, Any] = {
             "sender": _wire_number(message.sender),
-            "destinations": [{"to": _wire_number(message.to)}],
+            "destinations": [{"to": _wire_number(message.to), "messageId": message.reference}],
             "content": {"text": message.body},
         }
         status_url = callback_url(self._account.public_url, NAME, "status", message.organization_id)
         if status_url:
             sms["webhooks"] = {"delivery": {"url": status_url}, "contentType": "application/json"}
         body = json.dumps({"messages": [sms]}).encode()
-        try:
-            async with self._http().post(self._url, data=body, headers=self._headers) as response:
-                if response.status != 200:
-                    raise await _refusal(response)
-                answer = json.loads(await response.read())
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise ProviderError(f"Infobip unreachable: {error!r}", retryable=True) from error
+        async with self._http().post(self._url, data=body, headers=self._headers) as response:
+            if response.status != 200:
+                raise await _refusal(response)
+            answer = json.loads(await response.read())
         [taken] = answer["messages"]
         status = taken.get("status") or {}
+        if status.get("name") == _DUPLICATE:
+            # Infobip already took the text with this id: this one.
+            return SendResult(provider_message_id=message.reference)
         if status.get("groupName") in _REFUSED_GROUPS:
             code = status.get("name")
             raise ProviderError(
@@ -137,8 +161,24 @@ class Infobip:
         return SendResult(provider_message_id=str(taken["messageId"]))
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """Whether Infobip's message logs have a text with our reference as its id."""
+        return await asked("Infobip", self._lookup(sent))
+
+    async def _lookup(self, sent: SentText) -> Lookup:
+        now = self._clock()
+        if datetime.fromtimestamp(now, UTC) > sent.requested_at + LOGS_KEPT:
+            return Lookup(
+                conclusive=False, note="Infobip keeps its logs 48 hours, and no longer has them"
+            )
+        wait_for_records("Infobip", sent, RECORD_DELAY, now)
+        reference = sent.text.reference
+        url = self._account.api_url.rstrip("/") + LOGS_PATH
+        headers = {"Authorization": self._headers["Authorization"], "Accept": "application/json"}
+        logs = await ask(
+            "Infobip", self._http(), "GET", url, headers=headers, params={"messageId": reference}
+        )
+        found = any(str(log.get("messageId")) == reference for log in logs.get("results") or [])
+        return Lookup(matches=(reference,) if found else ())
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether the callback carries HTTP Basic auth of the webhook username and password."""
@@ -154,8 +194,13 @@ class Infobip:
         return hmac.compare_digest(b"Basic " + given, self._webhook_auth)
 
     def parse_status(self, request: WebhookRequest) -> list[DeliveryReport]:
-        """One report per entry of ``results``; unknown groups map to Unknown."""
-        return [_report(result) for result in _results(request)]
+        """One report per entry of ``results``; unknown groups map to Unknown. A refused
+        second text with a taken id reports nothing of the text that has the id."""
+        return [
+            _report(result)
+            for result in _results(request)
+            if (result.get("status") or {}).get("name") != _DUPLICATE
+        ]
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
         """The texts in an inbound-message webhook (numbers come without ``+``)."""
@@ -248,8 +293,14 @@ def _report(result: Mapping[str, Any]) -> DeliveryReport:
         code = None
     if code in _BLOCKED_ERRORS:
         mapped = DeliveryStatus.BLOCKED
+    message_id = str(result["messageId"])
     return DeliveryReport(
-        str(result["messageId"]), mapped, raw, error_code=code, at=_when(result.get("doneAt"))
+        message_id,
+        mapped,
+        raw,
+        error_code=code,
+        at=_when(result.get("doneAt")),
+        reference=message_id if message_id_of(message_id) else None,
     )
 
 

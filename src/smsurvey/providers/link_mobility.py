@@ -5,7 +5,12 @@ Wire facts: ``../shared/specs/providers.md`` §2. Sends are JSON posts to
 :class:`aiohttp.ClientSession`; the answer's ``messageId`` is the message id. There is no
 per-text callback URL: delivery reports go to the connection's gate, whose destination LINK
 support sets to our status receive URL, and inbound texts to our message receive URL. LINK
-signs neither: it calls with HTTP Basic auth, the gate's credentials being the account's.
+signs neither: it calls with HTTP Basic auth, the gate's credentials being the account's
+(compared in constant time; nothing signs the body).
+
+Each text carries our reference as its ``refId``, which the delivery reports echo. LINK takes
+no idempotency key and has no API to ask about a text: a text whose hand-over is uncertain is
+settled by its delivery report, or by a person.
 """
 
 from __future__ import annotations
@@ -60,6 +65,10 @@ _FAILED = {
 _REFUSED = (DeliveryStatus.FAILED, DeliveryStatus.BOUNCED, DeliveryStatus.BLOCKED)
 _THROTTLED = 3
 """Result code "maximum throttling exceeded"."""
+NO_LOOKUP = (
+    f"Link Mobility {CANNOT_TELL}: its API looks nothing up, and only the text's delivery "
+    "report (naming it by our refId) would tell"
+)
 _SHORT_NUMBER = re.compile(r"\d{1,14}")
 _COUNTRY_SHORT_NUMBER = re.compile(r"[A-Z]{2}-(\d{1,14})")
 """An inbound text's short-number destination, after its country (``NO-2333``)."""
@@ -96,8 +105,8 @@ class LinkMobility:
         }
 
     async def send(self, message: OutboundSms) -> SendResult:
-        """Post the text; 429 and throttling are retried later, 5xx and connection errors
-        retried, other refusals (4xx, a rejecting result code) permanent."""
+        """Post the text with our reference as ``refId``; 429 and throttling are retried
+        later, 5xx retried, other refusals (4xx, a rejecting result code) permanent."""
         body = {
             "source": message.sender,
             "sourceTON": _type_of_number(message.sender),
@@ -112,19 +121,14 @@ class LinkMobility:
             "ignoreResponse": False,
         }
         data = json.dumps(body).encode()
-        try:
-            async with self._http().post(self._url, data=data, headers=self._headers) as response:
-                if response.status == 200:
-                    return _accepted(await _json(response))
-                raise await _refusal(response)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise ProviderError(
-                f"LINK Mobility could not be reached: {error!r}", retryable=True
-            ) from error
+        async with self._http().post(self._url, data=data, headers=self._headers) as response:
+            if response.status == 200:
+                return _accepted(await _json(response))
+            raise await _refusal(response)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """LINK cannot be asked: only its delivery report (with our ``refId``) tells."""
+        return Lookup(conclusive=False, note=NO_LOOKUP)
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether the callback carries the account's credentials as HTTP Basic auth."""
@@ -149,6 +153,7 @@ class LinkMobility:
         failed = status in _REFUSED
         # A long text's segments are reported as ``{messageId}${n}``.
         message_id = str(fields["id"]).partition("$")[0]
+        reference = fields.get("refId")
         return [
             DeliveryReport(
                 message_id,
@@ -156,6 +161,7 @@ class LinkMobility:
                 raw,
                 error_code=raw if failed else None,
                 at=_timestamp(fields.get("timestamp")),
+                reference=str(reference) if reference else None,
             )
         ]
 

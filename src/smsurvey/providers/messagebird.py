@@ -6,6 +6,12 @@ with ``Authorization: AccessKey <key>``, through the process's shared
 the ``+``. Status reports come as GET query parameters (only for texts sent with a
 ``reference``); inbound texts come from a Flow Builder "Call HTTP endpoint" step. Both carry
 a ``MessageBird-Signature-JWT`` header: an HS256/384/512 JWT made with the signing key.
+
+Each text carries our reference as its ``reference``, which the status reports echo.
+MessageBird takes no idempotency key; a text whose hand-over is uncertain is looked up in the
+messages list (``GET /messages``, to its recipient, created while its request lasted) by that
+reference. MessageBird creates the message before it answers, so a text it does not list is a
+text it does not have.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import jwt
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -40,6 +45,7 @@ from smsurvey.providers.base import (
     callback_url,
     http_refusal,
 )
+from smsurvey.providers.lookups import ask, asked, utc, window
 
 NAME = "messagebird"
 API_URL = "https://rest.messagebird.com"
@@ -58,6 +64,10 @@ _STATUSES = {
 }
 _BLOCKED_CODES = {"103"}
 """``statusErrorCode`` 103: the contact sent STOP."""
+PAGE_SIZE = 100
+MAX_PAGES = 50
+"""Pages of the messages list read before a lookup gives up."""
+RFC3339 = "%Y-%m-%dT%H:%M:%S+00:00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +122,35 @@ class MessageBird:
             raise _refusal(response, answer)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """The id of the message in MessageBird's list with our reference, to its recipient,
+        created while its request lasted."""
+        return await asked("MessageBird", self._lookup(sent))
+
+    async def _lookup(self, sent: SentText) -> Lookup:
+        start, end = window(sent)
+        query = {
+            "recipient": _plain(sent.text.to),
+            "direction": "mt",
+            "from": utc(start, RFC3339),
+            "until": utc(end, RFC3339),
+            "limit": str(PAGE_SIZE),
+        }
+        headers = {"Authorization": self._headers["Authorization"], "Accept": "application/json"}
+        for page in range(MAX_PAGES):
+            params = {**query, "offset": str(page * PAGE_SIZE)}
+            listed = await ask(
+                "MessageBird", self._http(), "GET", self._url, headers=headers, params=params
+            )
+            items = listed.get("items") or []
+            for item in items:
+                if item.get("reference") == sent.text.reference:
+                    return Lookup(matches=(str(item["id"]),))
+            if not items or (page + 1) * PAGE_SIZE >= int(listed.get("totalCount") or 0):
+                return Lookup()
+        raise ProviderError(
+            f"MessageBird lists more than {MAX_PAGES * PAGE_SIZE} messages around the text",
+            retryable=False,
+        )
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``MessageBird-Signature-JWT`` is a live token from our signing key whose
@@ -147,7 +184,10 @@ class MessageBird:
         if code in _BLOCKED_CODES:
             status = DeliveryStatus.BLOCKED
         when = _when(fields.get("statusDatetime"))
-        return [DeliveryReport(fields["id"], status, raw, error_code=code, at=when)]
+        reference = fields.get("reference") or None
+        return [
+            DeliveryReport(fields["id"], status, raw, error_code=code, at=when, reference=reference)
+        ]
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
         """The text a Flow Builder step forwarded (virtual number or short-code fields)."""

@@ -7,6 +7,12 @@ with HTTP Basic auth (API key and secret) through the process's shared
 text asks for delivery reports at our status URL (its ``callback_url``), where MessageMedia
 also posts the replies to that text: :meth:`MessageMedia.parse_status` passes over those and
 :meth:`MessageMedia.parse_inbound` reads them.
+
+Each text carries our reference in its ``metadata`` (``{"reference": …}``), which delivery
+reports echo and the Reporting API filters on. MessageMedia takes no idempotency key (its
+account-wide De-Duplication withholds any same text to the same number within 24 hours); a text
+whose hand-over is uncertain is looked up in the Reporting API's detail report
+(``POST /v2-preview/reporting/messages/detail``) by that metadata.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +35,6 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -45,6 +50,7 @@ from smsurvey.providers.base import (
     callback_url,
     http_refusal,
 )
+from smsurvey.providers.lookups import ask, asked, utc, wait_for_records, window
 
 NAME = "messagemedia"
 API_URLS = {"APAC": "https://api.messagemedia.com", "EU": "https://eu.app.api.sinch.com"}
@@ -79,6 +85,14 @@ _STATUSES = {
 """Report and message statuses (any case); ``OPT_OUT_SMS`` is the account webhooks' opt-out."""
 _BLOCKED_CODES = {"302", "412"}
 """Destination address blocked (MessageMedia's opt-out blacklist, or the carrier's)."""
+REFERENCE_KEY = "reference"
+"""The metadata key our reference goes under."""
+REPORT_PATH = "/v2-preview/reporting/messages/detail"
+RECORD_DELAY = timedelta(minutes=10)
+"""How long after a request the Reporting API may still miss a text MessageMedia took
+(undocumented: our margin), before its absence from the report counts."""
+PAGE_SIZE = 100
+MAX_PAGES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +124,7 @@ class MessageMedia:
         self._clock = clock
         self._public_key = public_key(account.webhook_public_key)
         self._url = f"{account.api_url.rstrip('/')}/v1/messages"
+        self._report_url = account.api_url.rstrip("/") + REPORT_PATH
         credentials = f"{account.api_key}:{account.api_secret}".encode()
         self._headers = {
             "Authorization": "Basic " + base64.b64encode(credentials).decode(),
@@ -118,13 +133,13 @@ class MessageMedia:
         }
 
     async def send(self, message: OutboundSms) -> SendResult:
-        """Post the text; 429 is retried later, 5xx and lost connections retried, 4xx never."""
+        """Post the text; 429 is retried later, 5xx retried, 4xx never."""
         text: dict[str, Any] = {
             "content": message.body,
             "destination_number": message.to,
             "format": "SMS",
             "delivery_report": True,
-            "metadata": {"reference": message.reference},
+            "metadata": {REFERENCE_KEY: message.reference},
         }
         if message.sender:
             text["source_number"] = message.sender
@@ -133,19 +148,48 @@ class MessageMedia:
         if status_url:
             text["callback_url"] = status_url
         body = json.dumps({"messages": [text]}).encode()
-        try:
-            async with self._http().post(self._url, data=body, headers=self._headers) as response:
-                if 200 <= response.status < 300:
-                    return SendResult(_message_id(await response.read()))
-                raise await _refusal(response)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise ProviderError(
-                f"MessageMedia could not be reached: {error!r}", retryable=True
-            ) from error
+        async with self._http().post(self._url, data=body, headers=self._headers) as response:
+            if 200 <= response.status < 300:
+                return SendResult(_message_id(await response.read()))
+            raise await _refusal(response)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """The id of the outbound message in MessageMedia's detail report whose metadata
+        holds our reference, sent while its request lasted."""
+        return await asked("MessageMedia", self._lookup(sent))
+
+    async def _lookup(self, sent: SentText) -> Lookup:
+        wait_for_records("MessageMedia", sent, RECORD_DELAY, self._clock())
+        start, end = window(sent)
+        reference = sent.text.reference
+        for page in range(MAX_PAGES):
+            query = {
+                "start_date": utc(start, "%Y-%m-%dT%H:%M:%S.000Z"),
+                "end_date": utc(end, "%Y-%m-%dT%H:%M:%S.000Z"),
+                "timezone": "UTC",
+                "direction": "outbound",
+                "metadata_key": REFERENCE_KEY,
+                "metadata_value": reference,
+                "page": page,
+                "page_size": PAGE_SIZE,
+            }
+            report = await ask(
+                "MessageMedia",
+                self._http(),
+                "POST",
+                self._report_url,
+                headers=self._headers,
+                body=json.dumps(query).encode(),
+            )
+            for row in report.get("messages") or []:
+                if (row.get("metadata") or {}).get(REFERENCE_KEY) == reference:
+                    return Lookup(matches=(str(row["message_id"]),))
+            if not (report.get("pagination") or {}).get("has_next"):
+                return Lookup()
+        raise ProviderError(
+            f"MessageMedia reports more than {MAX_PAGES * PAGE_SIZE} texts with the reference",
+            retryable=False,
+        )
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Messagemedia-Signature`` is the RSA (PKCS#1 v1.5) signature, by the
@@ -179,7 +223,18 @@ class MessageMedia:
         if code in _BLOCKED_CODES:
             status = DeliveryStatus.BLOCKED
         at = _time(data.get("submitted_date")) or _time(data.get("date_received"))
-        return [DeliveryReport(str(data["message_id"]), status, raw, error_code=code, at=at)]
+        metadata = data.get("metadata")
+        reference = metadata.get(REFERENCE_KEY) if isinstance(metadata, dict) else None
+        return [
+            DeliveryReport(
+                str(data["message_id"]),
+                status,
+                raw,
+                error_code=code,
+                at=at,
+                reference=None if reference is None else str(reference),
+            )
+        ]
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
         """The reply in a callback (none when it is a delivery report)."""

@@ -9,6 +9,11 @@ support page says, with the Webhook Secret Token) and carry ``x-sinch-webhook-si
 
 No per-message ``callback_url`` is sent: Sinch signs delivery receipts sent to an overridden
 URL with the app's ``secret_for_overridden_callback_urls``, not with the webhook's secret.
+
+Each text carries our reference as its ``correlation_id`` (propagated to its callbacks) and its
+``message_metadata`` (kept with the message). Sinch takes no idempotency key; a text whose
+hand-over is uncertain is looked up in the app's messages (``GET …/messages``, sent to contacts
+while its request lasted, stored in conversations or dispatched) by that metadata.
 """
 
 from __future__ import annotations
@@ -21,14 +26,13 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -44,6 +48,7 @@ from smsurvey.providers.base import (
     http_refusal,
     retry_after,
 )
+from smsurvey.providers.lookups import ask, asked, utc, wait_for_records, window
 
 NAME = "sinch"
 AUTH_URL = "https://auth.sinch.com"
@@ -77,7 +82,14 @@ _BOUNCED_REASONS = {
 }
 """Undeliverable or expired; the other reasons (configuration, internal) stay Failed."""
 _THROTTLED = "RESOURCE_EXHAUSTED"
-_TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
+RECORD_DELAY = timedelta(minutes=5)
+"""How long after a request the app's messages may still miss a text Sinch accepted
+(undocumented: our margin), before its absence from them counts."""
+SOURCES = ("CONVERSATION_SOURCE", "DISPATCH_SOURCE")
+"""Where an app keeps its messages: conversations, or (in Dispatch mode) dispatched ones."""
+PAGE_SIZE = 1000
+MAX_PAGES = 20
+"""Pages of messages read, per source, before a lookup gives up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +123,8 @@ class Sinch:
         self._http = http
         self._clock = clock
         base = account.api_url or REGIONS[account.region.upper()]
-        self._send_url = f"{base.rstrip('/')}/v1/projects/{account.project_id}/messages:send"
+        self._messages_url = f"{base.rstrip('/')}/v1/projects/{account.project_id}/messages"
+        self._send_url = f"{self._messages_url}:send"
         self._token_url = f"{(account.api_url or AUTH_URL).rstrip('/')}/oauth2/token"
         credentials = f"{account.client_id}:{account.client_secret}".encode()
         self._basic = "Basic " + base64.b64encode(credentials).decode()
@@ -120,8 +133,8 @@ class Sinch:
         self._lock = asyncio.Lock()
 
     async def send(self, message: OutboundSms) -> SendResult:
-        """Post the text; 429 is retried later, 5xx and connection errors retried, the rest
-        permanent. A 401 fetches a new token and tries once more."""
+        """Post the text; 429 is retried later, 5xx retried, the rest permanent. A 401 fetches
+        a new token and tries once more; a token that cannot be had is retried later."""
         payload: dict[str, Any] = {
             "app_id": self._account.app_id,
             "recipient": {
@@ -132,25 +145,71 @@ class Sinch:
             "message": {"text_message": {"text": message.body}},
             "channel_priority_order": ["SMS"],
             "correlation_id": message.reference,
+            "message_metadata": message.reference,
         }
         if message.sender:
             payload["channel_properties"] = {"SMS_SENDER": message.sender}
         body = json.dumps(payload).encode()
-        try:
-            token = await self._bearer(None)
+        token = await self._bearer(None)
+        status, answer, headers = await self._post(token, body)
+        if status == 401:
+            token = await self._bearer(token)
             status, answer, headers = await self._post(token, body)
-            if status == 401:
-                token = await self._bearer(token)
-                status, answer, headers = await self._post(token, body)
-        except _TRANSPORT_ERRORS as error:
-            raise ProviderError(f"Sinch unreachable: {error!r}", retryable=True) from error
         if status == 200:
             return SendResult(provider_message_id=str(answer["message_id"]))
         raise _refusal(status, answer, headers)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """The id of the app's message to ``sent``'s contacts, accepted while its request
+        lasted, whose metadata is our reference."""
+        return await asked("Sinch", self._lookup(sent))
+
+    async def _lookup(self, sent: SentText) -> Lookup:
+        wait_for_records("Sinch", sent, RECORD_DELAY, self._clock())
+        start, end = window(sent)
+        query = {
+            "app_id": self._account.app_id,
+            "channel": "SMS",
+            "direction": "TO_CONTACT",
+            "start_time": utc(start),
+            "end_time": utc(end),
+            "view": "WITH_METADATA",
+            "page_size": str(PAGE_SIZE),
+        }
+        for source in SOURCES:
+            token = ""
+            for _ in range(MAX_PAGES):
+                params = {**query, "messages_source": source}
+                if token:
+                    params["page_token"] = token
+                page = await self._listed(params)
+                for listed in page.get("messages") or []:
+                    if listed.get("metadata") == sent.text.reference:
+                        return Lookup(matches=(str(listed["id"]),))
+                token = str(page.get("next_page_token") or "")
+                if not token:
+                    break
+            else:
+                raise ProviderError(
+                    f"Sinch has more than {MAX_PAGES * PAGE_SIZE} messages around the text",
+                    retryable=False,
+                )
+        return Lookup()
+
+    async def _listed(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """A page of the app's messages; a refused token is renewed once."""
+        stale = None
+        while True:
+            token = await self._bearer(stale)
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            try:
+                return await ask(
+                    "Sinch", self._http(), "GET", self._messages_url, headers=headers, params=params
+                )
+            except ProviderError as error:
+                if error.code != "401" or stale is not None:
+                    raise
+                stale = token
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``x-sinch-webhook-signature`` is the HMAC-SHA256 of body, nonce and
@@ -181,6 +240,7 @@ class Sinch:
             status = DeliveryStatus.BLOCKED
         elif status is DeliveryStatus.FAILED and code in _BOUNCED_REASONS:
             status = DeliveryStatus.BOUNCED
+        reference = event.get("correlation_id") or report.get("metadata") or None
         return [
             DeliveryReport(
                 str(report["message_id"]),
@@ -188,6 +248,7 @@ class Sinch:
                 raw,
                 error_code=code,
                 at=_time(event.get("event_time")),
+                reference=None if reference is None else str(reference),
             )
         ]
 
@@ -217,21 +278,29 @@ class Sinch:
             return self._token
 
     async def _fetch_token(self) -> tuple[str, float]:
+        """A new token and its lifetime; any failure to get one is a :class:`ProviderError`
+        (the send was not written yet: retried unless the key is refused)."""
         headers = {
             "Authorization": self._basic,
             "Content-Type": "application/x-www-form-urlencoded",
         }
         data = b"grant_type=client_credentials"
-        async with self._http().post(self._token_url, data=data, headers=headers) as response:
-            answer = _json(await response.read())
-            if response.status == 200:
-                return str(answer["access_token"]), float(answer.get("expires_in", 0))
-            code = answer.get("error") if isinstance(answer.get("error"), str) else None
-            text = f"Sinch token endpoint answered {response.status}: "
-            text += str(answer.get("error_description") or code or response.reason)
-            retryable = response.status == 429 or response.status >= 500
-            wait = retry_after(response.headers) if response.status == 429 else None
-            raise ProviderError(text, retryable=retryable, code=code, retry_after=wait)
+        try:
+            async with self._http().post(self._token_url, data=data, headers=headers) as response:
+                status, raw, answered = response.status, await response.read(), response.headers
+                reason = response.reason
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            why = str(error) or type(error).__name__
+            raise ProviderError(f"Sinch's token could not be had: {why}", retryable=True) from error
+        answer = _json(raw)
+        if status == 200:
+            return str(answer["access_token"]), float(answer.get("expires_in", 0))
+        code = answer.get("error") if isinstance(answer.get("error"), str) else None
+        text = f"Sinch token endpoint answered {status}: "
+        text += str(answer.get("error_description") or code or reason)
+        retryable = status == 429 or status >= 500
+        wait = retry_after(answered) if status == 429 else None
+        raise ProviderError(text, retryable=retryable, code=code, retry_after=wait)
 
     async def _post(self, token: str, body: bytes) -> tuple[int, dict[str, Any], Mapping[str, str]]:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

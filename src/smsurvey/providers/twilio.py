@@ -3,6 +3,14 @@
 Wire facts: ``../shared/specs/providers.md`` §1. Sends are form posts to
 ``{api}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with HTTP Basic auth, through the
 process's shared :class:`aiohttp.ClientSession`; the answer's ``sid`` is the message id.
+
+Twilio takes no client reference nor idempotency key, so a text whose hand-over is uncertain is
+looked up in the Messages list: filtered by ``To``, ``From`` and ``DateSent>``/``DateSent<``,
+matched on body and creation time. A text Twilio took but has not sent yet (queued behind the
+sender's rate) has no ``date_sent`` and escapes that filter, so when it finds nothing the whole
+list to the number is read for texts not sent yet: Twilio orders its list by send date, and
+where it puts those without one is not documented. Twilio creates the Message before it
+answers, so a text it does not list is a text it does not have.
 """
 
 from __future__ import annotations
@@ -12,9 +20,9 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -38,6 +46,8 @@ from smsurvey.providers.base import (
     callback_url,
     http_refusal,
 )
+from smsurvey.providers.lookups import ask, asked, on, utc, window
+from smsurvey.sms.encoding import smart_encode
 
 NAME = "twilio"
 API_URL = "https://api.twilio.com"
@@ -54,10 +64,13 @@ _BLOCKED_CODES = {"21610", "30004", "30007"}
 """Unsubscribed (STOP at Twilio), blocked by the carrier, filtered."""
 _THROTTLED_CODES = {20429, 21611, 63018}
 MESSAGING_SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
-CLOCK_SKEW = timedelta(minutes=1)
-"""How far Twilio's clock and ours may disagree, for matching a text's creation time."""
-LOOKUP_PAGE = 50
 """A Messaging Service SID, which a connection may give as its sender."""
+MAX_QUEUED = timedelta(hours=10)
+"""The longest Twilio keeps a text queued before sending it (error 21611's page)."""
+LOOKUP_PAGE = 1000
+"""Twilio's largest page of the Messages list."""
+MAX_PAGES = 20
+"""Pages read before a lookup gives up: that many texts to one number cannot be told apart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,38 +120,46 @@ class Twilio:
             raise await _refusal(response)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """The account's texts to the number (from our sender), newest first, page after
-        page until they are older than the request: those with our body created while the
-        request lasted (give or take :data:`CLOCK_SKEW`), oldest first.
+        """The SIDs of the texts in Twilio's Messages list that are ``sent``: to its number,
+        from its sender, with its body, created while its request lasted (oldest first)."""
+        return await asked("Twilio", self._lookup(sent))
 
-        Not filtered by ``DateSent``: a text Twilio still queues has no send date yet, and
-        would look absent.
-        """
+    async def _lookup(self, sent: SentText) -> Lookup:
         text = sent.text
-        earliest, latest = sent.requested_at - CLOCK_SKEW, sent.until + CLOCK_SKEW
-        query = {"To": text.to, "PageSize": str(LOOKUP_PAGE)}
-        if not MESSAGING_SERVICE.fullmatch(text.sender):
-            query["From"] = text.sender
-        url: str | None = f"{self._url}?{urlencode(query)}"
-        matches: list[str] = []
-        while url is not None:
-            page = await self._get(url)
-            for item in page.get("messages", []):
-                created = parsedate_to_datetime(item["date_created"])
-                if created < earliest:
-                    return Lookup(matches=tuple(reversed(matches)))
-                if created <= latest and item.get("body") == text.body and _ours(item, text):
-                    matches.append(str(item["sid"]))
-            following = page.get("next_page_uri")
-            url = f"{self._account.api_url.rstrip('/')}{following}" if following else None
-        return Lookup(matches=tuple(reversed(matches)))
+        service = MESSAGING_SERVICE.fullmatch(text.sender) is not None
+        query = {"To": text.to} if service else {"To": text.to, "From": text.sender}
+        start, end = window(sent)
+        dated = {**query, "DateSent>": utc(start), "DateSent<": utc(end + MAX_QUEUED)}
+        found = [item async for item in self._listed(dated) if _is(item, sent, service)]
+        if not found:
+            found = [
+                item
+                async for item in self._listed(query)
+                if not item.get("date_sent") and _is(item, sent, service)
+            ]
+        # Twilio lists the newest first: reversed, texts created in one second are oldest first.
+        found.reverse()
+        found.sort(key=_created)
+        return Lookup(matches=tuple(str(item["sid"]) for item in found))
 
-    async def _get(self, url: str) -> dict[str, Any]:
-        async with self._http().get(url, headers=self._headers) as response:
-            if response.status == 200:
-                answer = json.loads(await response.read())
-                return answer if isinstance(answer, dict) else {}
-            raise await _refusal(response)
+    async def _listed(self, query: Mapping[str, str]) -> AsyncIterator[Mapping[str, Any]]:
+        """The Messages list's entries for ``query``, page after page (``next_page_uri``)."""
+        headers = {"Authorization": self._headers["Authorization"], "Accept": "application/json"}
+        url = self._url
+        params: Mapping[str, str] | None = {**query, "PageSize": str(LOOKUP_PAGE)}
+        for _ in range(MAX_PAGES):
+            page = await ask("Twilio", self._http(), "GET", url, headers=headers, params=params)
+            for item in page.get("messages") or []:
+                yield item
+            link = page.get("next_page_uri")
+            if not link:
+                return
+            url, params = on(self._account.api_url, str(link)), None
+        raise ProviderError(
+            f"Twilio lists more than {MAX_PAGES * LOOKUP_PAGE} texts to one number: "
+            "cannot tell which is this one",
+            retryable=False,
+        )
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``X-Twilio-Signature`` is the HMAC-SHA1 of the URL and sorted form fields."""
@@ -203,6 +224,28 @@ def signature(auth_token: str, url: str, fields: Mapping[str, str]) -> str:
     return base64.b64encode(digest).decode()
 
 
+def _is(item: Mapping[str, Any], sent: SentText, service: bool) -> bool:
+    """Whether a Messages list entry is ``sent``: outbound from its sender with its body (as
+    sent, or as Twilio's Smart Encoding may have rewritten it), created during its request."""
+    text = sent.text
+    if not str(item.get("direction", "")).startswith("outbound"):
+        return False
+    sender = item.get("messaging_service_sid") if service else item.get("from")
+    if sender != text.sender or item.get("to") != text.to:
+        return False
+    body = str(item.get("body") or "")
+    if body != text.body and smart_encode(body) != smart_encode(text.body):
+        return False
+    start, end = window(sent)
+    created = _created(item)
+    return start <= created <= end
+
+
+def _created(item: Mapping[str, Any]) -> datetime:
+    """When Twilio created the Message (its ``date_created``, RFC 2822)."""
+    return parsedate_to_datetime(str(item["date_created"]))
+
+
 def _form(request: WebhookRequest) -> dict[str, str]:
     if request.method.upper() != "POST":
         return dict(request.query)
@@ -221,13 +264,6 @@ async def _refusal(response: aiohttp.ClientResponse) -> ProviderError:
     return http_refusal(
         text, response.status, response.headers, code=_str(code), throttled=code in _THROTTLED_CODES
     )
-
-
-def _ours(item: Mapping[str, Any], text: OutboundSms) -> bool:
-    """Whether a listed text went from our sender (a number, or a Messaging Service)."""
-    if MESSAGING_SERVICE.fullmatch(text.sender):
-        return item.get("messaging_service_sid") == text.sender
-    return item.get("direction", "outbound-api").startswith("outbound")
 
 
 def _str(code: object) -> str | None:

@@ -12,10 +12,16 @@ delivery reports (those of the other parts match no text and are only logged).
 
 Receipts and inbound texts arrive as GET query parameters, a form post or a JSON post (the
 dashboard's choice), signed with the signature secret and the dashboard's signature method.
+
+Each text carries our reference as its ``client-ref``, which Vonage echoes in its receipts and
+keeps in its records. Vonage takes no idempotency key; a text whose hand-over is uncertain is
+looked up in the Reports API's records (``GET /v2/reports/records``, product SMS, outbound, by
+the time Vonage received it), matched by ``client_ref``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -23,13 +29,14 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 
 from smsurvey.providers.base import (
     API_URL_FIELD,
-    CANNOT_TELL,
     Connection,
     ConnectionField,
     DeliveryReport,
@@ -46,10 +53,18 @@ from smsurvey.providers.base import (
     callback_url,
     http_refusal,
 )
+from smsurvey.providers.lookups import ask, asked, on, utc, wait_for_records, window
 from smsurvey.sms.encoding import Encoding, measure
 
 NAME = "vonage"
 API_URL = "https://rest.nexmo.com"
+REPORTS_URL = "https://api.nexmo.com"
+"""Where the Reports API lives (the SMS API is on ``rest.nexmo.com``)."""
+RECORD_DELAY = timedelta(minutes=10)
+"""How long after a request Vonage's records may still miss a text it took (its SMS logs
+appear "after a few minutes"; our margin), before their silence counts."""
+MAX_PAGES = 50
+"""Pages of records (1,000 each) read before a lookup gives up."""
 MAX_CALLBACK_URL = 100
 """Vonage refuses a longer ``callback`` (status 23)."""
 MAX_AGE = 300.0
@@ -86,6 +101,7 @@ class VonageAccount:
     public_url: str | None = None
     """Our address: each text asks for its receipts at ``{public_url}/…/status/vonage/{org}``."""
     api_url: str = API_URL
+    reports_url: str = REPORTS_URL
 
     def __post_init__(self) -> None:
         if self.signature_method not in SIGNATURE_METHODS:
@@ -107,9 +123,15 @@ class Vonage:
         self._http = http
         self._clock = clock
         self._url = f"{account.api_url.rstrip('/')}/sms/json"
+        credentials = f"{account.api_key}:{account.api_secret}".encode()
+        self._reports_headers = {
+            "Authorization": "Basic " + base64.b64encode(credentials).decode(),
+            "Accept": "application/json",
+        }
 
     async def send(self, message: OutboundSms) -> SendResult:
-        """Post the text; throttling is retried later, internal errors retried, the rest final."""
+        """Post the text with our reference as ``client-ref``; throttling is retried later,
+        internal errors retried, the rest final."""
         unicode = measure(message.body).encoding is Encoding.UCS2
         form = {
             "api_key": self._account.api_key,
@@ -118,23 +140,54 @@ class Vonage:
             "to": message.to.removeprefix("+"),
             "text": message.body,
             "type": "unicode" if unicode else "text",
+            "client-ref": message.reference,
         }
         status_url = callback_url(self._account.public_url, NAME, "status", message.organization_id)
         if status_url and len(status_url) <= MAX_CALLBACK_URL:
             form["callback"] = status_url
         body = urlencode(form).encode()
-        try:
-            async with self._http().post(self._url, data=body, headers=_HEADERS) as response:
-                if response.status != 200:
-                    raise await _http_refusal(response)
-                raw = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise ProviderError(f"Vonage unreachable: {error!r}", retryable=True) from error
+        async with self._http().post(self._url, data=body, headers=_HEADERS) as response:
+            if response.status != 200:
+                raise await _http_refusal(response)
+            raw = await response.read()
         return _taken(raw)
 
     async def lookup(self, sent: SentText) -> Lookup:
-        """Not asked yet: whoever sees the text decides."""
-        return Lookup(conclusive=False, note=f"{NAME} {CANNOT_TELL}")
+        """The first part's id of the text in Vonage's records with our reference as its
+        ``client_ref``, received while its request lasted."""
+        return await asked("Vonage", self._lookup(sent))
+
+    async def _lookup(self, sent: SentText) -> Lookup:
+        wait_for_records("Vonage", sent, RECORD_DELAY, self._clock())
+        start, end = window(sent)
+        params: Mapping[str, str] | None = {
+            "account_id": self._account.api_key,
+            "product": "SMS",
+            "direction": "outbound",
+            "date_start": utc(start),
+            "date_end": utc(end),
+        }
+        base = self._account.reports_url
+        url = f"{base.rstrip('/')}/v2/reports/records"
+        found: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            page = await ask(
+                "Vonage", self._http(), "GET", url, headers=self._reports_headers, params=params
+            )
+            found += [
+                record
+                for record in page.get("records") or []
+                if record.get("client_ref") == sent.text.reference
+            ]
+            link = ((page.get("_links") or {}).get("next") or {}).get("href")
+            if page.get("request_status") != "TRUNCATED" or not link:
+                first = min(found, key=_received, default=None)
+                return Lookup(matches=(str(first["message_id"]),) if first else ())
+            url, params = on(base, str(link)), None
+        raise ProviderError(
+            f"Vonage has more than {MAX_PAGES} pages of records around the text",
+            retryable=False,
+        )
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether ``sig`` signs the other parameters and ``timestamp`` is within 5 minutes."""
@@ -161,7 +214,12 @@ class Vonage:
         if code in _BLOCKED_CODES and status in (DeliveryStatus.BOUNCED, DeliveryStatus.FAILED):
             status = DeliveryStatus.BLOCKED
         error_code = None if code == "0" else code
-        return [DeliveryReport(fields["messageId"], status, raw, error_code=error_code)]
+        reference = fields.get("client-ref") or None
+        return [
+            DeliveryReport(
+                fields["messageId"], status, raw, error_code=error_code, reference=reference
+            )
+        ]
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundSms]:
         """The text (or the part of a concatenated text) in an inbound-message webhook."""
@@ -194,6 +252,7 @@ def connect(connection: Connection) -> Vonage:
         signature_method=fields.get("signature_method") or "md5hash",
         public_url=connection.public_url,
         api_url=fields.get("api_url") or API_URL,
+        reports_url=fields.get("api_url") or REPORTS_URL,
     )
     return Vonage(account, connection.http)
 
@@ -258,6 +317,12 @@ def _params(request: WebhookRequest) -> dict[str, str]:
 def _e164(number: str) -> str:
     """Vonage's numbers come without ``+``; alphanumeric senders stay as they are."""
     return f"+{number}" if number.isdigit() else number
+
+
+def _received(record: Mapping[str, Any]) -> tuple[str, str]:
+    """A record's order: when Vonage received the part, then its id (the parts of a text are
+    received together, the first with the lowest id)."""
+    return str(record.get("date_received", "")), str(record.get("message_id", ""))
 
 
 def _taken(raw: bytes) -> SendResult:
