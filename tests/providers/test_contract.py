@@ -89,10 +89,12 @@ async def test_an_alphanumeric_sender_goes_as_it_is(case, fake, adapter) -> None
 
 
 @each
-async def test_without_a_public_url_no_callback_is_asked(case, fake, http) -> None:
+async def test_without_a_public_url_the_text_goes_without_a_callback(case, fake, http) -> None:
     await case.connect(http, fake.url, public_url=None).send(case.text)
     [sent] = fake.accepted()
-    assert case.read(sent.fields).callback_url is None
+    wire = case.read(sent.fields)
+    assert wire.callback_url is None
+    assert wire.reference == (case.text.reference if case.reference else None)
     assert PUBLIC_URL.encode() not in sent.body
 
 
