@@ -107,7 +107,7 @@ class Coded:
     domain status they make, and the error code the report keeps (``kept``)."""
 
     raw: str
-    code: str | int
+    code: str | int | None
     status: DeliveryStatus
     kept: str | None
 
@@ -558,23 +558,26 @@ SINCH = ProviderCase(
     coded=lambda fake, url, message_id, raw, code: fake.status_callback(
         url, message_id, raw, reason=code
     ),
-    codes=tuple(
-        Coded("FAILED", reason, status, reason)
-        for reason, status in (
-            ("RECIPIENT_NOT_REACHABLE", Status.BOUNCED),
-            ("RECIPIENT_INVALID_CHANNEL_IDENTITY", Status.BOUNCED),
-            ("NO_CHANNEL_IDENTITY_FOR_CONTACT", Status.BOUNCED),
-            ("DELIVERY_TIMED_OUT", Status.BOUNCED),
-            ("MESSAGE_EXPIRED", Status.BOUNCED),
-            ("RECIPIENT_NOT_OPTED_IN", Status.BLOCKED),
-            ("DELIVERY_REJECTED_DUE_TO_POLICY", Status.BLOCKED),
-            ("CHANNEL_REJECT", Status.BLOCKED),
-            ("CHANNEL_BAD_CONFIGURATION", Status.FAILED),
-            ("CHANNEL_FAILURE", Status.FAILED),
-            ("RATE_LIMITED", Status.FAILED),
-            ("INTERNAL_ERROR", Status.FAILED),
-            ("UNKNOWN", Status.FAILED),
-        )
+    codes=(
+        Coded("DELIVERED", None, Status.DELIVERED, None),
+        *(
+            Coded("FAILED", reason, status, reason)
+            for reason, status in (
+                ("RECIPIENT_NOT_REACHABLE", Status.BOUNCED),
+                ("RECIPIENT_INVALID_CHANNEL_IDENTITY", Status.BOUNCED),
+                ("NO_CHANNEL_IDENTITY_FOR_CONTACT", Status.BOUNCED),
+                ("DELIVERY_TIMED_OUT", Status.BOUNCED),
+                ("MESSAGE_EXPIRED", Status.BOUNCED),
+                ("RECIPIENT_NOT_OPTED_IN", Status.BLOCKED),
+                ("DELIVERY_REJECTED_DUE_TO_POLICY", Status.BLOCKED),
+                ("CHANNEL_REJECT", Status.BLOCKED),
+                ("CHANNEL_BAD_CONFIGURATION", Status.FAILED),
+                ("CHANNEL_FAILURE", Status.FAILED),
+                ("RATE_LIMITED", Status.FAILED),
+                ("INTERNAL_ERROR", Status.FAILED),
+                ("UNKNOWN", Status.FAILED),
+            )
+        ),
     ),
     inbound=lambda callback: Incoming(
         _json(callback)["message"]["id"], datetime(2024, 5, 1, 10, 0, 1, 456000, tzinfo=UTC)
