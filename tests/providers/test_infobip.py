@@ -87,6 +87,14 @@ async def test_a_batched_report_gives_one_report_each_with_its_error(fake, http)
     ]
 
 
+async def test_inbound_numbers_come_without_their_plus_and_get_it_back(fake, http) -> None:
+    text = INFOBIP.text
+    callback = fake.inbound_callback(INFOBIP.url("message"), text.to, text.sender, "Yes")
+    assert b'"from": "41793026727"' in callback.body
+    [inbound] = INFOBIP.connect(http, fake.url).parse_inbound(webhook(callback))
+    assert (inbound.sender, inbound.recipient) == (text.to, text.sender)
+
+
 async def test_inbound_short_codes_and_names_stay_as_they_are(fake, http) -> None:
     callback = fake.inbound_callback(INFOBIP.url("message"), "Bank", "868686", "hello")
     [text] = INFOBIP.connect(http, fake.url).parse_inbound(webhook(callback))

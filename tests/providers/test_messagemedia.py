@@ -35,7 +35,7 @@ from tests.fakes.messagemedia import (
     PUBLIC_KEY_PEM,
     FakeMessageMedia,
 )
-from tests.providers.contract import MESSAGEMEDIA
+from tests.providers.contract import MESSAGEMEDIA, OTHER_RSA_KEY
 
 TEXT = MESSAGEMEDIA.text
 STATUS_URL = MESSAGEMEDIA.url("status")
@@ -161,10 +161,14 @@ def test_a_signature_made_by_cryptography_is_accepted(http, digest, algorithm) -
 
 
 @pytest.mark.parametrize("digest", ["SHA224", "SHA256", "SHA512"])
-async def test_every_digest_signs_the_url_and_the_date_too(fake, http, digest) -> None:
+async def test_every_digest_signs_the_body_the_url_and_the_date(fake, http, digest) -> None:
     messagemedia = adapter(http, fake.url)
     good = webhook(FakeMessageMedia(digest=digest).status_callback(STATUS_URL, "m1", "delivered"))
     assert messagemedia.verify(good)
+    tampered = WebhookRequest("POST", good.url, good.headers, good.body.replace(b"m1", b"m2"))
+    assert not messagemedia.verify(tampered)
+    forged = FakeMessageMedia(private_key=OTHER_RSA_KEY, digest=digest)
+    assert not messagemedia.verify(webhook(forged.status_callback(STATUS_URL, "m1", "delivered")))
     moved = WebhookRequest("POST", STATUS_URL.replace("OR_", "OR_y"), good.headers, good.body)
     assert not messagemedia.verify(moved)
     date = parsedate_to_datetime(good.headers["date"]).timestamp()
