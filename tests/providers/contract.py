@@ -151,6 +151,8 @@ class ProviderCase:
     wrong_code: str | None
     """The error code of that refusal."""
     refusals: tuple[Refusal, ...]
+    """Every refusal class (throttled, with and without ``Retry-After``; server error;
+    permanent) in the provider's shapes, and the codes it uses."""
     statuses: tuple[tuple[str, DeliveryStatus], ...]
     """Each status value the provider reports (and a few it might), and the domain status it
     means; a report made by ``fake.status_callback``."""
@@ -168,12 +170,15 @@ class ProviderCase:
     unreadable: tuple[WebhookRequest, ...]
     """Callbacks that are not this provider's: reading them raises."""
     reconciliation: object | None = None
-    """Extension point (issue 10, reconciliation): how lookups of an uncertain text behave at
-    this provider. ``None`` until filled; a check over it is a test function in
-    ``test_contract.py`` parametrized over :data:`CASES`."""
+    """Extension point (issue 10, reconciliation): what asking this provider about a text
+    whose hand-over was uncertain gives (whether it can tell, whether its records lag, whether
+    its reports echo our reference…). Filled at merge with the lookups' own type in place of
+    ``object``; until then ``None``. A check over it is one more test function in
+    ``test_contract.py`` over :data:`CASES`."""
     replay: object | None = None
-    """Extension point (issue 10, webhook deduplication): what makes a callback of this
-    provider the same again. ``None`` until filled, like :attr:`reconciliation`."""
+    """Extension point (issue 10, webhook deduplication): how the same callback of this
+    provider comes again (a retry, a replay) and what tells two callbacks apart. Filled at
+    merge like :attr:`reconciliation`."""
 
     def __str__(self) -> str:
         return self.kind.name

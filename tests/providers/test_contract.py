@@ -3,7 +3,9 @@ checks (the cases are in ``contract.py``): the send request's shape and the id r
 answer, every refusal class, wrong credentials, every status value, inbound texts, genuine,
 forged and tampered callbacks, unreadable callbacks.
 
-A new check over every provider is a new test function here decorated with ``@each``.
+A new check over every provider is a new test function here decorated with ``@each``; the
+``fake`` and ``adapter`` fixtures give it the case's fake, running, and an adapter pointed at
+it. A new provider gets every check by adding its case to ``CASES``.
 """
 
 from __future__ import annotations
