@@ -152,6 +152,7 @@ class FakeInfobip(FakeProvider):
             "from": sms.get("sender", ""),
             "text": sms["content"]["text"],
             "delivery_url": (webhooks.get("delivery") or {}).get("url", ""),
+            "reference": str(destinations[0].get("messageId") or ""),
             "content_type": webhooks.get("contentType", ""),
         }
 

@@ -5,8 +5,7 @@ refused, STOP honoured."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,73 +15,20 @@ from smsurvey.kit.db import unit_of_work
 from smsurvey.models.contacts import Contact
 from smsurvey.models.messaging import Message, MessageEvent
 from smsurvey.models.responses import Response
+from smsurvey.providers.base import DeliveryStatus
 from smsurvey.providers.connections import NewConnection, add_connection
-from tests.fakes import (
-    infobip,
-    link_mobility,
-    messagebird,
-    messagemedia,
-    sinch,
-    twilio,
-    vonage,
-)
-from tests.fakes.base import Callback, FakeProvider
+from tests.fakes.base import Callback
 from tests.messaging.harness import Harness, harness
+from tests.providers.contract import CASES, ProviderCase
 
 ANN, BOB = "+14155552671", "+14155552672"
 OUR_NUMBER = "+15005550006"
 
 
-@dataclass(frozen=True)
-class Case:
-    """A provider, its fake, and a delivered and a failed status in its own words."""
-
-    provider: str
-    fake: Callable[[], FakeProvider]
-    fields: dict[str, str]
-    delivered: str
-    failed: str
-    failed_as: str
-    """The domain status the failed report becomes (some providers only say 'undelivered')."""
-
-
-CASES = [
-    Case("twilio", twilio.FakeTwilio, twilio.FIELDS, "delivered", "failed", "Failed"),
-    Case(
-        "link-mobility",
-        link_mobility.FakeLinkMobility,
-        link_mobility.FIELDS,
-        "1001",
-        "2000",
-        "Failed",
-    ),
-    Case("sinch", sinch.FakeSinch, sinch.FIELDS, "DELIVERED", "FAILED", "Bounced"),
-    Case(
-        "infobip",
-        infobip.FakeInfobip,
-        infobip.FIELDS,
-        "DELIVERED_TO_HANDSET",
-        "REJECTED_NETWORK",
-        "Failed",
-    ),
-    Case(
-        "messagemedia",
-        messagemedia.FakeMessageMedia,
-        messagemedia.FIELDS,
-        "delivered",
-        "rejected",
-        "Failed",
-    ),
-    Case("vonage", vonage.FakeVonage, vonage.FIELDS, "delivered", "rejected", "Failed"),
-    Case(
-        "messagebird",
-        messagebird.FakeMessageBird,
-        messagebird.FIELDS,
-        "delivered",
-        "delivery_failed",
-        "Bounced",
-    ),
-]
+def _failed(case: ProviderCase) -> tuple[str, DeliveryStatus]:
+    """A status value of the provider's for a text that did not arrive, and what it means."""
+    undelivered = (DeliveryStatus.FAILED, DeliveryStatus.BOUNCED)
+    return next((raw, status) for raw, status in case.statuses if status in undelivered)
 
 
 async def _post(system: Harness, callback: Callback) -> int:
@@ -110,8 +56,10 @@ async def _sent_to(system: Harness, phone: str) -> list[Message]:
     return await system.rows(Message, Message.recipient == phone, Message.direction == "out")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.provider for case in CASES])
-async def test_a_two_way_survey_through_each_provider(database_url: str, case: Case) -> None:
+@pytest.mark.parametrize("case", CASES, ids=str)
+async def test_a_two_way_survey_through_each_provider(
+    database_url: str, case: ProviderCase
+) -> None:
     async with harness(database_url) as system, case.fake() as fake:
         org = system.organization.id
         fields = {**case.fields, "api_url": fake.url}
@@ -120,13 +68,13 @@ async def test_a_two_way_survey_through_each_provider(database_url: str, case: C
                 session,
                 system.runtime.secret,
                 org,
-                NewConnection("Ours", case.provider, OUR_NUMBER, fields),
+                NewConnection("Ours", case.name, OUR_NUMBER, fields),
                 system.clock.now(),
             )
         base = system.runtime.settings.public_url.rstrip("/")
         receive = f"{base}/distribution-providers/v1/receive/distribution"
-        status_url = f"{receive}/status/{case.provider}/{org}"
-        message_url = f"{receive}/message/{case.provider}/{org}"
+        status_url = f"{receive}/status/{case.name}/{org}"
+        message_url = f"{receive}/message/{case.name}/{org}"
 
         await system.distribute_list(await system.people("E2E", ANN, BOB))
         await system.drain()
@@ -139,15 +87,16 @@ async def test_a_two_way_survey_through_each_provider(database_url: str, case: C
 
         # Delivery reports, signed the provider's way.
         delivered = fake.status_callback(
-            status_url, to_ann.provider_message_id or "", case.delivered
+            status_url, to_ann.provider_message_id or "", case.raw(DeliveryStatus.DELIVERED)
         )
-        failed = fake.status_callback(status_url, to_bob.provider_message_id or "", case.failed)
+        failed_raw, failed_as = _failed(case)
+        failed = fake.status_callback(status_url, to_bob.provider_message_id or "", failed_raw)
         assert await _post(system, delivered) == 200
         assert await _post(system, failed) == 200
         ann_events = await system.rows(MessageEvent, MessageEvent.message_id == to_ann.id)
         bob_events = await system.rows(MessageEvent, MessageEvent.message_id == to_bob.id)
         assert "Delivered" in {event.status for event in ann_events}
-        assert case.failed_as in {event.status for event in bob_events}
+        assert failed_as in {event.status for event in bob_events}
         assert any(event.detail == f"via {connection.id}" for event in ann_events)
 
         # Ann answers the whole survey by signed replies; each answer gets the next question.

@@ -10,7 +10,6 @@ about texts well after their request, when every provider's records have caught 
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -223,16 +222,6 @@ async def test_an_answer_that_comes_after_the_timeout_is_uncertain(case: Case) -
         with pytest.raises(SendUncertain):
             await hand_over(adapter(case, http, slow.url), text(1, sender=case.sender))
         assert len(slow.received) == 1
-
-
-@each
-async def test_an_unreachable_provider_is_retried(case: Case, http) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    with pytest.raises(ProviderError) as refused:
-        await hand_over(adapter(case, http, f"http://127.0.0.1:{port}"), text(1))
-    assert refused.value.retryable is True
 
 
 @pytest.mark.parametrize("case", [case for case in CASES if case.waits], ids=str)

@@ -1,26 +1,21 @@
-"""The Twilio adapter against the fake Twilio on 127.0.0.1, and the official validator."""
+"""Twilio's quirks (the contract runner checks the rest): Messaging Service senders, the
+published signature vector, and texts looked up in the Messages list."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import pytest
 
-from smsurvey.providers.base import (
-    Connection,
-    DeliveryStatus,
-    OutboundSms,
-    ProviderError,
-    WebhookRequest,
-)
-from smsurvey.providers.twilio import KIND, Twilio, signature
-from tests.fakes.base import Fault, webhook
-from tests.fakes.twilio import FIELDS, FakeTwilio
-from tests.providers.refusals import refusal
+from smsurvey.providers.base import Lookup, OutboundSms, SendUncertain, SentText, hand_over
+from smsurvey.providers.twilio import LOOKUP_PAGE, signature
+from tests.fakes.base import Fault
+from tests.fakes.twilio import FakeTwilio
+from tests.providers.contract import TWILIO
 
-TEXT = OutboundSms("42", "OR_x", "+15005550006", "+14155552671", "Hi Ann")
-STATUS_URL = "https://x.test/distribution-providers/v1/receive/distribution/status/twilio/OR_x"
+TEXT = TWILIO.text
 
 
 @pytest.fixture
@@ -29,53 +24,12 @@ async def fake() -> AsyncIterator[FakeTwilio]:
         yield server
 
 
-def adapter(http: aiohttp.ClientSession, url: str, **fields: str) -> Twilio:
-    fields = {**FIELDS, "api_url": url, **fields}
-    connection = Connection("OR_x", fields, "+15005550006", "https://x.test/", lambda: http)
-    twilio = KIND.connect(connection)
-    assert isinstance(twilio, Twilio)
-    return twilio
-
-
-async def test_send_posts_the_form_and_reads_the_sid(fake, http) -> None:
-    result = await adapter(http, fake.url).send(TEXT)
-    [sent] = fake.accepted()
-    assert result.provider_message_id == sent.message_id
-    assert sent.fields["To"] == "+14155552671"
-    assert sent.fields["From"] == "+15005550006"
-    assert sent.fields["Body"] == "Hi Ann"
-    assert sent.fields["StatusCallback"] == STATUS_URL
-
-
 async def test_a_messaging_service_sender_goes_as_its_sid(fake, http) -> None:
     service = "MG" + "a" * 32
-    text = OutboundSms("42", "OR_x", service, "+14155552671", "Hi Ann")
-    await adapter(http, fake.url).send(text)
+    await TWILIO.connect(http, fake.url).send(replace(TEXT, sender=service))
     [sent] = fake.accepted()
     assert sent.fields["MessagingServiceSid"] == service
     assert "From" not in sent.fields
-
-
-@pytest.mark.parametrize(
-    ("fault", "retryable", "code", "retry_after"),
-    [
-        (Fault("throttle", retry_after=3), True, "20429", 3.0),
-        (Fault("throttle", code="63018"), True, "63018", None),
-        (Fault("server"), True, None, None),
-        (Fault("permanent", code="21211"), False, "21211", None),
-        (Fault("permanent", code="21610"), False, "21610", None),
-    ],
-)
-async def test_refusals_are_classified(fake, http, fault, retryable, code, retry_after) -> None:
-    send = adapter(http, fake.url).send
-    assert await refusal(fake, fault, lambda: send(TEXT)) == (retryable, code, retry_after)
-
-
-async def test_wrong_credentials_are_permanent(fake, http) -> None:
-    with pytest.raises(ProviderError, match="401") as refused:
-        await adapter(http, fake.url, auth_token="wrong").send(TEXT)
-    assert refused.value.retryable is False
-    assert fake.received == []
 
 
 def test_signature_matches_the_published_vector() -> None:
@@ -90,50 +44,37 @@ def test_signature_matches_the_published_vector() -> None:
     assert signature("12345", url, fields) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
 
 
-async def test_callbacks_signed_by_the_official_validator_are_accepted(fake, http) -> None:
-    twilio = adapter(http, fake.url)
-    good = webhook(fake.status_callback(STATUS_URL, "SM1", "undelivered"))
-    assert twilio.verify(good)
-    forged = webhook(FakeTwilio(auth_token="another").status_callback(STATUS_URL, "SM1", "sent"))
-    assert not twilio.verify(forged)
-    tampered = WebhookRequest("POST", good.url, good.headers, good.body.replace(b"SM1", b"SM2"))
-    assert not twilio.verify(tampered)
-    [report] = twilio.parse_status(good)
-    assert (report.provider_message_id, report.status, report.error_code) == (
-        "SM1",
-        DeliveryStatus.BOUNCED,
-        "30003",
-    )
+def _sent(text: OutboundSms, started: datetime) -> SentText:
+    return SentText(text, started, started + timedelta(seconds=60))
 
 
-@pytest.mark.parametrize(
-    ("raw", "status"),
-    [
-        ("sent", DeliveryStatus.SENT),
-        ("delivered", DeliveryStatus.DELIVERED),
-        ("read", DeliveryStatus.DELIVERED),
-        ("undelivered", DeliveryStatus.BOUNCED),
-        ("failed", DeliveryStatus.FAILED),
-        ("canceled", DeliveryStatus.FAILED),
-        ("partially_delivered", DeliveryStatus.UNKNOWN),
-    ],
-)
-async def test_every_status_value_is_mapped(fake, http, raw, status) -> None:
-    [report] = adapter(http, fake.url).parse_status(
-        webhook(fake.status_callback(STATUS_URL, "SM1", raw))
-    )
-    assert (report.status, report.provider_status) == (status, raw)
+async def test_a_text_twilio_took_is_found_and_one_it_did_not_is_absent(fake, http) -> None:
+    twilio = TWILIO.connect(http, fake.url)
+    started = datetime.now(UTC)
+    result = await twilio.send(TEXT)
+    found = await twilio.lookup(_sent(TEXT, started))
+    assert found == Lookup(matches=(result.provider_message_id,))
+    other = replace(TEXT, to="+14155552672", body="Hi Bob")
+    assert await twilio.lookup(_sent(other, started)) == Lookup(matches=())
+    reworded = replace(TEXT, body="Hi Ann, again")
+    assert await twilio.lookup(_sent(reworded, started)) == Lookup(matches=())
+    long_before = started - timedelta(hours=1)
+    assert (await twilio.lookup(_sent(TEXT, long_before))).matches == ()
 
 
-async def test_blocking_codes_mark_the_text_blocked(fake, http) -> None:
-    fields = {"MessageSid": "SM1", "MessageStatus": "undelivered", "ErrorCode": "21610"}
-    callback = fake._signed(STATUS_URL, fields)
-    [report] = adapter(http, fake.url).parse_status(webhook(callback))
-    assert report.status is DeliveryStatus.BLOCKED
+async def test_identical_texts_are_all_found_oldest_first_across_pages(fake, http) -> None:
+    twilio = TWILIO.connect(http, fake.url)
+    started = datetime.now(UTC)
+    sids = [(await twilio.send(TEXT)).provider_message_id for _ in range(LOOKUP_PAGE + 5)]
+    found = await twilio.lookup(_sent(TEXT, started))
+    assert found.matches == tuple(sids)
 
 
-async def test_inbound_texts_are_parsed(fake, http) -> None:
-    callback = fake.inbound_callback("https://x.test/in", "+14155552671", "+15005550006", "STOP")
-    [text] = adapter(http, fake.url).parse_inbound(webhook(callback))
-    assert (text.sender, text.recipient, text.text) == ("+14155552671", "+15005550006", "STOP")
-    assert text.provider_message_id.startswith("SM")
+async def test_a_connection_dropped_after_the_request_was_read_is_uncertain(fake, http) -> None:
+    twilio = TWILIO.connect(http, fake.url)
+    fake.faults.append(Fault("drop_after_read"))
+    started = datetime.now(UTC)
+    with pytest.raises(SendUncertain):
+        await hand_over(twilio, TEXT)
+    [taken] = fake.accepted()
+    assert (await twilio.lookup(_sent(TEXT, started))).matches == (taken.message_id,)
