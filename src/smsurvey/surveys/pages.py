@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response
@@ -46,6 +44,7 @@ from smsurvey.responses.web import (
     state_of,
 )
 from smsurvey.runtime import Runtime
+from smsurvey.surveys.availability import FOR_GOOD, Unavailable, unavailable
 from smsurvey.surveys.conversation import ConversationState
 from smsurvey.surveys.definition import (
     NPS_SCORES,
@@ -85,27 +84,6 @@ def is_link_preview(request: Request) -> bool:
     """Whether ``request`` comes from a link previewer rather than a person opening the link."""
     user_agent = request.headers.get("user-agent", "")
     return request.method == "HEAD" or _PREVIEWERS.search(user_agent) is not None
-
-
-class Unavailable(StrEnum):
-    """Why a survey takes no answers now."""
-
-    CLOSED = "closed"
-    EXPIRED = "expired"
-    PAUSED = "paused"
-    UNSUPPORTED = "unsupported"
-    """It asks something these pages cannot (a question kind, a flow element)."""
-
-
-def unavailable(survey: Survey, now: datetime) -> Unavailable | None:
-    """Why ``survey`` takes no answers at ``now``, or ``None`` when it does."""
-    if survey.closed_at is not None and survey.closed_at <= now:
-        return Unavailable.CLOSED
-    if survey.expires_at is not None and survey.expires_at <= now:
-        return Unavailable.EXPIRED
-    if not survey.is_active:
-        return Unavailable.PAUSED
-    return None
 
 
 # --------------------------------------------------------------------------------- answers
@@ -312,7 +290,7 @@ def _show(request: Request, visit: _Visit, *, error: str = "", value: str = "") 
 
 def _unavailable_page(request: Request, link: _Link | None, reason: Unavailable) -> HTMLResponse:
     """Why the survey takes no answers: ``410`` when that is for good, ``200`` otherwise."""
-    gone = reason in {Unavailable.CLOSED, Unavailable.EXPIRED}
+    gone = reason in FOR_GOOD
     return _survey_page(
         request, link, "survey_unavailable.html", status_code=410 if gone else 200, reason=reason
     )
