@@ -28,10 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.accounts.credits import balance
 from smsurvey.distributions.conditions import Conditions, matches
+from smsurvey.distributions.follow_ups import followed, is_follow_up
 from smsurvey.distributions.links import opt_out_url, survey_url
 from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, recipient_zone
 from smsurvey.distributions.recurrence import Recurrence, next_after
-from smsurvey.distributions.service import FOLLOW_UPS, Lifecycle, Method
+from smsurvey.distributions.service import Lifecycle, Method
 from smsurvey.kit.ids import new_id
 from smsurvey.messaging.outbox import BULK, Route, insert_texts, is_connection, text_row
 from smsurvey.messaging.sessions import open_session
@@ -94,17 +95,10 @@ def candidate_query(distribution: Distribution) -> Select[Any]:
             .where(TransactionBatchMember.batch_id == distribution.transaction_batch_id)
             .order_by(Transaction.id)
         )
-    if Method(distribution.method) in FOLLOW_UPS:
-        sources = select(Distribution.id).where(
-            Distribution.survey_id == distribution.survey_id,
-            Distribution.method.in_([Method.INVITE, Method.INTERACTIVE]),
-            Distribution.id != distribution.id,
+    if is_follow_up(distribution):
+        addressed = select(Recipient.contact_id).where(
+            Recipient.distribution_id.in_(followed(distribution))
         )
-        if distribution.parent_distribution_id:
-            sources = select(Distribution.id).where(
-                Distribution.id == distribution.parent_distribution_id
-            )
-        addressed = select(Recipient.contact_id).where(Recipient.distribution_id.in_(sources))
         responded = Contact.id.in_(_responded(distribution.survey_id))
         wanted = responded if distribution.method == Method.THANK_YOU else ~responded
         query = select(Contact.id, Contact, null()).where(Contact.id.in_(addressed), wanted)

@@ -9,7 +9,8 @@ Histories are append-only; everything here is derived from them with queries:
   person's decision), or ``Cancelled``; and why, when it failed or its survey takes no
   answers; texts whose hand-over is unknown are counted apart, never as sent or failed;
 * each recipient's status: the most telling of its events (a failure over an opening
-  over a delivery over a send) and when it happened, and whether they responded.
+  over a delivery over a send) and when it happened, and whether they responded to this
+  distribution (a follow-up: to it or to what it follows), whatever they answered before.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.distributions.follow_ups import followed, is_follow_up
 from smsurvey.distributions.holds import survey_warning
 from smsurvey.distributions.service import Lifecycle, get_distribution
 from smsurvey.kit.clock import Clock, system_clock
@@ -268,12 +270,21 @@ async def history(
         .order_by(RecipientEvent.id)
     ):
         events.setdefault(event.recipient_id, []).append(event)
+    # The responses this distribution collected (for a follow-up, also those of the
+    # distributions it follows, which its links continue); never another's.
+    collected = [Response.distribution_id == distribution.id]
+    if is_follow_up(distribution):
+        collected.append(Response.distribution_id.in_(followed(distribution)))
     respondents: dict[str | None, str] = dict(
         (
             await session.execute(
-                select(Response.contact_id, Response.id).where(
-                    Response.survey_id == distribution.survey_id, Response.finished.is_(True)
+                select(Response.contact_id, Response.id)
+                .where(
+                    Response.survey_id == distribution.survey_id,
+                    Response.finished.is_(True),
+                    or_(*collected),
                 )
+                .order_by(Response.ended_at, Response.id)
             )
         ).all()
     )
