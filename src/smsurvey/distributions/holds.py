@@ -22,7 +22,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
@@ -35,14 +44,49 @@ from smsurvey.models.distributions import Distribution, Recipient, RecipientEven
 from smsurvey.models.messaging import ConversationSession, Message, MessageEvent, SendState
 from smsurvey.models.surveys import Survey
 from smsurvey.runtime import Runtime
-from smsurvey.surveys.availability import FOR_GOOD, describe, taking_no_answers, unavailable
+from smsurvey.surveys.availability import (
+    FOR_GOOD,
+    describe,
+    taking_answers,
+    taking_no_answers,
+    unavailable,
+)
 
 RELEASE_BATCH = 5000
 """Held texts queued again per round (a resumed survey may have many)."""
 
 _MESSAGES = Message.__table__
-_PLANNED = (Message.distribution_id.is_not(None), Message.recipient_id.is_not(None))
 _SESSION_ENDED = "its 2-way session ended while the survey was paused"
+
+
+def _state(state: SendState) -> ColumnElement[str]:
+    return literal_column(f"'{state.value}'")
+
+
+# PLANNED_PENDING as terms of a query, spelt the same (states as literals), so that the
+# partial index ix_messages_planned_pending can serve them.
+_PENDING = (
+    Message.send_state.in_([_state(SendState.QUEUED), _state(SendState.HELD)]),
+    Message.recipient_id.is_not(None),
+)
+
+
+def _pending_state(first: SendState) -> ScalarSelect[str | None]:
+    """The state of a planned text not sent yet of the enclosing query's distribution
+    (``first`` when it has texts in both states), or NULL when it has none.
+
+    Asked in the order of ix_messages_planned_pending, so that SQLite and PostgreSQL alike
+    answer from that index in one step, however many texts the distribution sent (a plain
+    EXISTS lets PostgreSQL's estimates walk them all on the distribution_id index).
+    """
+    state = Message.send_state
+    return (
+        select(state)
+        .where(Message.distribution_id == Distribution.id, *_PENDING)
+        .order_by(state.asc() if first is SendState.HELD else state.desc())  # held < queued
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def survey_warning(survey: Survey, now: datetime, send_at: datetime) -> str | None:
@@ -61,6 +105,7 @@ async def hold_for_surveys(session: AsyncSession, runtime: Runtime) -> int:
     """Hold, release or end the planned texts of surveys that stopped or resumed taking
     answers (see the module docstring); returns how many texts changed."""
     now = runtime.clock.now()
+    done = await _release(session, runtime, now)
     stopped = {
         survey.id: survey
         for survey in await session.scalars(
@@ -69,46 +114,52 @@ async def hold_for_surveys(session: AsyncSession, runtime: Runtime) -> int:
             .where(taking_no_answers(now))
         )
     }
-    done = await _release(session, runtime, set(stopped), now)
     if not stopped:
         return done
+    urgent = _pending_state(first=SendState.QUEUED)
     pending = await session.execute(
-        select(Distribution.id, Distribution.survey_id)
-        .distinct()
-        .join(Message, Message.distribution_id == Distribution.id)
-        .where(
-            Message.send_state.in_([SendState.QUEUED, SendState.HELD]),
-            *_PLANNED,
-            Distribution.survey_id.in_(stopped),
+        select(Distribution.id, Distribution.survey_id, urgent).where(
+            Distribution.survey_id.in_(stopped), urgent.is_not(None)
         )
     )
-    paused: list[str] = []
-    for distribution_id, survey_id in pending:
+    to_hold: list[str] = []
+    for distribution_id, survey_id, state in pending:
         survey = stopped[survey_id]
         reason = unavailable(survey, now)
         if reason in FOR_GOOD:
             why = ended(survey, reason, now)
             done += await _end(session, runtime, distribution_id, why, now)
-        else:
-            paused.append(distribution_id)
-    if paused:
+        elif state == SendState.QUEUED:
+            to_hold.append(distribution_id)
+    if to_hold:
         held = await session.execute(
             update(Message)
             .where(
-                Message.distribution_id.in_(paused),
-                Message.recipient_id.is_not(None),
-                Message.send_state == SendState.QUEUED,
+                Message.distribution_id.in_(to_hold),
+                *_PENDING,
+                Message.send_state == _state(SendState.QUEUED),
             )
             .values(send_state=SendState.HELD)
+            .execution_options(synchronize_session=False)
         )
         done += held.rowcount
     return done
 
 
-async def _release(
-    session: AsyncSession, runtime: Runtime, stopped: set[str], now: datetime
-) -> int:
+async def _release(session: AsyncSession, runtime: Runtime, now: datetime) -> int:
     """Queue again the held texts whose survey takes answers, within their quiet hours."""
+    anything_held = select(Message.id).where(Message.send_state == SendState.HELD).limit(1)
+    if await session.scalar(anything_held) is None:
+        return 0
+    resumed = list(
+        await session.scalars(
+            select(Distribution.id)
+            .join(Survey, Survey.id == Distribution.survey_id)
+            .where(taking_answers(now), _pending_state(first=SendState.HELD) == SendState.HELD)
+        )
+    )
+    if not resumed:
+        return 0
     rows = (
         await session.execute(
             select(
@@ -124,8 +175,9 @@ async def _release(
             .join(Recipient, Recipient.id == Message.recipient_id)
             .outerjoin(Contact, Contact.id == Recipient.contact_id)
             .where(
-                Message.send_state == SendState.HELD,
-                *([Distribution.survey_id.not_in(stopped)] if stopped else []),
+                Message.distribution_id.in_(resumed),
+                *_PENDING,
+                Message.send_state == _state(SendState.HELD),
             )
             .order_by(Message.id)
             .limit(RELEASE_BATCH)
@@ -158,7 +210,9 @@ async def _release(
             released,
         )
     lost_texts = [row.id for row in rows if row.session_id in lost]
-    await _fail(session, lost_texts, [SendState.HELD], _SESSION_ENDED, now)
+    if lost_texts:
+        where = (Message.id.in_(lost_texts), Message.send_state == SendState.HELD)
+        await _fail(session, _SESSION_ENDED, now, *where)
     return len(rows)
 
 
@@ -184,16 +238,10 @@ async def _end(
     session: AsyncSession, runtime: Runtime, distribution_id: str, reason: str, now: datetime
 ) -> int:
     """Send none of the distribution's planned texts not yet sent, and fail it."""
-    texts = list(
-        await session.scalars(
-            select(Message.id).where(
-                Message.distribution_id == distribution_id,
-                Message.recipient_id.is_not(None),
-                Message.send_state.in_([SendState.QUEUED, SendState.HELD]),
-            )
-        )
+    failed = await _fail(
+        session, reason, now, Message.distribution_id == distribution_id, *_PENDING
     )
-    sessions = await _fail(session, texts, [SendState.QUEUED, SendState.HELD], reason, now)
+    sessions = {row.session_id for row in failed} - {None}
     for conversation in await session.scalars(
         select(ConversationSession).where(
             ConversationSession.id.in_(sessions), ConversationSession.status == "open"
@@ -208,30 +256,25 @@ async def _end(
         )
         .values(status=Lifecycle.FAILED, failure=reason[:500])
     )
-    return len(texts)
+    return len(failed)
 
 
 async def _fail(
-    session: AsyncSession,
-    texts: Sequence[int],
-    expected: Sequence[SendState],
-    reason: str,
-    now: datetime,
-) -> set[str]:
-    """Mark ``texts`` still in an ``expected`` state as not sent, with ``reason`` in their
-    histories and their recipients'; returns the 2-way sessions they belonged to."""
-    if not texts:
-        return set()
+    session: AsyncSession, reason: str, now: datetime, *where: ColumnElement[bool]
+) -> Sequence[Row[tuple[int, int | None, str | None]]]:
+    """Mark the texts ``where`` selects as not sent, with ``reason`` in their histories and
+    their recipients'; returns their ids, recipients and 2-way sessions."""
     failed = (
         await session.execute(
             update(Message)
-            .where(Message.id.in_(texts), Message.send_state.in_(expected))
+            .where(*where)
             .values(send_state=SendState.FAILED)
             .returning(Message.id, Message.recipient_id, Message.session_id)
+            .execution_options(synchronize_session=False)
         )
     ).all()
     if not failed:
-        return set()
+        return failed
     detail = reason[:500]
     await session.execute(
         insert(MessageEvent.__table__),
@@ -244,4 +287,4 @@ async def _fail(
             for row in failed
         ],
     )
-    return {row.session_id for row in failed} - {None}
+    return failed

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, not_, or_
 
 from smsurvey.models.surveys import Survey
 
@@ -39,9 +39,18 @@ def unavailable(survey: Survey, now: datetime) -> Unavailable | None:
     return None
 
 
+def taking_answers(now: datetime) -> ColumnElement[bool]:
+    """The SQL twin of ``unavailable(survey, now) is None``."""
+    return and_(
+        Survey.is_active.is_(True),
+        or_(Survey.closed_at.is_(None), Survey.closed_at > now),
+        or_(Survey.expires_at.is_(None), Survey.expires_at > now),
+    )
+
+
 def taking_no_answers(now: datetime) -> ColumnElement[bool]:
     """The SQL twin of :func:`unavailable`: surveys that are closed, expired or paused."""
-    return or_(Survey.is_active.is_(False), Survey.closed_at <= now, Survey.expires_at <= now)
+    return not_(taking_answers(now))
 
 
 def describe(survey: Survey, reason: Unavailable, now: datetime) -> str:
