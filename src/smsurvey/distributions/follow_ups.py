@@ -21,7 +21,7 @@ def is_follow_up(distribution: Distribution) -> bool:
     return Method(distribution.method) in FOLLOW_UPS
 
 
-def followed(distribution: Distribution) -> Select[tuple[str]]:
+def followed(distribution: Distribution) -> Select[str]:
     """The ids of the distributions a follow-up follows up."""
     if distribution.parent_distribution_id:
         return select(Distribution.id).where(Distribution.id == distribution.parent_distribution_id)

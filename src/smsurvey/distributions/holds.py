@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Row,
     ScalarSelect,
+    Table,
     bindparam,
     insert,
     literal_column,
@@ -55,7 +56,9 @@ from smsurvey.surveys.availability import (
 RELEASE_BATCH = 5000
 """Held texts queued again per round (a resumed survey may have many)."""
 
-_MESSAGES = Message.__table__
+_MESSAGES = cast(Table, Message.__table__)
+_MESSAGE_EVENTS = cast(Table, MessageEvent.__table__)
+_RECIPIENT_EVENTS = cast(Table, RecipientEvent.__table__)
 _SESSION_ENDED = "its 2-way session ended while the survey was paused"
 
 
@@ -132,7 +135,7 @@ async def hold_for_surveys(session: AsyncSession, runtime: Runtime) -> int:
         elif state == SendState.QUEUED:
             to_hold.append(distribution_id)
     if to_hold:
-        held = await session.execute(
+        held = await session.scalars(
             update(Message)
             .where(
                 Message.distribution_id.in_(to_hold),
@@ -140,9 +143,10 @@ async def hold_for_surveys(session: AsyncSession, runtime: Runtime) -> int:
                 Message.send_state == _state(SendState.QUEUED),
             )
             .values(send_state=SendState.HELD)
+            .returning(Message.id)
             .execution_options(synchronize_session=False)
         )
-        done += held.rowcount
+        done += len(held.all())
     return done
 
 
@@ -261,7 +265,7 @@ async def _end(
 
 async def _fail(
     session: AsyncSession, reason: str, now: datetime, *where: ColumnElement[bool]
-) -> Sequence[Row[tuple[int, int | None, str | None]]]:
+) -> Sequence[Row[int, int | None, str | None]]:
     """Mark the texts ``where`` selects as not sent, with ``reason`` in their histories and
     their recipients'; returns their ids, recipients and 2-way sessions."""
     failed = (
@@ -277,11 +281,11 @@ async def _fail(
         return failed
     detail = reason[:500]
     await session.execute(
-        insert(MessageEvent.__table__),
+        insert(_MESSAGE_EVENTS),
         [{"message_id": row.id, "status": "Failed", "detail": detail, "at": now} for row in failed],
     )
     await session.execute(
-        insert(RecipientEvent.__table__),
+        insert(_RECIPIENT_EVENTS),
         [
             {"recipient_id": row.recipient_id, "status": "Skipped", "detail": detail, "at": now}
             for row in failed
