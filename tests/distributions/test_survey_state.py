@@ -95,6 +95,25 @@ async def test_a_paused_survey_plans_nothing_until_it_is_active(
     assert (done.status, done.reason) == ("Sent", None)
 
 
+async def test_follow_ups_of_a_paused_survey_wait(system: Harness) -> None:
+    invitation = await distribute(system)
+    await system.drain()
+    await edit_survey(system, is_active=False)
+    reminder = await system.distribute(
+        system.survey_id,
+        method=Method.REMINDER,
+        parent_distribution_id=invitation,
+        message_text="Still time: ${l://SurveyURL}",
+    )
+    await system.drain()
+    assert (await report(system, reminder)).status == "Waiting"
+    assert not any(text.startswith("Still time") for text in await received(system))
+    await edit_survey(system, is_active=True)
+    await system.drain()
+    assert (await system.last(ANN)).startswith("Still time: http")
+    assert (await system.last(BOB)).startswith("Still time: http")
+
+
 async def test_queued_texts_are_held_and_sent_in_their_window_when_it_resumes(
     system: Harness,
 ) -> None:
