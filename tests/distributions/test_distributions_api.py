@@ -148,3 +148,26 @@ async def test_permission_and_organisation_boundaries(database_url: str) -> None
         assert (
             await c.delete(f"/API/v3/distributions/sms/{distribution}", headers=theirs)
         ).status_code == 404
+
+
+async def test_a_distribution_of_a_paused_survey_says_it_waits(database_url: str) -> None:
+    async with harness(database_url) as system:
+        auth, c = await token_for(system), system.client
+        list_id = await system.people("Spring", "+14155552671")
+        await call(c, "PUT", f"/API/v3/surveys/{system.survey_id}", auth, json={"isActive": False})
+        made = await call(c, "POST", "/API/v3/distributions/sms", auth, json={
+            "surveyId": system.survey_id, "method": "Invite",
+            "recipients": {"mailingListId": list_id}, "message": {"messageText": INVITE},
+        })  # fmt: skip
+        paused = f"survey {system.survey_id} is paused: texts wait until it is active again"
+        assert (made["requestStatus"], made["statusReason"]) == ("Scheduled", paused)
+        await system.drain()
+        shown = await call(c, "GET", f"/API/v3/distributions/sms/{made['id']}", auth)
+        assert (shown["requestStatus"], shown["statusReason"]) == ("Waiting", paused)
+        assert shown["stats"]["sent"] == 0
+
+        await call(c, "PUT", f"/API/v3/surveys/{system.survey_id}", auth, json={"isActive": True})
+        await system.drain()
+        shown = await call(c, "GET", f"/API/v3/distributions/sms/{made['id']}", auth)
+        assert (shown["requestStatus"], shown["statusReason"]) == ("Sent", None)
+        assert shown["stats"]["sent"] == 1

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from smsurvey.kit.db import create_engine
+from smsurvey.models.surveys import Survey
 from smsurvey.settings import get_settings
 from tests.messaging.harness import EXAMPLE
-from tests.support import found, invoke, refused
+from tests.support import found, invoke, refused, run_sync
 
 
 def setup(tmp_path: Path) -> tuple[str, str]:
@@ -120,6 +123,45 @@ def test_edit_and_cancel_scheduled_distributions(cli_env: str, tmp_path: Path) -
     assert "cancel" in refused("distributions", "cancel", ids[0]).output.lower()
     no_text = refused("distributions", "create", "--survey", survey_id, "--list", list_id)
     assert "message text or a library message" in no_text.output
+
+
+def set_active(database_url: str, survey_id: str, active: bool) -> None:
+    """Pause or resume a survey (as ``PUT /surveys/{id}`` does)."""
+
+    async def change() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                statement = update(Survey).where(Survey.id == survey_id).values(is_active=active)
+                await connection.execute(statement)
+        finally:
+            await engine.dispose()
+
+    run_sync(change())
+
+
+def test_a_paused_survey_is_warned_of_and_its_distribution_waits(
+    cli_env: str, tmp_path: Path
+) -> None:
+    survey_id, list_id = setup(tmp_path)
+    set_active(cli_env, survey_id, False)
+    created = invoke(
+        "distributions", "create", "--survey", survey_id, "--list", list_id,
+        "--message", "Tell us: ${l://SurveyURL}",
+    )  # fmt: skip
+    paused = f"survey {survey_id} is paused: texts wait until it is active again"
+    assert f"Warning: {paused}" in " ".join(created.output.split())
+    distribution_id = found(r"SMSD_\w{15}", created.output)
+    invoke("worker", "--once")
+    shown = " ".join(invoke("distributions", "show", distribution_id).output.split())
+    assert f"Status Waiting — {paused}" in shown
+    assert "Texts sent 0 " in shown
+
+    set_active(cli_env, survey_id, True)
+    invoke("worker", "--once")
+    shown = " ".join(invoke("distributions", "show", distribution_id).output.split())
+    assert "Status Sent" in shown
+    assert "Warning" not in invoke("distributions", "preview", distribution_id).output
 
 
 def test_the_worker_creates_the_embedded_database(

@@ -160,20 +160,26 @@ def _distribution(status: str) -> Distribution:
 
 
 @pytest.mark.parametrize(
-    ("stored", "waiting", "troubled", "shown"),
+    ("stored", "waiting", "troubled", "paused", "shown"),
     [
-        (Lifecycle.SCHEDULED, 0, False, "Scheduled"),
-        (Lifecycle.CANCELLED, 0, False, "Cancelled"),
-        (Lifecycle.FAILED, 0, False, "Failed"),
-        (Lifecycle.IN_PROGRESS, 0, False, "In progress"),
-        (Lifecycle.PLANNED, 5, False, "In progress"),
-        (Lifecycle.PLANNED, 0, False, "Sent"),
-        (Lifecycle.PLANNED, 0, True, "Interrupted"),
+        (Lifecycle.SCHEDULED, 0, False, False, "Scheduled"),
+        (Lifecycle.SCHEDULED, 0, False, True, "Scheduled"),
+        (Lifecycle.CANCELLED, 0, False, False, "Cancelled"),
+        (Lifecycle.FAILED, 0, False, False, "Failed"),
+        (Lifecycle.IN_PROGRESS, 0, False, False, "In progress"),
+        (Lifecycle.IN_PROGRESS, 0, False, True, "Waiting"),
+        (Lifecycle.PLANNED, 5, False, False, "In progress"),
+        (Lifecycle.PLANNED, 5, False, True, "Waiting"),
+        (Lifecycle.PLANNED, 0, False, False, "Sent"),
+        (Lifecycle.PLANNED, 0, False, True, "Sent"),
+        (Lifecycle.PLANNED, 0, True, False, "Interrupted"),
     ],
 )
-def test_derived_status(stored: str, waiting: int, troubled: bool, shown: str) -> None:
+def test_derived_status(
+    stored: str, waiting: int, troubled: bool, paused: bool, shown: str
+) -> None:
     figures = Metrics(10, 10 - waiting, 0, 0, waiting, 10, Decimal(10))
-    assert derived_status(_distribution(stored), figures, troubled) == shown
+    assert derived_status(_distribution(stored), figures, troubled, paused) == shown
 
 
 ROWS = [

@@ -127,3 +127,23 @@ async def test_responses_and_their_export(database_url: str) -> None:
             f"/API/v3/survey-definitions/{survey}",
         ):
             assert (await c.get(url, headers=theirs)).status_code == 404, url
+
+
+async def test_an_expiration_date_is_set_kept_and_cleared(database_url: str) -> None:
+    async with harness(database_url) as system:
+        auth, c = await token_for(system), system.client
+        url = f"/API/v3/surveys/{system.survey_id}"
+
+        async def end_date() -> str | None:
+            return (await call(c, "GET", url, auth))["expiration"]["endDate"]
+
+        assert await end_date() is None
+        expiring = {"expiration": {"endDate": "2026-06-30T18:00:00Z"}}
+        await call(c, "PUT", url, auth, json=expiring)
+        assert await end_date() == "2026-06-30T18:00:00Z"
+        await call(c, "PUT", url, auth, json={"name": "Renamed", "expiration": {}})
+        assert await end_date() == "2026-06-30T18:00:00Z"
+        await call(c, "PUT", url, auth, json={"expiration": {"endDate": None}})
+        assert await end_date() is None
+        unreadable = await c.put(url, headers=auth, json={"expiration": {"endDate": "soon"}})
+        assert unreadable.status_code == 400

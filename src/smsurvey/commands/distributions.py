@@ -150,6 +150,8 @@ def create(
 
 
 def _print_preview(shown: Preview) -> None:
+    if shown.warning:
+        console.print(f"[bold yellow]Warning:[/] {shown.warning}", highlight=False)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -253,11 +255,13 @@ def show(distribution_id: Annotated[str, typer.Argument()], org: OrgOption = Non
         ("Survey", d.survey_id),
         ("Sender", d.sender),
         ("Send date", f"{d.send_at:%Y-%m-%d %H:%M} UTC"),
-        ("Status", item.status + (f" — {d.failure}" if d.failure else "")),
+        ("Status", item.status + (f" — {item.reason}" if item.reason else "")),
         ("Recipients", f"{m.recipients:,}"),
         (
             "Texts sent",
-            f"{m.sent:,} ({m.delivered:,} delivered, {m.failed:,} failed, {m.waiting:,} waiting)",
+            f"{m.sent:,} ({m.delivered:,} delivered, {m.failed:,} failed, {m.waiting:,} waiting"
+            + (f", {m.held:,} held" if m.held else "")
+            + ")",
         ),
         *((("Unknown", m.uncertain),) if m.uncertain else ()),
         ("Parts, credits", f"{m.parts:,}, {m.credits:f}"),

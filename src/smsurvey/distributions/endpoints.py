@@ -42,7 +42,7 @@ OptionalSurveyId = Annotated[str | None, Query(description="The survey (SV_…);
 
 
 async def _shown(session: AsyncSession, caller: Caller, distribution_id: str) -> DistributionOut:
-    seen = await report(session, caller.organization, distribution_id)
+    seen = await report(session, caller.organization, distribution_id, caller.runtime.clock)
     counts = dict(
         (
             await session.execute(
@@ -53,9 +53,7 @@ async def _shown(session: AsyncSession, caller: Caller, distribution_id: str) ->
         ).all()
     )
     finished = counts.get(True, 0)
-    return DistributionOut.of(
-        seen.distribution, seen.status, seen.metrics, finished + counts.get(False, 0), finished
-    )
+    return DistributionOut.of(seen, finished + counts.get(False, 0), finished)
 
 
 async def _page(request: Request, caller: Caller, survey_id: str) -> Page[DistributionOut]:

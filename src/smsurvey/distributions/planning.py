@@ -8,6 +8,10 @@ same number within 24 hours) — or its text: the personal message queued in the
 (at the next moment the quiet hours allow, in the recipient's zone), or for a 2-way
 survey a session and its first question. Before the first chunk the whole cost is
 estimated: a distribution the organisation's credits cannot cover fails, sending nothing.
+
+Nothing is planned while the survey is paused: the distribution waits, and goes on when the
+survey is active again. A distribution of a closed or expired survey fails with the reason
+(:mod:`smsurvey.distributions.holds` deals with the texts already queued).
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.accounts.credits import balance
 from smsurvey.distributions.conditions import Conditions, matches
+from smsurvey.distributions.follow_ups import followed, is_follow_up
 from smsurvey.distributions.links import opt_out_url, survey_url
 from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, recipient_zone
 from smsurvey.distributions.recurrence import Recurrence, next_after
-from smsurvey.distributions.service import FOLLOW_UPS, Lifecycle, Method
+from smsurvey.distributions.service import Lifecycle, Method
 from smsurvey.kit.ids import new_id
 from smsurvey.messaging.outbox import BULK, Route, insert_texts, is_connection, text_row
 from smsurvey.messaging.sessions import open_session
@@ -47,6 +52,7 @@ from smsurvey.sms import piping
 from smsurvey.sms.credits import message_cost
 from smsurvey.sms.encoding import measure
 from smsurvey.sms.phones import check_phone
+from smsurvey.surveys.availability import FOR_GOOD, Unavailable, describe, unavailable
 from smsurvey.surveys.service import definition_of
 
 CHUNK = 1000
@@ -89,17 +95,10 @@ def candidate_query(distribution: Distribution) -> Select[Any]:
             .where(TransactionBatchMember.batch_id == distribution.transaction_batch_id)
             .order_by(Transaction.id)
         )
-    if Method(distribution.method) in FOLLOW_UPS:
-        sources = select(Distribution.id).where(
-            Distribution.survey_id == distribution.survey_id,
-            Distribution.method.in_([Method.INVITE, Method.INTERACTIVE]),
-            Distribution.id != distribution.id,
+    if is_follow_up(distribution):
+        addressed = select(Recipient.contact_id).where(
+            Recipient.distribution_id.in_(followed(distribution))
         )
-        if distribution.parent_distribution_id:
-            sources = select(Distribution.id).where(
-                Distribution.id == distribution.parent_distribution_id
-            )
-        addressed = select(Recipient.contact_id).where(Recipient.distribution_id.in_(sources))
         responded = Contact.id.in_(_responded(distribution.survey_id))
         wanted = responded if distribution.method == Method.THANK_YOU else ~responded
         query = select(Contact.id, Contact, null()).where(Contact.id.in_(addressed), wanted)
@@ -136,6 +135,14 @@ async def plan_chunk(session: AsyncSession, runtime: Runtime, distribution_id: s
     survey = await session.get(Survey, distribution.survey_id)
     if survey is None:
         raise LookupError(f"survey {distribution.survey_id} was deleted")
+    now = runtime.clock.now()
+    reason = unavailable(survey, now)
+    if reason in FOR_GOOD:
+        distribution.status = Lifecycle.FAILED
+        distribution.failure = ended(survey, reason, now)
+        return 1
+    if reason is not None:
+        return 0  # paused: it waits (its report says why)
     if distribution.plan_cursor is None and not await _affordable(session, runtime, distribution):
         return 1
     candidates = await _candidates(session, distribution, CHUNK)
@@ -153,6 +160,27 @@ async def plan_chunk(session: AsyncSession, runtime: Runtime, distribution_id: s
     await planner.plan(chosen)
     distribution.plan_cursor = candidates[-1].key
     return len(candidates)
+
+
+def ended(survey: Survey, reason: Unavailable, now: datetime) -> str:
+    """Why a distribution of a survey that is over failed."""
+    return f"{describe(survey, reason, now)}: nothing more is sent for it"
+
+
+def window_due(
+    runtime: Runtime,
+    window: SendingWindow | None,
+    time_zone: str | None,
+    phone: str | None,
+    at: datetime,
+) -> datetime:
+    """``at``, or when the sending window next allows after it in the recipient's zone (the
+    contact's ``time_zone``, else their ``phone`` number's)."""
+    if window is None:
+        return at
+    zones = check_phone(phone).time_zones if phone else ()
+    zone = recipient_zone(time_zone, zones, at=at, default=runtime.settings.default_time_zone)
+    return next_allowed(window, at, zone)
 
 
 def candidate_values(contact: Contact, transaction: Transaction | None) -> dict[str, Any]:
@@ -382,13 +410,7 @@ class _Planner:
 
     def _due(self, contact: Contact) -> datetime:
         """Now, or when the quiet hours next allow in the recipient's zone."""
-        if self.window is None:
-            return self.now
-        zones = check_phone(contact.phone or "").time_zones if contact.phone else ()
-        zone = recipient_zone(
-            contact.time_zone, zones, at=self.now, default=self.runtime.settings.default_time_zone
-        )
-        return next_allowed(self.window, self.now, zone)
+        return window_due(self.runtime, self.window, contact.time_zone, contact.phone, self.now)
 
 
 async def schedule_next_occurrence(session: AsyncSession, distribution: Distribution) -> None:

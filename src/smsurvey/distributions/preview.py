@@ -1,4 +1,6 @@
-"""What a distribution will send, before it does: a sample text, its cost and its duration."""
+"""What a distribution will send, before it does: a sample text, its cost and its duration,
+and a warning when its survey takes no answers (paused: the texts would wait; closed or
+expired: nothing would be sent)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.distributions.conditions import Conditions, matches
+from smsurvey.distributions.holds import survey_warning
 from smsurvey.distributions.links import opt_out_url, survey_url
 from smsurvey.distributions.planning import candidate_query, candidate_values, estimate
 from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, recipient_zone
@@ -18,6 +21,7 @@ from smsurvey.messaging.outbox import BULK, Route, queue_text
 from smsurvey.messaging.pacing import SenderPaces
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution
+from smsurvey.models.surveys import Survey
 from smsurvey.runtime import Runtime
 from smsurvey.sms import piping
 from smsurvey.sms.credits import message_cost
@@ -40,6 +44,8 @@ class Preview:
     """How long sending takes at the sender's pace."""
     waiting: int
     """Texts the quiet hours hold back at the send date."""
+    warning: str | None = None
+    """What the survey's state does to the distribution (:func:`survey_warning`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +55,8 @@ class _Sample:
 
 
 async def preview(session: AsyncSession, runtime: Runtime, distribution: Distribution) -> Preview:
-    """Render the text for the first recipient who would receive it, and estimate."""
+    """Render the text for the first recipient who would receive it, estimate, and warn
+    when the survey takes no answers."""
     conditions = Conditions.from_json(distribution.conditions) if distribution.conditions else None
     window = SendingWindow.from_json(distribution.quiet_hours) if distribution.quiet_hours else None
     sample: _Sample | None = None
@@ -75,6 +82,8 @@ async def preview(session: AsyncSession, runtime: Runtime, distribution: Distrib
     pace = await SenderPaces(runtime.sessions).pace(
         distribution.organization_id, distribution.sender
     )
+    survey = await session.get(Survey, distribution.survey_id)
+    assert survey is not None  # a survey's distributions go with it
     return Preview(
         sample_recipient=_name(sample.contact) if sample else None,
         text=body,
@@ -85,6 +94,7 @@ async def preview(session: AsyncSession, runtime: Runtime, distribution: Distrib
         total_credits=total,
         duration=timedelta(seconds=float(count * parts / pace)),
         waiting=waiting,
+        warning=survey_warning(survey, runtime.clock.now(), distribution.send_at),
     )
 
 

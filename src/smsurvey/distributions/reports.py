@@ -3,12 +3,14 @@
 Histories are append-only; everything here is derived from them with queries:
 
 * the distribution's status: ``Scheduled``, ``In progress`` (being planned, or texts still
-  waiting), ``Sent`` (every text handed to the provider or refused for good), ``Failed``
-  (nothing could be sent), ``Interrupted`` (texts still refused after every retry, or
-  whose hand-over needs a person's decision), or ``Cancelled``; texts whose hand-over is
-  unknown are counted apart, never as sent or failed;
+  waiting), ``Waiting`` (the same while its survey is paused), ``Sent`` (every text handed
+  to the provider or refused for good), ``Failed`` (nothing more could be sent),
+  ``Interrupted`` (texts still refused after every retry, or whose hand-over needs a
+  person's decision), or ``Cancelled``; and why, when it failed or its survey takes no
+  answers; texts whose hand-over is unknown are counted apart, never as sent or failed;
 * each recipient's status: the most telling of its events (a failure over an opening
-  over a delivery over a send) and when it happened, and whether they responded.
+  over a delivery over a send) and when it happened, and whether they responded to this
+  distribution (a follow-up: to it or to what it follows), whatever they answered before.
 """
 
 from __future__ import annotations
@@ -24,14 +26,19 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.distributions.follow_ups import followed, is_follow_up
+from smsurvey.distributions.holds import survey_warning
 from smsurvey.distributions.service import Lifecycle, get_distribution
+from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.models.accounts import Organization
 from smsurvey.models.connections import ProviderConnection
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
 from smsurvey.models.messaging import Message, MessageEvent, SendState
 from smsurvey.models.responses import Response
+from smsurvey.models.surveys import Survey
 from smsurvey.providers.registry import kind_named
+from smsurvey.surveys.availability import Unavailable, unavailable
 
 # The higher, the more a status says about a recipient.
 _RANK = {
@@ -45,6 +52,8 @@ _RANK = {
     "Skipped": 5,
     "Skipped (opt-out)": 5,
 }
+_UNDER_WAY = frozenset({"Scheduled", "In progress", "Waiting"})
+"""The statuses of a distribution that still has texts to send."""
 HISTORY_COLUMNS = (
     "PersonID",
     "First name",
@@ -74,8 +83,11 @@ class Metrics:
     delivered: int
     failed: int
     waiting: int
+    """Texts not handed over yet (held ones included)."""
     parts: int
     credits: Decimal
+    held: int = 0
+    """Texts held while the survey is paused."""
     unknown: int = 0
     """Texts whose hand-over is unknown, their providers being asked."""
     undecided: int = 0
@@ -106,6 +118,8 @@ class DistributionReport:
     status: str
     metrics: Metrics
     related: list[Distribution] = field(default_factory=list)
+    reason: str | None = None
+    """Why it failed, or what its survey's state does to it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +179,7 @@ async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
         waiting=count(SendState.QUEUED, SendState.HELD, SendState.CLAIMED, SendState.SENDING),
         parts=int(parts),
         credits=Decimal(credits),
+        held=count(SendState.HELD),
         unknown=count(SendState.UNKNOWN),
         undecided=count(SendState.UNDECIDED),
         asking=await _asked(session, distribution) if states.get(SendState.UNKNOWN) else (),
@@ -184,20 +199,28 @@ async def _asked(session: AsyncSession, distribution: Distribution) -> tuple[str
     return tuple(sorted(titles))
 
 
-def derived_status(distribution: Distribution, figures: Metrics, troubled: bool) -> str:
-    """The status a person sees (see the module docstring)."""
+def derived_status(
+    distribution: Distribution, figures: Metrics, troubled: bool, paused: bool = False
+) -> str:
+    """The status a person sees (see the module docstring); ``paused``: the survey is."""
     if distribution.status in (Lifecycle.SCHEDULED, Lifecycle.CANCELLED, Lifecycle.FAILED):
         return distribution.status
     if distribution.status == Lifecycle.IN_PROGRESS or figures.waiting or figures.unknown:
-        return "In progress"
+        return "Waiting" if paused else "In progress"
     return "Interrupted" if troubled else "Sent"
 
 
 async def report(
-    session: AsyncSession, organization: Organization, distribution_id: str
+    session: AsyncSession,
+    organization: Organization,
+    distribution_id: str,
+    clock: Clock = system_clock,
 ) -> DistributionReport:
-    """The distribution's status, metrics and related distributions (parent and follow-ups)."""
+    """The distribution's status and why, metrics and related distributions (parent and
+    follow-ups)."""
     distribution = await get_distribution(session, organization, distribution_id)
+    survey = await session.get(Survey, distribution.survey_id)
+    assert survey is not None  # a survey's distributions go with it
     figures = await metrics(session, distribution)
     troubled = bool(
         await session.scalar(
@@ -216,9 +239,14 @@ async def report(
         )
         .order_by(Distribution.send_at, Distribution.id)
     )
-    return DistributionReport(
-        distribution, derived_status(distribution, figures, troubled), figures, list(related)
-    )
+    now = clock.now()
+    paused = unavailable(survey, now) is Unavailable.PAUSED
+    status = derived_status(distribution, figures, troubled, paused)
+    if status == Lifecycle.FAILED:
+        reason = distribution.failure
+    else:
+        reason = survey_warning(survey, now, distribution.send_at) if status in _UNDER_WAY else None
+    return DistributionReport(distribution, status, figures, list(related), reason)
 
 
 async def history(
@@ -242,12 +270,21 @@ async def history(
         .order_by(RecipientEvent.id)
     ):
         events.setdefault(event.recipient_id, []).append(event)
+    # The responses this distribution collected (for a follow-up, also those of the
+    # distributions it follows, which its links continue); never another's.
+    collected = [Response.distribution_id == distribution.id]
+    if is_follow_up(distribution):
+        collected.append(Response.distribution_id.in_(followed(distribution)))
     respondents: dict[str | None, str] = dict(
         (
             await session.execute(
-                select(Response.contact_id, Response.id).where(
-                    Response.survey_id == distribution.survey_id, Response.finished.is_(True)
+                select(Response.contact_id, Response.id)
+                .where(
+                    Response.survey_id == distribution.survey_id,
+                    Response.finished.is_(True),
+                    or_(*collected),
                 )
+                .order_by(Response.ended_at, Response.id)
             )
         ).all()
     )

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from smsurvey.distributions.reports import HistoryRow, Metrics
+from smsurvey.distributions.reports import DistributionReport, HistoryRow
 from smsurvey.distributions.service import DistributionRequest, Method, Recipients
-from smsurvey.models.distributions import Distribution
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -126,7 +125,16 @@ class DistributionOut(BaseModel):
     parentDistributionId: str | None
     ownerId: str
     organizationId: str
-    requestStatus: str = Field(examples=["Scheduled"])
+    requestStatus: str = Field(
+        examples=["Scheduled"],
+        description="Scheduled, In progress, Waiting (its survey is paused), Sent, Failed,"
+        " Interrupted or Cancelled",
+    )
+    statusReason: str | None = Field(
+        default=None,
+        examples=["survey SV_0Rk3vQa8gqPwQDP is paused: texts wait until it is active again"],
+        description="Why it failed, or what its survey's state does to it (this server's own)",
+    )
     requestType: str = Field(examples=["Invite"])
     surveyId: str
     name: str
@@ -137,17 +145,17 @@ class DistributionOut(BaseModel):
     stats: Stats
 
     @classmethod
-    def of(
-        cls, distribution: Distribution, status: str, figures: Metrics, started: int, finished: int
-    ) -> DistributionOut:
-        """The API's view of ``distribution``."""
+    def of(cls, seen: DistributionReport, started: int, finished: int) -> DistributionOut:
+        """The API's view of a distribution's report."""
+        distribution, figures = seen.distribution, seen.metrics
         library = distribution.library_message_id
         return cls(
             id=distribution.id,
             parentDistributionId=distribution.parent_distribution_id,
             ownerId=distribution.organization_id,
             organizationId=distribution.organization_id,
-            requestStatus=status,
+            requestStatus=seen.status,
+            statusReason=seen.reason,
             requestType=distribution.method,
             surveyId=distribution.survey_id,
             name=distribution.name,

@@ -37,6 +37,9 @@ class SendState(StrEnum):
     """An inbound text."""
 
 
+PLANNED_PENDING = "send_state IN ('queued', 'held') AND recipient_id IS NOT NULL"
+"""Texts planned for a distribution recipient and not sent yet (the partial index's rows)."""
+
 UNCERTAIN = (SendState.UNKNOWN, SendState.UNDECIDED)
 """The states of a text whose hand-over nobody knows yet."""
 
@@ -53,6 +56,15 @@ class Message(Base):
         Index("ix_messages_due", "send_state", "next_attempt_at"),
         Index("ix_messages_provider_message", "provider", "provider_message_id"),
         Index("ix_messages_duplicates", "recipient", "template_hash", "created_at"),
+        # Planned texts not sent yet, by distribution and state: what a survey that stops
+        # taking answers holds or ends (distributions.holds); small whatever the history.
+        Index(
+            "ix_messages_planned_pending",
+            "distribution_id",
+            "send_state",
+            sqlite_where=text(PLANNED_PENDING),
+            postgresql_where=text(PLANNED_PENDING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -1,10 +1,12 @@
 """Web survey visits through personal links, and the responses they store.
 
-A recipient has one :class:`~smsurvey.models.responses.WebSession`, opened on their first
-visit (which appends ``Opened`` to their status history). It keeps the same JSON state as a
-2-way conversation and a snapshot of the survey, so :func:`~smsurvey.surveys.logic.next_step`
-decides what comes next exactly as it does by SMS. When the survey ends the session is
-completed and its response stored (channel ``web``).
+A recipient has one :class:`~smsurvey.models.responses.WebSession`, opened on the first
+visit of a link to it (a reminder's link opens the session of the invitation it follows:
+:func:`~smsurvey.distributions.follow_ups.response_owner`). The first visit of each link
+appends ``Opened`` to its recipient's status history. The session keeps the same JSON state
+as a 2-way conversation and a snapshot of the survey, so
+:func:`~smsurvey.surveys.logic.next_step` decides what comes next exactly as it does by SMS.
+When the survey ends the session is completed and its response stored (channel ``web``).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ async def open_web_session(
     contact: Contact | None,
     now: datetime,
 ) -> WebSession:
-    """Start the recipient's visit and append ``Opened`` to their history.
+    """Start the recipient's web session.
 
     The respondent starts with the contact's embedded data. A survey that shows them no
     question at all is finished at once (and its response stored). The caller has checked
@@ -103,11 +105,21 @@ async def open_web_session(
         updated_at=now,
     )
     session.add(web_session)
-    session.add(RecipientEvent(recipient_id=recipient.id, status=OPENED, at=now))
     if state.finished:
         response = _complete(session, web_session, definition, state, contact, recipient.phone, now)
         await publish_response(session, response, now)
     return web_session
+
+
+async def record_opened(session: AsyncSession, recipient_id: int, now: datetime) -> None:
+    """Append ``Opened`` to the recipient's history, unless it has it already."""
+    opened = await session.scalar(
+        select(RecipientEvent.id)
+        .where(RecipientEvent.recipient_id == recipient_id, RecipientEvent.status == OPENED)
+        .limit(1)
+    )
+    if opened is None:
+        session.add(RecipientEvent(recipient_id=recipient_id, status=OPENED, at=now))
 
 
 async def answer_web_session(

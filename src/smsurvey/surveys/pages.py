@@ -5,7 +5,9 @@ no script. What comes next — display logic, branches, end messages — is deci
 conversation (:mod:`smsurvey.responses.web`). Survey texts are shown as
 :func:`~smsurvey.surveys.render.plain_text`, escaped: the author's HTML is not rendered.
 
-* **Opened.** The first visit opens the recipient's web session and appends ``Opened``.
+* **Opened.** The first visit opens the recipient's web session, and the first visit of
+  each link appends ``Opened`` to its recipient. A reminder's link continues the response
+  its invitation's link started (the invitation recipient's session), never a new one.
   Messaging apps fetch links to draw previews, some on the handset as soon as the text
   arrives, so a ``HEAD`` or a ``GET`` from a known link previewer (:func:`is_link_preview`)
   gets the page, Open Graph tags included, but opens nothing and records nothing.
@@ -19,8 +21,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response
@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.distributions.follow_ups import response_owner
 from smsurvey.distributions.links import survey_link_recipient
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import InvalidInput
@@ -42,10 +43,12 @@ from smsurvey.responses.web import (
     end_message,
     find_web_session,
     open_web_session,
+    record_opened,
     state_after,
     state_of,
 )
 from smsurvey.runtime import Runtime
+from smsurvey.surveys.availability import FOR_GOOD, Unavailable, unavailable
 from smsurvey.surveys.conversation import ConversationState
 from smsurvey.surveys.definition import (
     NPS_SCORES,
@@ -85,27 +88,6 @@ def is_link_preview(request: Request) -> bool:
     """Whether ``request`` comes from a link previewer rather than a person opening the link."""
     user_agent = request.headers.get("user-agent", "")
     return request.method == "HEAD" or _PREVIEWERS.search(user_agent) is not None
-
-
-class Unavailable(StrEnum):
-    """Why a survey takes no answers now."""
-
-    CLOSED = "closed"
-    EXPIRED = "expired"
-    PAUSED = "paused"
-    UNSUPPORTED = "unsupported"
-    """It asks something these pages cannot (a question kind, a flow element)."""
-
-
-def unavailable(survey: Survey, now: datetime) -> Unavailable | None:
-    """Why ``survey`` takes no answers at ``now``, or ``None`` when it does."""
-    if survey.closed_at is not None and survey.closed_at <= now:
-        return Unavailable.CLOSED
-    if survey.expires_at is not None and survey.expires_at <= now:
-        return Unavailable.EXPIRED
-    if not survey.is_active:
-        return Unavailable.PAUSED
-    return None
 
 
 # --------------------------------------------------------------------------------- answers
@@ -243,18 +225,22 @@ async def _visit(
 ) -> _Visit | HTMLResponse:
     """The visit ``token`` starts, or the page that ends it (not found, unavailable).
 
-    With ``record``, a first visit opens the recipient's session (and records ``Opened``).
+    With ``record``, a first visit opens the session of the response the link continues
+    (and records ``Opened``).
     """
     runtime: Runtime = request.app.state.runtime
     link = await _find_link(session, runtime, token)
     if link is None:
         return page(request, "link_invalid.html", status_code=404)
-    web_session = await find_web_session(session, link.recipient.id)
+    owner, distribution = await response_owner(session, link.recipient, link.distribution)
+    web_session = await find_web_session(session, owner.id)
     finished = web_session is not None and web_session.status == "completed"
     now = runtime.clock.now()
     if not finished and (reason := unavailable(link.survey, now)) is not None:
         return _unavailable_page(request, link, reason)
-    if web_session is None and not record:
+    if not record:
+        if web_session is not None:
+            return _Visit(link, definition_of(web_session), state_of(web_session), web_session)
         definition = survey_definition(link.survey)
         embedded_data = dict(link.contact.embedded_data) if link.contact else {}
         return _Visit(link, definition, state_after(definition, {}, embedded_data), None)
@@ -262,11 +248,12 @@ async def _visit(
         web_session = await open_web_session(
             session,
             survey=link.survey,
-            distribution=link.distribution,
-            recipient=link.recipient,
+            distribution=distribution,
+            recipient=owner,
             contact=link.contact,
             now=now,
         )
+    await record_opened(session, link.recipient.id, now)
     return _Visit(link, definition_of(web_session), state_of(web_session), web_session)
 
 
@@ -312,7 +299,7 @@ def _show(request: Request, visit: _Visit, *, error: str = "", value: str = "") 
 
 def _unavailable_page(request: Request, link: _Link | None, reason: Unavailable) -> HTMLResponse:
     """Why the survey takes no answers: ``410`` when that is for good, ``200`` otherwise."""
-    gone = reason in {Unavailable.CLOSED, Unavailable.EXPIRED}
+    gone = reason in FOR_GOOD
     return _survey_page(
         request, link, "survey_unavailable.html", status_code=410 if gone else 200, reason=reason
     )

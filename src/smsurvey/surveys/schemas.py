@@ -22,6 +22,7 @@ from smsurvey.surveys.definition import (
     SurveyDefinition,
     iter_flow,
 )
+from smsurvey.surveys.service import KEEP, Keep
 
 _TYPES = {
     "nps": {"type": "MC", "selector": "NPS", "subSelector": None},
@@ -167,9 +168,13 @@ class SurveyChange(BaseModel):
     isActive: bool | None = None
     expiration: Expiration | None = None
 
-    def end_date(self) -> datetime | None:
-        """The expiration's end, parsed (:class:`ValueError` when unreadable)."""
-        if self.expiration is None or not self.expiration.endDate:
+    def end_date(self) -> datetime | Keep | None:
+        """The expiration's end, parsed (:class:`ValueError` when unreadable): ``None`` when
+        it is given as ``null`` or empty (the survey no longer expires), :data:`KEEP` when
+        it is not given."""
+        if self.expiration is None or "endDate" not in self.expiration.model_fields_set:
+            return KEEP
+        if not self.expiration.endDate:
             return None
         return datetime.fromisoformat(self.expiration.endDate.replace("Z", "+00:00"))
 

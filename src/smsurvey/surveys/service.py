@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,6 +97,15 @@ async def check_survey(
     return check_sms_compatibility(definition_of(survey))
 
 
+class Keep(Enum):
+    """An argument meaning "leave it as it is", where ``None`` means "clear it"."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
 async def change_survey(
     session: AsyncSession,
     survey: Survey,
@@ -103,10 +113,10 @@ async def change_survey(
     *,
     name: str | None = None,
     active: bool | None = None,
-    expires_at: datetime | None = None,
+    expires_at: datetime | Keep | None = KEEP,
 ) -> None:
     """Rename a survey, activate or deactivate it (deactivated, its links say it is
-    paused), or set when it expires."""
+    paused), or set when it expires (``None``: never)."""
     if name is not None:
         name = name.strip()
         if not name:
@@ -115,7 +125,7 @@ async def change_survey(
         survey.definition = {**survey.definition, "name": name}
     if active is not None:
         survey.is_active = active
-    if expires_at is not None:
+    if expires_at is not KEEP:
         survey.expires_at = expires_at
     survey.updated_at = now
     await session.flush()

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from smsurvey.distributions.holds import hold_for_surveys
 from smsurvey.distributions.planning import plan_chunk, schedule_next_occurrence
 from smsurvey.distributions.service import fail_distribution, in_progress, start_due
 from smsurvey.kit.db import unit_of_work
@@ -204,6 +205,7 @@ class Worker:
             runtime.sessions, runtime.http, runtime.secret, runtime.clock.now()
         )
         async with unit_of_work(runtime.engine) as session:
+            done += await hold_for_surveys(session, runtime)
             done += await expire_sessions(session, runtime)
             done += await flush_stale_parts(session, runtime)
         return done
