@@ -70,9 +70,9 @@ def parse_behaviours(text: str) -> tuple[Behaviour, ...]:
     return tuple(behaviours)
 
 
-def sign(secret: str, body: bytes) -> str:
+def sign(secret: bytes, body: bytes) -> str:
     """The signature the simulator puts on its callbacks: hex HMAC-SHA256 of the body."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
 class Simulator:
@@ -86,7 +86,7 @@ class Simulator:
         deliver: Deliver,
         clock: Clock,
         *,
-        secret: str,
+        secret: bytes,
         delay: timedelta = timedelta(seconds=1),
         behaviours: Sequence[Behaviour] = (),
         seed: int | None = None,
