@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.db import create_engine, session_factory
 from smsurvey.kit.http import SharedSession
-from smsurvey.kit.secrets import derived_key, secret_key
+from smsurvey.kit.secrets import secret_key
 from smsurvey.kit.wakeup import Wakeup
 from smsurvey.providers.base import Provider
 from smsurvey.providers.directory import ProviderDirectory
-from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
+from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours, signing_key
 from smsurvey.settings import Settings
 from smsurvey.sms.credits import CreditRates, load_rates
 
@@ -91,7 +91,7 @@ def build_runtime(
         sessions,
         deliver,
         clock,
-        secret=derived_key(key, "smsurvey simulator callbacks"),
+        secret=signing_key(key),
         delay=timedelta(milliseconds=settings.simulator_delay_ms),
         behaviours=parse_behaviours(settings.simulator_behaviours),
         seed=seed,

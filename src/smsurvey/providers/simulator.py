@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
+from smsurvey.kit.secrets import derived_key
 from smsurvey.models.simulator import SimulatedText
 from smsurvey.providers.base import (
     DeliveryReport,
@@ -68,6 +69,12 @@ def parse_behaviours(text: str) -> tuple[Behaviour, ...]:
         behaviour = Behaviour(prefix.strip(), cast(Outcome, outcome), float(rate) if rate else 1.0)
         behaviours.append(behaviour)
     return tuple(behaviours)
+
+
+def signing_key(instance_key: bytes) -> bytes:
+    """The key the simulator signs with on an instance whose secret key is ``instance_key``:
+    random per instance, kept with it (``SMSURVEY_SECRET_KEY`` or the key file)."""
+    return derived_key(instance_key, "smsurvey simulator callbacks")
 
 
 def sign(secret: bytes, body: bytes) -> str:
