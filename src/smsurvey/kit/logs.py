@@ -12,45 +12,82 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
 
-_QUERY = re.compile(
-    r"(?i)((?:^|[?&;\s\"'{,])[\w.-]*(?:token|secret|password|passwd|signature|api[_-]?key)"
-    r"[\w.-]*=)[^&;\s\"']+"
-)
-_HEADER = re.compile(
-    r"(?i)((?:x-api-token|authorization|proxy-authorization|cookie)['\"]?\s*[:=]\s*['\"]?"
-    r"(?:(?:bearer|basic)\s+)?)[^\s'\",;&}]+"
-)
-_LINK = re.compile(r"((?:^|[\s\"'(]|//[^/\s\"']+)/[so]/)[A-Za-z0-9_-]+")
+_PLACEHOLDER = r"(?-i:%(?:\([^)]*\))?[-+ #0-9.]*[sdrifxXeEgGc%])"
+"""A ``%s`` of a log message's template: left for its argument (redacted in its turn)."""
+
+
+def _patterns(guard: str) -> tuple[re.Pattern[str], ...]:
+    value = rf"{guard}[^&;\s'\",}}]+"
+    return (
+        re.compile(
+            r"(?i)((?:^|[?&;\s\"'{,])[\w.-]*(?:token|secret|password|passwd|signature|api[_-]?key)"
+            rf"[\w.-]*=){value}"
+        ),
+        re.compile(
+            r"(?i)((?:x-api-token|authorization|proxy-authorization|cookie)['\"]?\s*[:=]\s*['\"]?"
+            rf"(?:(?:bearer|basic)\s+)?){value}"
+        ),
+        re.compile(rf"((?:^|[\s\"'(]|//[^/\s\"']+)/[so]/){guard}[\w-]+"),
+    )
+
+
+_TEXT = _patterns("")
+_TEMPLATE = _patterns(f"(?!{_PLACEHOLDER})")
 _STANDARD = frozenset(vars(logging.makeLogRecord({})))
 
 
-def redact(text: str) -> str:
-    """``text`` with every credential it shows replaced by ``[redacted]``."""
-    for pattern in (_QUERY, _HEADER, _LINK):
+def redact(text: str, *, template: bool = False) -> str:
+    """``text`` with every credential it shows replaced by ``[redacted]`` (in a message
+    ``template``, its placeholders stay)."""
+    for pattern in _TEMPLATE if template else _TEXT:
         text = pattern.sub(rf"\g<1>{REDACTED}", text)
     return text
 
 
+_SECRET_NAME = re.compile(
+    r"(?i)token|secret|password|passwd|signature|api[_-]?key|authorization|cookie"
+)
+
+
 def _clean(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):  # headers or parameters given as an extra
+        return {
+            key: REDACTED if _SECRET_NAME.search(str(key)) else _clean(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 class RedactSecrets(logging.Filter):
-    """Redacts credentials from a record's message, arguments and string extras."""
+    """Redacts credentials from a record's message, arguments and extras (an extra named
+    like a credential, or a mapping's entry so named, is redacted whole)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _clean(record.msg)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg, template=bool(record.args))
         if isinstance(record.args, dict):
             record.args = {key: _clean(value) for key, value in record.args.items()}
         elif record.args:
             record.args = tuple(_clean(value) for value in record.args)
-        for key, value in vars(record).items():
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, redact(value))
+        if record.args:
+            # A credential split between the message and an argument ("X-API-TOKEN: %s"):
+            # the record is written already formatted.
+            try:
+                shown = record.getMessage()
+            except (TypeError, ValueError):
+                shown = ""
+            if redact(shown) != shown:
+                record.msg, record.args = redact(shown), ()
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD:
+                setattr(record, key, REDACTED if _SECRET_NAME.search(key) else _clean(value))
         return True
 
 
