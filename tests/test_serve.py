@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -23,8 +24,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(folder: Path) -> Iterator[str]:
-    """``smsurvey serve`` on a free port in ``folder`` (an empty directory); yields its URL."""
+def running_server(folder: Path, log: IO[bytes] | None = None) -> Iterator[str]:
+    """``smsurvey serve`` on a free port in ``folder`` (an empty directory); yields its URL.
+    Its output goes to ``log`` when given."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSURVEY_")}
@@ -32,7 +34,7 @@ def running_server(folder: Path) -> Iterator[str]:
         [SMSURVEY, "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=folder,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     try:

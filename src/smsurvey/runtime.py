@@ -14,8 +14,9 @@ from smsurvey.kit.db import create_engine, session_factory
 from smsurvey.kit.http import SharedSession
 from smsurvey.kit.secrets import secret_key
 from smsurvey.kit.wakeup import Wakeup
+from smsurvey.providers.base import Provider
 from smsurvey.providers.directory import ProviderDirectory
-from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours
+from smsurvey.providers.simulator import Deliver, Simulator, parse_behaviours, signing_key
 from smsurvey.settings import Settings
 from smsurvey.sms.credits import CreditRates, load_rates
 
@@ -85,17 +86,18 @@ def build_runtime(
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     deliver, client = asgi_deliver(app) if app is not None else (_nowhere, None)
+    key = secret_key(settings)
     simulator = Simulator(
         sessions,
         deliver,
         clock,
-        secret=settings.simulator_secret,
+        secret=signing_key(key),
         delay=timedelta(milliseconds=settings.simulator_delay_ms),
         behaviours=parse_behaviours(settings.simulator_behaviours),
         seed=seed,
     )
     http = SharedSession()
-    key = secret_key(settings)
+    builtin: dict[str, Provider] = {simulator.name: simulator} if settings.simulator_enabled else {}
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -103,9 +105,7 @@ def build_runtime(
         clock=clock,
         rates=load_rates(settings.credit_rates_file),
         simulator=simulator,
-        providers=ProviderDirectory(
-            sessions, key, settings.public_url, http, builtin={simulator.name: simulator}
-        ),
+        providers=ProviderDirectory(sessions, key, settings.public_url, http, builtin=builtin),
         secret=key,
         http=http,
     )

@@ -12,7 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Everything a process needs to know; the defaults are the embedded set-up."""
 
-    model_config = SettingsConfigDict(env_prefix="SMSURVEY_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SMSURVEY_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///smsurvey.db",
@@ -77,8 +79,11 @@ class Settings(BaseSettings):
     simulator_behaviours: str = Field(
         default="", description="Numbers the simulator fails: '+1555000=failed,+4470=bounced:0.5'."
     )
-    simulator_secret: str = Field(
-        default="smsurvey-simulator", description="Key the simulator signs its callbacks with."
+    simulator_enabled: bool = Field(
+        default=True,
+        validation_alias="SMSURVEY_SIMULATOR",
+        description="Whether organisations without a provider connection send through the"
+        " simulator (its receive URL and phones answer 404 for every other organisation).",
     )
 
 

@@ -26,26 +26,48 @@ def phone(
     to: Annotated[
         str | None, typer.Option(help="Our number to text (default: the simulator's).")
     ] = None,
-    org: Annotated[str | None, typer.Option("--org", help="Organisation id.")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SMSURVEY_API_TOKEN",
+            help="An API token of the organisation (`make run` prints one).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Be a phone: see the texts the simulator delivers to NUMBER, and type replies.
 
     Each line you type is sent as a text. End with Ctrl-D (replies still arriving in the
     next seconds are shown) or Ctrl-C.
     """
+    if not token:
+        raise fail("give an API token: --token or SMSURVEY_API_TOKEN (`make run` prints one)")
     settings = get_settings()
     base = server or f"http://{settings.host}:{settings.port}"
     try:
-        asyncio.run(_phone(base, number, to, org))
+        asyncio.run(_phone(base, number, to, token))
     except KeyboardInterrupt:
         console.print()
+    except httpx.HTTPStatusError as error:
+        raise fail(_refusal(error.response)) from None
     except httpx.HTTPError as error:
         raise fail(f"cannot reach the smsurvey server at {base}: {error}") from None
 
 
-async def _phone(base: str, number: str, to: str | None, org: str | None) -> None:
-    params = {"organization_id": org} if org else {}
-    async with httpx.AsyncClient(base_url=base, timeout=10, params=params) as client:
+def _refusal(response: httpx.Response) -> str:
+    if response.status_code == 401:
+        return "the server does not know this API token"
+    if response.status_code == 404:
+        return (
+            "this organisation has no simulated phones"
+            " (it sends through a provider, or the server runs no simulator)"
+        )
+    return f"the server answered {response.status_code}: {response.text[:200]}"
+
+
+async def _phone(base: str, number: str, to: str | None, token: str) -> None:
+    headers = {"X-API-TOKEN": token}
+    async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers) as client:
         path = f"/simulator/phones/{number}/texts"
         seen = max((text["id"] for text in await _texts(client, path, 0)), default=0)
         console.print(f"[bold]{number}[/] is on. Type a text and press Enter; Ctrl-D to hang up.")
@@ -66,7 +88,7 @@ async def _phone(base: str, number: str, to: str | None, org: str | None) -> Non
 
 
 async def _texts(client: httpx.AsyncClient, path: str, after: int) -> list[dict[str, Any]]:
-    response = await client.get(path, params={**client.params, "after": after})
+    response = await client.get(path, params={"after": after})
     response.raise_for_status()
     return response.json()
 

@@ -10,6 +10,7 @@ import uvicorn
 from smsurvey.commands.common import console, fail
 from smsurvey.kit.db import is_sqlite
 from smsurvey.kit.errors import SmsurveyError
+from smsurvey.kit.logs import redact_logs, uvicorn_log_config
 from smsurvey.kit.secrets import secret_key
 from smsurvey.models.migrate import upgrade
 from smsurvey.settings import Settings, get_settings
@@ -47,12 +48,14 @@ def serve(
         "; API docs at /docs"
     )
     app = create_app(settings, run_worker=worker)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
+    uvicorn.run(
+        app, host=host, port=port, log_level=settings.log_level, log_config=uvicorn_log_config()
+    )
 
 
 def process_settings() -> Settings:
     """The settings of a long-running process (server or worker), its secret key checked and
-    its logging set up; a missing key is a one-line error."""
+    its logging set up (credentials redacted); a missing key is a one-line error."""
     settings = get_settings()
     try:
         secret_key(settings)
@@ -61,6 +64,7 @@ def process_settings() -> Settings:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
+    redact_logs()
     return settings
 
 

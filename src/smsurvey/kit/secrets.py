@@ -36,9 +36,14 @@ def secret_key(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
+def derived_key(key: bytes, purpose: str) -> bytes:
+    """A key of its own for ``purpose``, derived from the instance's key: random per
+    instance and kept with it, yet never the key itself."""
+    return hashlib.sha256(purpose.encode() + b"\0" + key).digest()
+
+
 def _fernet(key: bytes) -> Fernet:
-    # A key of its own for encryption, derived from the instance's key (which also signs).
-    derived = hashlib.sha256(b"smsurvey credentials at rest\0" + key).digest()
+    derived = derived_key(key, "smsurvey credentials at rest")
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

@@ -72,10 +72,11 @@ class ProviderDirectory:
         self, session: AsyncSession, organization_id: str, provider: str
     ) -> list[tuple[str, Provider]]:
         """``(name, adapter)`` of what may have made a callback to the receive URL of
-        ``provider`` for the organisation: the built-in of that name, or its live
-        connections to that provider."""
+        ``provider`` for the organisation: the built-in of that name if it serves the
+        organisation (:meth:`serving`), or its live connections to that provider."""
         if provider in self.builtin:
-            return [(provider, self.builtin[provider])]
+            builtin = await self.serving(session, organization_id, provider)
+            return [(provider, builtin)] if builtin is not None else []
         kind = kind_named(provider)
         if kind is None:
             return []
@@ -84,6 +85,16 @@ class ProviderDirectory:
             for connection in await list_connections(session, organization_id)
             if connection.provider == kind.name
         ]
+
+    async def serving(
+        self, session: AsyncSession, organization_id: str, name: str
+    ) -> Provider | None:
+        """The built-in ``name`` if the organisation sends through it (it has no live
+        connection, and this instance has the built-in), else None."""
+        builtin = self.builtin.get(name)
+        if builtin is None or await list_connections(session, organization_id):
+            return None
+        return builtin
 
     async def next_connection(
         self, session: AsyncSession, organization_id: str, after: str

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
+from smsurvey.kit.secrets import derived_key
 from smsurvey.models.simulator import SimulatedText
 from smsurvey.providers.base import (
     DeliveryReport,
@@ -70,9 +71,15 @@ def parse_behaviours(text: str) -> tuple[Behaviour, ...]:
     return tuple(behaviours)
 
 
-def sign(secret: str, body: bytes) -> str:
+def signing_key(instance_key: bytes) -> bytes:
+    """The key the simulator signs with on an instance whose secret key is ``instance_key``:
+    random per instance, kept with it (``SMSURVEY_SECRET_KEY`` or the key file)."""
+    return derived_key(instance_key, "smsurvey simulator callbacks")
+
+
+def sign(secret: bytes, body: bytes) -> str:
     """The signature the simulator puts on its callbacks: hex HMAC-SHA256 of the body."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
 class Simulator:
@@ -86,7 +93,7 @@ class Simulator:
         deliver: Deliver,
         clock: Clock,
         *,
-        secret: str,
+        secret: bytes,
         delay: timedelta = timedelta(seconds=1),
         behaviours: Sequence[Behaviour] = (),
         seed: int | None = None,

@@ -1,16 +1,22 @@
-"""HTTP access to simulated phones: what ``smsurvey phone`` and the simulator page use."""
+"""HTTP access to simulated phones: what ``smsurvey phone`` and the simulator page use.
+
+Both routes need an API token (``X-API-TOKEN`` or a bearer token, as the v3 API) and act on
+the caller's organisation. They answer 404 unless it sends through the simulator: it has
+no live provider connection and this instance runs the simulator (``SMSURVEY_SIMULATOR``).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from smsurvey.accounts.service import resolve_organization
+from smsurvey.accounts.dependencies import Caller, SmsCallerDep
 from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.errors import NotFound
 from smsurvey.models.simulator import SimulatedText
-from smsurvey.runtime import Runtime
+from smsurvey.providers.simulator import NAME, Simulator
 from smsurvey.sms.phones import check_phone
 
 router = APIRouter(prefix="/simulator", tags=["simulator"])
@@ -43,9 +49,14 @@ class Typed(BaseModel):
     to: str | None = Field(default=None, description="our number (default: the simulator's)")
 
 
-async def _organization_id(runtime: Runtime, organization_id: str | None) -> str:
+async def _simulator(caller: Caller) -> Simulator:
+    """The simulator, if the caller's organisation sends through it; else 404."""
+    runtime = caller.runtime
     async with unit_of_work(runtime.engine) as session:
-        return (await resolve_organization(session, organization_id, runtime.clock)).id
+        serving = await runtime.providers.serving(session, caller.organization.id, NAME)
+    if serving is None:
+        raise NotFound("no simulated phones in this organisation")
+    return runtime.simulator
 
 
 def _handset(number: str) -> str:
@@ -56,25 +67,19 @@ def _handset(number: str) -> str:
 @router.get("/phones/{number}/texts")
 async def texts(
     number: str,
-    request: Request,
-    after: int = Query(0, description="only texts with a larger id"),
-    organization_id: str | None = None,
+    caller: SmsCallerDep,
+    after: int = Query(0, ge=0, le=2**63 - 1, description="only texts with a larger id"),
 ) -> list[Text]:
     """The texts of a simulated phone, oldest first."""
-    runtime: Runtime = request.app.state.runtime
-    organization = await _organization_id(runtime, organization_id)
-    found = await runtime.simulator.inbox(organization, _handset(number), after)
+    simulator = await _simulator(caller)
+    found = await simulator.inbox(caller.organization.id, _handset(number), after)
     return [Text.of(text) for text in found]
 
 
 @router.post("/phones/{number}/texts", status_code=201)
-async def type_text(
-    number: str, typed: Typed, request: Request, organization_id: str | None = None
-) -> Text:
+async def type_text(number: str, typed: Typed, caller: SmsCallerDep) -> Text:
     """Send a text from a simulated phone to our number, as a person would."""
-    runtime: Runtime = request.app.state.runtime
-    organization = await _organization_id(runtime, organization_id)
-    sent = await runtime.simulator.type_on_handset(
-        organization, _handset(number), typed.to or runtime.settings.simulator_number, typed.text
-    )
+    simulator = await _simulator(caller)
+    to = typed.to or caller.runtime.settings.simulator_number
+    sent = await simulator.type_on_handset(caller.organization.id, _handset(number), to, typed.text)
     return Text.of(sent)
