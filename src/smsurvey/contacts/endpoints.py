@@ -19,6 +19,7 @@ from smsurvey.contacts.schemas import (
     MailingListOut,
     MemberCreated,
     Membership,
+    NewContactIn,
     SearchHit,
     SearchIn,
     epoch_ms,
@@ -77,7 +78,7 @@ async def list_of(
 
 
 async def _write(
-    session: AsyncSession, caller: Caller, directory: Directory, body: ContactIn
+    session: AsyncSession, caller: Caller, directory: Directory, body: NewContactIn
 ) -> Contact:
     clock = caller.runtime.clock
     contact, _ = await upsert_contact(
@@ -113,7 +114,7 @@ async def list_contacts(
 
 @router.post("/{directoryId}/contacts")
 async def create_contact(
-    request: Request, caller: CallerDep, directoryId: str, body: ContactIn
+    request: Request, caller: CallerDep, directoryId: str, body: NewContactIn
 ) -> Envelope[Created]:
     """Create a contact, or merge into the one the directory's deduplication rule matches."""
     async with unit_of_work(caller.runtime.engine) as session:
@@ -311,7 +312,7 @@ async def members(
 
 @router.post("/{directoryId}/mailinglists/{mailingListId}/contacts")
 async def add_member(
-    request: Request, caller: CallerDep, directoryId: str, mailingListId: str, body: ContactIn
+    request: Request, caller: CallerDep, directoryId: str, mailingListId: str, body: NewContactIn
 ) -> Envelope[MemberCreated]:
     """Create a contact (or merge into its duplicate) and put it in the list."""
     async with unit_of_work(caller.runtime.engine) as session:

@@ -13,6 +13,8 @@ from fastapi import Request
 from smsurvey.kit.errors import InvalidInput
 
 T = TypeVar("T")
+MAX_OFFSET = 2**31 - 1
+"""The deepest a page may start (beyond it a database's integer overflows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +37,9 @@ def window(request: Request, *, default: int = 100, maximum: int = 500) -> Windo
         try:
             offset = int(base64.b64decode(token, validate=True).decode())
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise InvalidInput(f"skipToken {token!r} is not one this server gave") from None
-    if offset < 0:
-        raise InvalidInput("offset must not be negative")
+            raise InvalidInput(f"skipToken {_shown(token)} is not one this server gave") from None
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}")
     return Window(offset, size)
 
 
@@ -68,4 +70,8 @@ def _number(raw: str | None, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, not {raw!r}") from None
+        raise InvalidInput(f"{name} must be a whole number, not {_shown(raw)}") from None
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
