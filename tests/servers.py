@@ -30,11 +30,14 @@ def environment(settings: dict[str, str]) -> dict[str, str]:
 
 
 def bootstrap(folder: Path, settings: dict[str, str]) -> str:
-    """``smsurvey users bootstrap`` in ``folder``: the first administrator's API token."""
-    made = subprocess.run(
-        [SMSURVEY, "users", "bootstrap"],
-        cwd=folder, env=environment(settings), capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    """``smsurvey migrate`` and ``smsurvey users bootstrap`` in ``folder``: the first
+    administrator's API token."""
+    env = environment(settings)
+    for command in (["migrate"], ["users", "bootstrap"]):
+        made = subprocess.run(
+            [SMSURVEY, *command], cwd=folder, env=env, capture_output=True, text=True, check=False
+        )
+        assert made.returncode == 0, made.stdout + made.stderr
     token = re.search(r"X-API-TOKEN: (\w{40})", made.stdout)
     assert token, made.stdout + made.stderr
     return token.group(1)

@@ -213,8 +213,9 @@ class Condition(BaseModel):
 
 
 def _kind(node: object) -> str:
-    keys = node if isinstance(node, dict) else vars(node)
-    return "conjunction" if "conjunction" in keys else "comparison"
+    if isinstance(node, dict):
+        return "conjunction" if "conjunction" in node else "comparison"
+    return "conjunction" if isinstance(node, Conjunction) else "comparison"
 
 
 Filter = Annotated[
