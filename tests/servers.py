@@ -49,11 +49,12 @@ def running(folder: Path, settings: dict[str, str], *options: str) -> Iterator[s
     port; yields its URL. No traceback may reach its log."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [SMSURVEY, "serve", "--port", str(port), "--no-worker", *options],
-        cwd=folder, env=environment(settings),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    log = folder / f"serve-{port}.log"
+    with log.open("wb") as output:  # a file, not a pipe: a full pipe would stall the server
+        server = subprocess.Popen(
+            [SMSURVEY, "serve", "--port", str(port), "--no-worker", *options],
+            cwd=folder, env=environment(settings), stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -68,5 +69,6 @@ def running(folder: Path, settings: dict[str, str], *options: str) -> Iterator[s
         yield url
     finally:
         server.terminate()
-        _, errors = server.communicate(timeout=15)
-        assert b"Traceback" not in errors, errors.decode()[-3000:]
+        server.wait(timeout=15)
+        logged = log.read_bytes()
+        assert b"Traceback" not in logged, logged.decode(errors="replace")[-3000:]

@@ -3,6 +3,7 @@ nothing (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -63,6 +64,14 @@ async def test_hostile_input_is_refused_and_leaves_nothing(database_url: str) ->
         made = await call(c, "POST", f"{base}/mailinglists", auth, json={"name": "L"})
         member = await c.post(f"{base}/mailinglists/{made['id']}/contacts", headers=auth, json={})
         refusal(member)
+
+        form = {"grant_type": "client_credentials", "client_id": "a\x00", "client_secret": "b"}
+        assert "NUL" in refusal(await c.post("/oauth2/token", data=form))
+        basic = {"Authorization": "Basic " + base64.b64encode(b"a\x00:b").decode()}
+        token = await c.post(
+            "/oauth2/token", headers=basic, data={"grant_type": "client_credentials"}
+        )
+        assert "NUL" in refusal(token, 401)
 
         assert len(await system.rows(Contact)) == contacts_before
 

@@ -53,14 +53,20 @@ def check_document(data: Any, source: str) -> None:
 
 
 async def refuse_unstorable_text(request: Request) -> None:
-    """FastAPI dependency: a 400 for a path, query or JSON body holding text no database
-    can store (the route never sees it)."""
+    """FastAPI dependency: a 400 for a path, query, form or JSON body holding text no
+    database can store (the route never sees it)."""
     for name, value in request.path_params.items():
         check_text(str(value), name)
     for name, value in request.query_params.multi_items():
         check_text(name, "a query parameter name")
         check_text(value, name)
-    if "json" not in request.headers.get("content-type", ""):
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        for name, value in (await request.form()).multi_items():
+            check_text(name, "a form field name")
+            if isinstance(value, str):
+                check_text(value, name)
+    if "json" not in kind:
         return
     body = await request.body()
     if not body.isascii():
