@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -16,7 +16,9 @@ from smsurvey import __version__
 from smsurvey.api import api_routers, oauth_router
 from smsurvey.contacts.pages import router as opt_out_router
 from smsurvey.kit import envelope
+from smsurvey.kit.body_limit import BodyLimit, BodyTooLarge, too_large
 from smsurvey.kit.clock import Clock, system_clock
+from smsurvey.kit.text import refuse_unstorable_text
 from smsurvey.messaging.receive import router as receive_router
 from smsurvey.providers.simulator_api import router as simulator_router
 from smsurvey.runtime import Runtime, build_runtime
@@ -70,16 +72,23 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    checked = [Depends(refuse_unstorable_text)]
     app.include_router(receive_router)
-    app.include_router(simulator_router)
-    app.include_router(survey_pages_router)
-    app.include_router(opt_out_router)
-    app.include_router(oauth_router)
+    app.include_router(simulator_router, dependencies=checked)
+    app.include_router(survey_pages_router, dependencies=checked)
+    app.include_router(opt_out_router, dependencies=checked)
+    app.include_router(oauth_router, dependencies=checked)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     envelope.install(app)
     for router in api_routers():
-        app.include_router(router, prefix=envelope.API_PREFIX)
+        app.include_router(router, prefix=envelope.API_PREFIX, dependencies=checked)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.api_body_limit,
+        by_prefix=[(receive_router.prefix, settings.webhook_body_limit)],
+    )
+    app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> Health:

@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     credit_rates_file: str | None = Field(
         default=None, description="CSV of per-country credit rates that overrides the shipped one."
     )
+    api_body_limit: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="Largest request body in bytes (API and pages); a larger one gets 413.",
+    )
+    webhook_body_limit: int = Field(
+        default=1_000_000,
+        gt=0,
+        description="Largest provider callback body in bytes (the receive routes).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"

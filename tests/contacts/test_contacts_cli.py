@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from smsurvey.cli import app
@@ -84,6 +85,62 @@ def test_malformed_file_is_one_red_line_and_exit_2(cli_env: str, tmp_path: Path)
     result = invoke("contacts", "import", str(unknown), "--list", "X", "--phone-column", "Phone")
     assert result.exit_code == 2
     assert "unknown column 'Phone'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (
+            "Phone,Notes\n14155552671," + "x" * 12_000_000 + "\n",
+            "error: big.csv line 2 is over 1,048,576 bytes long, more than a contact holds",
+        ),
+        (
+            b"Phone,Name\n14155552671,Ann\n" + bytes(range(256)) * 8,
+            "error: big.csv holds binary data (a NUL byte on line 3): it is not a CSV text file",
+        ),
+        (
+            'Phone,Name\n14155552671,"Ann\n14155552672,Bob\n',
+            "error: big.csv row 2: the quote opened on line 2 is never closed, so it takes in"
+            " every row after it; close it",
+        ),
+        (
+            "Phone,Name\n12,Ann\n13,Bob\n",
+            "error: no contact imported from big.csv: all 2 rows had problems: see ",
+        ),
+        ("Phone,Name\n", "error: no contact imported from big.csv: it has no data rows"),
+    ],
+)
+def test_a_file_that_cannot_be_imported_leaves_nothing(
+    cli_env: str, tmp_path: Path, content: str | bytes, error: str
+) -> None:
+    source = write(tmp_path / "big.csv", content)
+    result = runner.invoke(
+        app, ["contacts", "import", str(source), "--list", "Spring", "--phone-column", "Phone"]
+    )
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(error), line
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Spring" not in invoke("contacts", "lists").output
+    assert (tmp_path / "big.errors.csv").exists() == ("see " in error)
+
+
+def test_a_quote_that_took_in_rows_is_reported_with_its_row(cli_env: str, tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "people.csv",
+        'Phone,Name\n14155552671,"Ann\n14155552672,Bob\n14155552673,O"Neil\n14155552674,Di\n',
+    )
+    result = invoke("contacts", "import", str(source), "--list", "L", "--phone-column", "Phone")
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "people.errors.csv").open(encoding="utf-8") as handle:
+        [problem] = list(csv.DictReader(handle))
+    assert (problem["row"], problem["column"], problem["value"]) == ("2", "Name", "Ann")
+    assert "unclosed quote" in problem["problem"]
+    assert problem["action"].startswith("row skipped")
+    list_id = next(w for w in invoke("contacts", "lists").output.split() if w.startswith("CG_"))
+    members = invoke("contacts", "members", list_id).output
+    assert "+14155552674" in members
+    assert "+14155552671" not in members
 
 
 def test_tab_delimiter_can_be_given_as_an_escape(cli_env: str, tmp_path: Path) -> None:

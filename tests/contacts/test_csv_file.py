@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smsurvey.contacts.csv_file import ContactCsv, MalformedCsv
+from smsurvey.contacts.csv_file import FIELD_LIMIT, ContactCsv, MalformedCsv, swallows_rows
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "contacts.csv") -> Path:
@@ -133,3 +133,52 @@ def test_bytes_read_reaches_the_file_size(tmp_path: Path) -> None:
     with ContactCsv(path, "Phone") as csv_file:
         assert len(list(csv_file.rows())) == 100
         assert csv_file.bytes_read == csv_file.size == path.stat().st_size
+
+
+def test_a_line_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = write(tmp_path, "Phone,Notes\n14155552671,ok\n14155552672," + "x" * 12_000_000 + "\n")
+    with (
+        ContactCsv(path, "Phone") as csv_file,
+        pytest.raises(MalformedCsv, match="line 3 is over 1,048,576 bytes long"),
+    ):
+        list(csv_file.rows())
+    assert csv_file.bytes_read < 2 * FIELD_LIMIT, "the long line was not read whole"
+
+
+def test_binary_data_after_the_header_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, b"Phone,Name\n14155552671,Ann\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with (
+        ContactCsv(path, "Phone") as csv_file,
+        pytest.raises(MalformedCsv, match="binary data \\(a NUL byte on line 5\\)"),
+    ):
+        list(csv_file.rows())
+
+
+def test_a_quote_never_closed_names_the_row_it_opened_in(tmp_path: Path) -> None:
+    path = write(tmp_path, 'Phone,Name\n14155552671,Ann\n\n14155552672,"Bob\n14155552673,Cy\n')
+    with (
+        ContactCsv(path, "Phone") as csv_file,
+        pytest.raises(MalformedCsv, match="row 4: the quote opened on line 4 is never closed"),
+    ):
+        list(csv_file.rows())
+    long_open = write(tmp_path, 'Phone,Name\n14155552671,"Ann\n' + "x,y\n" * 300_000, "long.csv")
+    with (
+        ContactCsv(long_open, "Phone") as csv_file,
+        pytest.raises(MalformedCsv, match="row 2: the quote opened on line 2 is still open"),
+    ):
+        list(csv_file.rows())
+    assert csv_file.bytes_read < 2 * FIELD_LIMIT
+
+
+def test_a_field_that_took_in_rows_is_told_from_one_on_several_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'Phone,Name,Address\n14155552671,Ann,"12 Main St\nSpringfield"\n'
+        '14155552672,"Bob,\n14155552673,Cy,x\n14155552674,O"Neil,y\n',
+    )
+    with ContactCsv(path, "Phone") as csv_file:
+        rows = list(csv_file.rows())
+        layout = csv_file.layout
+    [(_, ann), (_, bob)] = rows
+    assert not any(swallows_rows(field, layout) for field in ann)
+    assert [swallows_rows(field, layout) for field in bob] == [False, True, False]

@@ -104,6 +104,18 @@ def test_import_says_when_a_survey_is_not_compatible(cli_env: str, tmp_path: Pat
             "blocks[0].elements[0].text: Field required",
         ),
         ("bad.txt", "name: x", "bad.txt: a survey file ends in .yaml, .yml or .json"),
+        (
+            "deep.json",
+            '{"name": "x", "blocks": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "deep.json: nested too deeply to be a survey",
+        ),
+        ("deep.yaml", "name: x\nblocks: " + "[" * 5_000 + "]" * 5_000, "nested too deeply"),
+        (
+            "aliases.yaml",
+            "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n",
+            "aliases.yaml line 2, column 8: YAML syntax error: aliases (*name) are not supported",
+        ),
+        ("nul.json", '{"name": "a\\u0000b"}', "nul.json: name holds a NUL character"),
     ],
 )
 def test_import_refuses_a_bad_file_with_one_red_line(

@@ -16,6 +16,7 @@ from smsurvey.accounts.dependencies import AdminDep, CallerDep
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, Page, envelope
 from smsurvey.kit.errors import Unauthorized
+from smsurvey.kit.text import problem
 from smsurvey.runtime import Runtime
 
 router = APIRouter(tags=["accounts"])
@@ -71,6 +72,8 @@ def _client_credentials(
             client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthorized("unreadable Basic credentials") from None
+        if found := problem(client_id):
+            raise Unauthorized(f"the client id {found}")
         return client_id, secret
     if form_id and form_secret:
         return form_id, form_secret

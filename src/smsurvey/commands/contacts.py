@@ -22,13 +22,19 @@ from smsurvey.commands.common import (
     PHONE_WIDTH,
     console,
     error_console,
+    fail,
     user_errors,
 )
 from smsurvey.commands.common import table as id_table
 from smsurvey.commands.database import in_organization
 from smsurvey.contacts import service
 from smsurvey.contacts.fields import DedupeBy
-from smsurvey.contacts.importer import ImportOptions, ImportSummary, import_contacts
+from smsurvey.contacts.importer import (
+    ImportOptions,
+    ImportSummary,
+    NothingImported,
+    import_contacts,
+)
 from smsurvey.contacts.rows import RowProblem
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import Contact, OptOutEvent
@@ -55,6 +61,11 @@ class _ErrorReport:
         self._writer.writerow(
             [problem.row, problem.column, problem.value, problem.problem, problem.action]
         )
+
+    @property
+    def written(self) -> bool:
+        """Whether a problem was reported (and the file made)."""
+        return self._writer is not None
 
     def close(self, *, keep: bool) -> None:
         if self._file is not None:
@@ -124,13 +135,16 @@ def import_csv(
         )
 
     task = progress.add_task("import", total=size or None, rows=0)
-    imported = False
     try:
         with progress:
             summary = in_organization(org, work)
-        imported = True
-    finally:
-        report.close(keep=imported)
+    except NothingImported as error:
+        report.close(keep=True)
+        raise fail(f"{error}: see {report.path}" if report.written else str(error)) from None
+    except BaseException:
+        report.close(keep=False)
+        raise
+    report.close(keep=True)
     _print_summary(summary, report.path if summary.problems else None)
 
 

@@ -1,8 +1,9 @@
 """Reading a contact CSV: encoding, delimiter and header checks, then a stream of rows.
 
-Everything that makes the whole file unusable (not UTF-8, a wrong delimiter, an
-unknown phone column, a duplicated header) raises :class:`MalformedCsv`; problems
-of single rows are left to the importer's per-row report.
+Everything that makes the whole file unusable (not UTF-8, binary data, a wrong
+delimiter, an unknown phone column, a duplicated header, a quote never closed, a field
+over :data:`FIELD_LIMIT`) raises :class:`MalformedCsv` naming the row; problems of single
+rows are left to the importer's per-row report.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # malformed rather than a few of its rows.
 _BAD_LEADING_ROWS = 20
 
-csv.field_size_limit(1 << 20)
+FIELD_LIMIT = 1 << 20
+"""Longest field in characters, and longest line or quoted stretch in bytes."""
+csv.field_size_limit(FIELD_LIMIT)
 
 
 class MalformedCsv(InvalidInput):
@@ -116,6 +119,9 @@ class ContactCsv:
             header_line = self._first_line()
             delimiter = _choose_delimiter(header_line, delimiter)
             self.layout = _layout(_split(header_line, delimiter), delimiter, phone_column)
+        except csv.Error as error:
+            self._file.close()
+            raise MalformedCsv(f"{path.name}: the header row is not CSV: {error}") from None
         except BaseException:
             self._file.close()
             raise
@@ -136,9 +142,10 @@ class ContactCsv:
         self._file.seek(0)
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise MalformedCsv(f"{self.path.name} is UTF-16, not UTF-8: save it as 'CSV UTF-8'")
-        for raw in self._file:
+        for raw in self._lines():
             self._line_number += 1
             self.bytes_read += len(raw)
+            _check_line(raw, self.path.name, self._line_number)
             line = _decode(raw, self.path.name, self._line_number)
             if line.strip():
                 return line.removeprefix("\ufeff")
@@ -148,18 +155,28 @@ class ContactCsv:
         """The data as blocks of up to ``rows`` whole records, still undecoded.
 
         Cutting only between records needs no parsing: a line ends a record when the
-        quotes seen so far are balanced (CSV escapes a quote by doubling it).
+        quotes seen so far are balanced (CSV escapes a quote by doubling it). A quote still
+        open at the end of the file, or open for more than :data:`FIELD_LIMIT` bytes, is
+        :class:`MalformedCsv` naming the row where it opened.
         """
         lines: list[bytes] = []
         first_row, first_line = 2, self._line_number + 1
         records = 0
-        open_quotes = False
-        for raw in self._file:
+        quoted: _Quote | None = None
+        for raw in self._lines():
             self.bytes_read += len(raw)
+            _check_line(raw, self.path.name, first_line + len(lines))
             lines.append(raw)
             if raw.count(b'"') % 2:
-                open_quotes = not open_quotes
-            if open_quotes:
+                opened = _Quote(first_row + records, first_line + len(lines) - 1)
+                quoted = opened if quoted is None else None
+            if quoted is not None:
+                quoted.length += len(raw)
+                if quoted.length > FIELD_LIMIT:
+                    raise MalformedCsv(
+                        f"{self.path.name} row {quoted.row}: the quote opened on line"
+                        f" {quoted.line} is still open {FIELD_LIMIT:,} bytes later; close it"
+                    )
                 continue
             records += 1
             if records == rows:
@@ -167,13 +184,32 @@ class ContactCsv:
                 first_row += records
                 first_line += len(lines)
                 lines, records = [], 0
+        if quoted is not None:
+            raise MalformedCsv(
+                f"{self.path.name} row {quoted.row}: the quote opened on line {quoted.line} is"
+                " never closed, so it takes in every row after it; close it"
+            )
         if lines:
             yield Block(first_row, first_line, b"".join(lines))
+
+    def _lines(self) -> Iterator[bytes]:
+        # Never more than one byte past the limit in memory, however long a line runs.
+        while raw := self._file.readline(FIELD_LIMIT + 1):
+            yield raw
 
     def rows(self) -> Iterator[Row]:
         """All data rows, parsed (see :func:`parse_block`)."""
         for block in self.blocks(1000):
             yield from parse_block(block, self.layout, self.path.name)
+
+
+@dataclass(slots=True)
+class _Quote:
+    """Where a quoted field opened, and how many bytes it holds so far."""
+
+    row: int
+    line: int
+    length: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +221,17 @@ class Block:
     first_line: int
     """Line number in the file where the block starts."""
     data: bytes
+
+
+def _check_line(raw: bytes, name: str, line: int) -> None:
+    if b"\x00" in raw:
+        raise MalformedCsv(
+            f"{name} holds binary data (a NUL byte on line {line}): it is not a CSV text file"
+        )
+    if len(raw) > FIELD_LIMIT:
+        raise MalformedCsv(
+            f"{name} line {line} is over {FIELD_LIMIT:,} bytes long, more than a contact holds"
+        )
 
 
 def _decode(raw: bytes, name: str, first_line: int) -> str:
@@ -207,7 +254,16 @@ def parse_block(block: Block, layout: CsvLayout, name: str) -> list[Row]:
     """
     text = _decode(block.data, name, block.first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter)
-    rows = [(number, fields) for number, fields in enumerate(reader, block.first_row) if fields]
+    rows: list[Row] = []
+    number = block.first_row
+    try:
+        for fields in reader:
+            if fields:
+                rows.append((number, fields))
+            number += 1
+    except csv.Error as error:
+        line = block.first_line + reader.line_num - 1
+        raise MalformedCsv(f"{name} row {number} (line {line}) is not CSV: {error}") from None
     if block.first_row == 2:
         _check_leading_rows(rows, len(layout.header))
     return rows
@@ -221,6 +277,15 @@ def _check_leading_rows(rows: list[Row], width: int) -> None:
             f"the first {_BAD_LEADING_ROWS} rows do not have the header's {width}"
             f" fields (row {number} has {len(fields)}): wrong delimiter?"
         )
+
+
+def swallows_rows(field: str, layout: CsvLayout) -> bool:
+    """Whether a field runs over lines that split like whole rows of the file: the mark
+    of a quote left open that took in the rows after it."""
+    if "\n" not in field:
+        return False
+    width = len(layout.header)
+    return any(len(_split(line, layout.delimiter)) >= width for line in field.split("\n")[1:])
 
 
 def fits(fields: list[str], width: int) -> bool:

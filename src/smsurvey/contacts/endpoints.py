@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,7 @@ from smsurvey.contacts.schemas import (
     MailingListOut,
     MemberCreated,
     Membership,
+    NewContactIn,
     SearchHit,
     SearchIn,
     epoch_ms,
@@ -45,11 +46,12 @@ from smsurvey.contacts.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
-from smsurvey.kit.pagination import read_ahead, window
+from smsurvey.kit.pagination import Paged, Window, paging, read_ahead
 from smsurvey.models.contacts import Contact, Directory, MailingList, MailingListMember
 
 router = APIRouter(prefix="/directories", tags=["directories"])
 IncludeEmbedded = Annotated[bool, Query(description="Include each contact's embedded data.")]
+MembersPage = Annotated[Window, Depends(paging(default=50, maximum=50))]
 
 
 async def directory_of(session: AsyncSession, caller: Caller, directory_id: str) -> Directory:
@@ -77,7 +79,7 @@ async def list_of(
 
 
 async def _write(
-    session: AsyncSession, caller: Caller, directory: Directory, body: ContactIn
+    session: AsyncSession, caller: Caller, directory: Directory, body: NewContactIn
 ) -> Contact:
     clock = caller.runtime.clock
     contact, _ = await upsert_contact(
@@ -99,10 +101,13 @@ async def list_directories(request: Request, caller: CallerDep) -> Envelope[Page
 
 @router.get("/{directoryId}/contacts")
 async def list_contacts(
-    request: Request, caller: CallerDep, directoryId: str, includeEmbedded: IncludeEmbedded = False
+    request: Request,
+    caller: CallerDep,
+    directoryId: str,
+    page: Paged,
+    includeEmbedded: IncludeEmbedded = False,
 ) -> Envelope[Page[ContactOut]]:
     """A page of the directory's contacts."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         directory = await directory_of(session, caller, directoryId)
         rows = await directory_contacts(session, directory, limit=page.size + 1, offset=page.offset)
@@ -113,7 +118,7 @@ async def list_contacts(
 
 @router.post("/{directoryId}/contacts")
 async def create_contact(
-    request: Request, caller: CallerDep, directoryId: str, body: ContactIn
+    request: Request, caller: CallerDep, directoryId: str, body: NewContactIn
 ) -> Envelope[Created]:
     """Create a contact, or merge into the one the directory's deduplication rule matches."""
     async with unit_of_work(caller.runtime.engine) as session:
@@ -190,10 +195,10 @@ async def search(
     caller: CallerDep,
     directoryId: str,
     body: SearchIn,
+    page: Paged,
     includeEmbedded: IncludeEmbedded = False,
 ) -> Envelope[Page[SearchHit]]:
     """Contacts matching a filter, a page at a time (at most 10,000 deep)."""
-    page = window(request)
     if page.offset + page.size > MAX_DEPTH:
         raise InvalidInput(f"a search goes at most {MAX_DEPTH:,} contacts deep")
     async with unit_of_work(caller.runtime.engine) as session:
@@ -229,10 +234,9 @@ async def new_mailing_list(
 
 @router.get("/{directoryId}/mailinglists")
 async def mailing_lists(
-    request: Request, caller: CallerDep, directoryId: str
+    request: Request, caller: CallerDep, directoryId: str, page: Paged
 ) -> Envelope[Page[MailingListOut]]:
     """The directory's mailing lists with their sizes."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         directory = await directory_of(session, caller, directoryId)
         count = (
@@ -296,10 +300,10 @@ async def members(
     caller: CallerDep,
     directoryId: str,
     mailingListId: str,
+    page: MembersPage,
     includeEmbedded: IncludeEmbedded = False,
 ) -> Envelope[Page[ContactOut]]:
     """A page (at most 50) of the list's contacts."""
-    page = window(request, default=50, maximum=50)
     async with unit_of_work(caller.runtime.engine) as session:
         directory = await directory_of(session, caller, directoryId)
         mailing_list = await list_of(session, caller, directory, mailingListId)
@@ -311,7 +315,7 @@ async def members(
 
 @router.post("/{directoryId}/mailinglists/{mailingListId}/contacts")
 async def add_member(
-    request: Request, caller: CallerDep, directoryId: str, mailingListId: str, body: ContactIn
+    request: Request, caller: CallerDep, directoryId: str, mailingListId: str, body: NewContactIn
 ) -> Envelope[MemberCreated]:
     """Create a contact (or merge into its duplicate) and put it in the list."""
     async with unit_of_work(caller.runtime.engine) as session:

@@ -4,7 +4,9 @@ The file is read once, in chunks. Large files have their rows checked and
 converted (:mod:`smsurvey.contacts.rows`) in worker processes while earlier
 chunks are written. The whole import is one transaction: a file found malformed
 half-way leaves nothing behind. Problems with single rows never stop the
-import; each goes to the ``on_problem`` sink (the CLI writes an error report).
+import; each goes to the ``on_problem`` sink (the CLI writes an error report). An
+import that puts no contact in the list fails too (:class:`NothingImported`), so it
+leaves no empty list behind.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ class ImportSummary:
 ProgressCallback = Callable[[int, int], None]
 """Called after each chunk with the bytes read and the rows imported so far."""
 ProblemSink = Callable[[RowProblem], None]
+
+
+class NothingImported(InvalidInput):
+    """No row of the file made it into the list (none, or every one refused)."""
 
 
 class _Writer:
@@ -210,7 +216,8 @@ async def import_contacts(
     """Import the contacts of the CSV at ``path``; see the module docstring.
 
     Raises :class:`~smsurvey.contacts.csv_file.MalformedCsv` for a file that
-    cannot be imported at all (the caller's transaction then rolls everything back).
+    cannot be imported at all and :class:`NothingImported` when no row made it (the
+    caller's transaction then rolls everything back).
     """
     started = time.perf_counter()
     now = clock.now()
@@ -244,6 +251,9 @@ async def import_contacts(
         finally:
             if executor is not None:
                 executor.shutdown(cancel_futures=True)
+    if not summary.added_to_list + summary.already_in_list:
+        rows = f"all {summary.rows:,} rows had problems" if summary.rows else "it has no data rows"
+        raise NothingImported(f"no contact imported from {path.name}: {rows}")
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from smsurvey.contacts.csv_file import Block, CsvLayout, fits, parse_block
+from smsurvey.contacts.csv_file import Block, CsvLayout, fits, parse_block, swallows_rows
 from smsurvey.contacts.fields import MAX_LENGTHS, RECORD_FIELDS, checker
 from smsurvey.sms.phones import check_phone
 
@@ -63,6 +63,19 @@ def prepare_block(
                     row, "", "", f"has {len(fields)} fields, the header has {width}", "row skipped"
                 )
             )
+            prepared.skipped += 1
+            continue
+        swallowing = next((i for i, text in enumerate(fields) if swallows_rows(text, layout)), None)
+        if swallowing is not None:
+            lines = fields[swallowing].count("\n")
+            problems.append(
+                RowProblem(
+                    row, layout.header[swallowing], fields[swallowing].partition("\n")[0],
+                    f"a quote opened in this row closes {lines} lines later, taking in what"
+                    " look like rows: an unclosed quote?",
+                    "row skipped (with the lines it took in)",
+                )
+            )  # fmt: skip
             prepared.skipped += 1
             continue
         raw_phone = fields[layout.phone_index].strip()

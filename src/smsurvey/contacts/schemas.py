@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from smsurvey.contacts.service import ContactFields
 from smsurvey.kit.envelope import Created
@@ -96,6 +96,22 @@ class ContactIn(BaseModel):
         )
 
 
+class NewContactIn(ContactIn):
+    """A contact to create: at least one of its fields set (``unsubscribed`` alone is not a
+    contact)."""
+
+    @model_validator(mode="after")
+    def _sets_a_field(self) -> NewContactIn:
+        known = [name for name in ContactIn.model_fields if name != "unsubscribed"]
+        if not any(_given(getattr(self, name)) for name in known):
+            raise ValueError(f"a contact needs at least one of {', '.join(known)}")
+        return self
+
+
+def _given(value: str | dict[str, str] | None) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
 class ContactOut(BaseModel):
     """A contact in a list of contacts."""
 
@@ -179,6 +195,13 @@ class SearchHit(BaseModel):
 
 
 FilterType = Literal["email", "extRef", "phone", "firstName", "lastName", "language"]
+MAX_SEARCH_VALUE = 1_000
+"""Longest value a filter compares with: longer than any contact field holds, and short
+enough for SQLite's limit on a LIKE pattern."""
+MAX_SEARCH_NESTING = 10
+"""Deepest a filter nests conjunctions."""
+MAX_SEARCH_CONDITIONS = 100
+"""Most comparisons in one filter (each is a query parameter)."""
 
 
 class Condition(BaseModel):
@@ -186,20 +209,48 @@ class Condition(BaseModel):
 
     filterType: FilterType
     comparison: Literal["eq", "ne", "contains"] = "eq"
-    value: str
+    value: str = Field(max_length=MAX_SEARCH_VALUE)
+
+
+def _kind(node: object) -> str:
+    if isinstance(node, dict):
+        return "conjunction" if "conjunction" in node else "comparison"
+    return "conjunction" if isinstance(node, Conjunction) else "comparison"
+
+
+Filter = Annotated[
+    Annotated[Condition, Tag("comparison")] | Annotated["Conjunction", Tag("conjunction")],
+    Discriminator(_kind),
+]
+"""A comparison, or a conjunction of filters (told apart by a ``conjunction`` key)."""
 
 
 class Conjunction(BaseModel):
     """Several filters joined: ``{"conjunction": "and", "filters": […]}``."""
 
     conjunction: Literal["and", "or"]
-    filters: list[Condition | Conjunction] = Field(min_length=1)
+    filters: list[Filter] = Field(min_length=1)
 
 
 class SearchIn(BaseModel):
     """A contact search."""
 
-    filter: Condition | Conjunction
+    filter: Filter
+
+    @model_validator(mode="after")
+    def _bounded(self) -> SearchIn:
+        conditions, pending = 0, [(self.filter, 0)]
+        while pending:
+            node, depth = pending.pop()
+            if isinstance(node, Condition):
+                conditions += 1
+            elif depth == MAX_SEARCH_NESTING:
+                raise ValueError(f"filters nest at most {MAX_SEARCH_NESTING} conjunctions deep")
+            else:
+                pending.extend((child, depth + 1) for child in node.filters)
+        if conditions > MAX_SEARCH_CONDITIONS:
+            raise ValueError(f"a filter holds at most {MAX_SEARCH_CONDITIONS} comparisons")
+        return self
 
 
 class MemberCreated(Created):

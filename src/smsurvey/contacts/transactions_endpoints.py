@@ -21,7 +21,7 @@ from smsurvey.contacts.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, Page, envelope
 from smsurvey.kit.errors import InvalidInput, NotFound, SmsurveyError
-from smsurvey.kit.pagination import page_of, read_ahead, window
+from smsurvey.kit.pagination import Paged, page_of, read_ahead
 from smsurvey.models.contacts import Transaction, TransactionBatch
 
 router = APIRouter(prefix="/directories/{directoryId}", tags=["transactions"])
@@ -174,10 +174,9 @@ async def new_batch(
 
 @router.get("/transactionbatches")
 async def batches(
-    request: Request, caller: CallerDep, directoryId: str
+    request: Request, caller: CallerDep, directoryId: str, page: Paged
 ) -> Envelope[Page[BatchOut]]:
     """The directory's transaction batches, oldest first."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         directory = await directory_of(session, caller, directoryId)
         rows = list(
@@ -199,10 +198,9 @@ async def batches(
 
 @router.get("/transactionbatches/{batchId}/transactions")
 async def batch_members(
-    request: Request, caller: CallerDep, directoryId: str, batchId: str
+    request: Request, caller: CallerDep, directoryId: str, batchId: str, page: Paged
 ) -> Envelope[Page[TransactionOut]]:
     """The transactions of a batch."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         directory = await directory_of(session, caller, directoryId)
         batch = await session.get(TransactionBatch, batchId)

@@ -32,7 +32,7 @@ from smsurvey.distributions.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
-from smsurvey.kit.pagination import page_of, window
+from smsurvey.kit.pagination import Paged, Window, page_of
 from smsurvey.models.responses import Response
 from smsurvey.surveys.service import get_survey
 
@@ -56,8 +56,9 @@ async def _shown(session: AsyncSession, caller: Caller, distribution_id: str) ->
     return DistributionOut.of(seen, finished + counts.get(False, 0), finished)
 
 
-async def _page(request: Request, caller: Caller, survey_id: str) -> Page[DistributionOut]:
-    page = window(request)
+async def _page(
+    request: Request, caller: Caller, survey_id: str, page: Window
+) -> Page[DistributionOut]:
     async with unit_of_work(caller.runtime.engine) as session:
         await get_survey(session, caller.organization, survey_id)
         found = await list_distributions(session, caller.organization, survey_id)
@@ -90,10 +91,10 @@ async def create_sms(
 
 @router.get("/sms")
 async def list_sms(
-    request: Request, caller: SmsCallerDep, surveyId: SurveyId
+    request: Request, caller: SmsCallerDep, surveyId: SurveyId, page: Paged
 ) -> Envelope[Page[DistributionOut]]:
     """A survey's SMS distributions, newest first."""
-    return envelope(request, await _page(request, caller, surveyId))
+    return envelope(request, await _page(request, caller, surveyId, page))
 
 
 @router.get("/sms/{smsDistributionId}")
@@ -122,10 +123,10 @@ async def cancel_sms(
 
 @router.get("")
 async def list_all(
-    request: Request, caller: SmsCallerDep, surveyId: SurveyId
+    request: Request, caller: SmsCallerDep, surveyId: SurveyId, page: Paged
 ) -> Envelope[Page[DistributionOut]]:
     """A survey's distributions (this server sends SMS ones only)."""
-    return envelope(request, await _page(request, caller, surveyId))
+    return envelope(request, await _page(request, caller, surveyId, page))
 
 
 @router.get("/{distributionId}")
@@ -138,10 +139,9 @@ async def get_any(
 
 @router.get("/{distributionId}/history")
 async def recipients_history(
-    request: Request, caller: SmsCallerDep, distributionId: str
+    request: Request, caller: SmsCallerDep, distributionId: str, page: Paged
 ) -> Envelope[Page[HistoryOut]]:
     """One row per recipient: the v3 status (``SurveyFinished`` for respondents) and ours."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         distribution = await get_distribution(session, caller.organization, distributionId)
         rows = await history(session, caller.organization, distribution.id)
@@ -210,10 +210,10 @@ async def messages(
     request: Request,
     caller: SmsCallerDep,
     libraryId: str,
+    page: Paged,
     category: Annotated[str | None, Query(description="Invite, Interactive, …")] = None,
 ) -> Envelope[Page[LibraryMessageOut]]:
     """The saved messages (of one kind when asked)."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         await _library(session, caller, libraryId)
         found = await library_messages(session, caller.organization, category)

@@ -138,6 +138,14 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _message(item: dict[str, Any]) -> str:
+    """A validation problem's message; a validator's own words without pydantic's prefix."""
+    raised = item.get("ctx", {}).get("error")
+    if item.get("type") == "value_error" and raised is not None:
+        return str(raised)
+    return str(item.get("msg", "invalid"))
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith((API_PREFIX, "/oauth2/"))
 
@@ -207,8 +215,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
-            f"{_field(tuple(item.get('loc', ())))}: {item.get('msg', 'invalid')}"
-            for item in error.errors()
+            f"{_field(tuple(item.get('loc', ())))}: {_message(item)}" for item in error.errors()
         ]
         return error_response(request, 400, "; ".join(problems) or "invalid request", "BAD_REQUEST")
 

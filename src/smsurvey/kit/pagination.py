@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
 from smsurvey.kit.errors import InvalidInput
 
 T = TypeVar("T")
+MAX_OFFSET = 2**31 - 1
+"""The deepest a page may start (beyond it a database's integer overflows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,22 +26,38 @@ class Window:
     size: int
 
 
-def window(request: Request, *, default: int = 100, maximum: int = 500) -> Window:
-    """The page a request asks for; :class:`InvalidInput` naming a bad parameter."""
-    query = request.query_params
-    size = _number(query.get("pageSize"), "pageSize", default)
-    if not 1 <= size <= maximum:
-        raise InvalidInput(f"pageSize must be between 1 and {maximum}")
-    offset = _number(query.get("offset"), "offset", 0)
-    token = query.get("skipToken")
-    if token:
-        try:
-            offset = int(base64.b64decode(token, validate=True).decode())
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise InvalidInput(f"skipToken {token!r} is not one this server gave") from None
-    if offset < 0:
-        raise InvalidInput("offset must not be negative")
-    return Window(offset, size)
+def paging(*, default: int = 100, maximum: int = 500) -> Callable[..., Window]:
+    """A FastAPI dependency for the page a request asks for, its parameters documented
+    and bounded (a bad one is a 400 naming it)."""
+
+    def page(
+        pageSize: int = Query(
+            default, ge=1, le=maximum, description=f"Items per page (at most {maximum})."
+        ),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Items to skip from the start."),
+        skipToken: str | None = Query(
+            None, max_length=40, description="The token of a nextPage URL (instead of offset)."
+        ),
+    ) -> Window:
+        if skipToken:
+            offset = _token_offset(skipToken)
+        return Window(offset, pageSize)
+
+    return page
+
+
+Paged = Annotated[Window, Depends(paging())]
+"""The page of a list of up to 500 items a page (100 by default)."""
+
+
+def _token_offset(token: str) -> int:
+    try:
+        offset = int(base64.b64decode(token, validate=True).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        offset = -1
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"skipToken {token!r} is not one this server gave")
+    return offset
 
 
 def next_page(request: Request, page: Window, more: bool) -> str | None:
@@ -60,12 +79,3 @@ def read_ahead(request: Request, page: Window, rows: list[T]) -> tuple[list[T], 
     """The page's items of rows read with one more than a page (limit ``size + 1`` from
     ``offset``: the extra one says whether more follow), and ``nextPage``."""
     return rows[: page.size], next_page(request, page, len(rows) > page.size)
-
-
-def _number(raw: str | None, name: str, default: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, not {raw!r}") from None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from smsurvey.accounts.dependencies import AdminDep, Caller, CallerDep
 from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.downloads import attachment
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
@@ -167,16 +168,12 @@ async def export_file(caller: CallerDep, surveyId: str, fileId: str) -> Response
         content, media = to_json(rows), "application/json"
     name = re.sub(r'[\\\\/:*?"<>|]+', "_", survey.name) + f".{export.format}"
     if not export.compress:
-        return Response(content, media_type=media, headers=_attachment(name))
+        return Response(content, media_type=media, headers=attachment(name))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(name, content)
     zip_name = name.rsplit(".", 1)[0] + ".zip"
-    return Response(buffer.getvalue(), media_type="application/zip", headers=_attachment(zip_name))
-
-
-def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(buffer.getvalue(), media_type="application/zip", headers=attachment(zip_name))
 
 
 # Event subscriptions ---------------------------------------------------------

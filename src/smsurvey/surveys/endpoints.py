@@ -13,7 +13,7 @@ from smsurvey.accounts.dependencies import CallerDep
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput
-from smsurvey.kit.pagination import page_of, window
+from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.models.responses import Response
 from smsurvey.surveys.formats import DocumentFormat, dumps_survey, loads_survey
 from smsurvey.surveys.schemas import ImportedOut, SurveyChange, SurveyDetail, SurveySummary
@@ -39,9 +39,10 @@ _DEFINITION_BODY: dict[str, Any] = {
 
 
 @router.get("/surveys")
-async def surveys(request: Request, caller: CallerDep) -> Envelope[Page[SurveySummary]]:
+async def surveys(
+    request: Request, caller: CallerDep, page: Paged
+) -> Envelope[Page[SurveySummary]]:
     """The organisation's surveys, oldest first."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         found = await list_surveys(session, caller.organization)
     chosen, following = page_of(request, page, found)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from smsurvey.kit.errors import InvalidInput
+from smsurvey.kit.text import check_document
 from smsurvey.surveys.definition import SurveyDefinition
 
 MAX_ISSUES_SHOWN = 5
@@ -61,22 +62,29 @@ def loads_survey(
     text: str, document_format: DocumentFormat, source: str = "survey"
 ) -> SurveyDefinition:
     """The survey in ``text``; errors start with ``source`` (a file name, say)."""
+    try:
+        data = _decode(text, document_format, source)
+    except RecursionError:
+        raise InvalidInput(f"{source}: nested too deeply to be a survey") from None
+    check_document(data, source)
+    return parse_survey(data, source)
+
+
+def _decode(text: str, document_format: DocumentFormat, source: str) -> Any:
     if document_format is DocumentFormat.JSON:
         try:
-            data = json.loads(text)
+            return json.loads(text)
         except json.JSONDecodeError as error:
             where = f"{source} line {error.lineno}, column {error.colno}"
             raise InvalidInput(f"{where}: JSON syntax error: {error.msg}") from None
-    else:
-        try:
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f"{source} line {mark.line + 1}, column {mark.column + 1}" if mark else source
-            raise InvalidInput(f"{where}: YAML syntax error: {error.problem}") from None
-        except yaml.YAMLError as error:
-            raise InvalidInput(f"{source}: YAML error: {error}") from None
-    return parse_survey(data, source)
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{source} line {mark.line + 1}, column {mark.column + 1}" if mark else source
+        raise InvalidInput(f"{where}: YAML syntax error: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{source}: YAML error: {error}") from None
 
 
 def parse_survey(data: Any, source: str = "survey") -> SurveyDefinition:
@@ -128,7 +136,15 @@ def _path(loc: tuple[int | str, ...], data: Any) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    """A safe loader whose only booleans are ``true`` and ``false`` (YAML 1.2)."""
+    """A safe loader whose only booleans are ``true`` and ``false`` (YAML 1.2), without
+    aliases (``*name``: a few lines of them can stand for billions of nodes)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not supported", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 _Loader.yaml_implicit_resolvers = {
