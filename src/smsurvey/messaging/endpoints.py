@@ -14,7 +14,7 @@ from smsurvey.accounts.dependencies import SmsCallerDep
 from smsurvey.distributions.service import get_distribution
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, Page, envelope
-from smsurvey.kit.pagination import page_of, window
+from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.messaging.decisions import Decision, UncertainText, decide, uncertain_texts
 
 router = APIRouter(prefix="/unknown-messages", tags=["messages"])
@@ -52,7 +52,7 @@ class UnknownMessageOut(BaseModel):
 class DecisionIn(BaseModel):
     """A decision about uncertain texts: all of them, or none if one is not uncertain."""
 
-    messageIds: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+    messageIds: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
         min_length=1, max_length=10_000
     )
     decision: Decision = Field(
@@ -70,12 +70,12 @@ class DecisionOut(BaseModel):
 async def list_unknown(
     request: Request,
     caller: SmsCallerDep,
+    page: Paged,
     distributionId: Annotated[
         str | None, Query(description="Only this distribution's (SMSD_…).")
     ] = None,
 ) -> Envelope[Page[UnknownMessageOut]]:
     """The organisation's texts that may or may not have reached the provider, oldest first."""
-    page = window(request)
     async with unit_of_work(caller.runtime.engine) as session:
         if distributionId is not None:
             await get_distribution(session, caller.organization, distributionId)
