@@ -149,7 +149,7 @@ async def _claim(runtime: Runtime, claim: str, limit: int) -> list[_Claimed]:
         WebhookEvent.state == EventState.PENDING,
         and_(
             WebhookEvent.state == EventState.PROCESSING,
-            WebhookEvent.claimed_at < now - LEASE,
+            WebhookEvent.claimed_at <= now - LEASE,
         ),
     )
     earlier = aliased(WebhookEvent)
@@ -165,6 +165,9 @@ async def _claim(runtime: Runtime, claim: str, limit: int) -> list[_Claimed]:
         .order_by(WebhookEvent.id)
         .limit(limit)
     )
+    async with runtime.sessions() as session:  # a look first: an idle poll writes nothing
+        if await session.scalar(due) is None:
+            return []
     async with unit_of_work(runtime.engine) as session:
         rows = await session.execute(
             update(WebhookEvent)

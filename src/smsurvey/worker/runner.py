@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 PLAN_EVERY = 0.5
 CHORES_EVERY = 0.5
 RECONCILE_EVERY = 1.0
-INBOX_EVERY = 0.1
+INBOX_EVERY = 0.25
 """Seconds between looks at the webhook inbox when nothing wakes the worker (webhooks taken
 by other processes)."""
 INBOX_BATCH = 100
