@@ -67,20 +67,27 @@ class Posted:
     status: int
 
 
-async def post_replies(instance: Instance, phones: list[str], posters: int) -> list[Posted]:
-    """Post each phone's answer "10" as Twilio would, ``posters`` at a time."""
+async def post_replies(
+    instance: Instance, phones: list[str], posters: int, rate: float | None
+) -> list[Posted]:
+    """Post each phone's answer "10" as Twilio would, ``posters`` at a time: at ``rate``
+    replies/s in all (each when its turn comes, or at once when late), or as fast as they
+    are taken when ``rate`` is None."""
     url = (
         f"{instance.url}/distribution-providers/v1/receive/distribution/message/twilio/"
         f"{instance.organization}"
     )
     posted: list[Posted] = []
-    waiting = iter(phones)
+    waiting = iter(enumerate(phones))
     connector = aiohttp.TCPConnector(limit=posters)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        start = time.perf_counter()
 
         async def poster() -> None:
-            for number in waiting:
+            for turn, number in waiting:
+                if rate is not None:
+                    await asyncio.sleep(max(0.0, start + turn / rate - time.perf_counter()))
                 fields = {
                     "MessageSid": f"SM{secrets.token_hex(16)}",
                     "AccountSid": ACCOUNT_SID,
@@ -113,30 +120,59 @@ def next_questions(instance: Instance) -> dict[str, float]:
     return {number: times[1] for number, times in texts.items() if len(times) > 1}
 
 
+@dataclass(frozen=True)
+class Phase:
+    """What the posters of one phase saw, and when the invitation was sending."""
+
+    posted: list[Posted]
+    seconds: float
+
+    def figures(self, send_ended: float) -> dict[str, float]:
+        ingest_ms = [item.seconds * 1000 for item in self.posted]
+        return {
+            "replies_per_s": round(len(self.posted) / self.seconds),
+            "ingest_p50_ms": round(percentile(ingest_ms, 50), 1),
+            "ingest_p99_ms": round(percentile(ingest_ms, 99), 1),
+            "ingest_max_ms": round(max(ingest_ms), 1),
+            "during_send": round(
+                sum(item.at <= send_ended for item in self.posted) / len(self.posted), 3
+            ),
+            "errors": sum(item.status != 200 for item in self.posted),
+        }
+
+
+def posting(instance: Instance, phones: list[str], posters: int, rate: float | None) -> Phase:
+    started = time.perf_counter()
+    posted = asyncio.run(post_replies(instance, phones, posters, rate))
+    return Phase(posted, time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=5_000)
-    parser.add_argument("--replies", type=int, default=2_000)
+    parser.add_argument("--replies", type=int, default=1_000, help="of the steady phase")
+    parser.add_argument("--rate", type=float, default=100.0, help="replies/s, steady phase")
+    parser.add_argument("--burst", type=int, default=2_000, help="replies of the burst phase")
     parser.add_argument("--posters", type=int, default=50)
     options = parser.parse_args()
-    replies, recipients = options.replies, options.recipients
-    respondents = [phone(n) for n in range(replies)]
+    recipients, steady, burst = options.recipients, options.replies, options.burst
+    respondents = [phone(n) for n in range(steady + burst)]
+    lists = {
+        "Respondents": range(steady + burst),
+        "Invitees": range(steady + burst, steady + burst + recipients),
+    }
     with fake_twilio() as fake, tempfile.TemporaryDirectory(prefix="bench-inbound-") as work:
-        instance = prepare(
-            Path(work),
-            fake,
-            {"Respondents": range(replies), "Invitees": range(replies, replies + recipients)},
-        )
+        instance = prepare(Path(work), fake, lists)
         with served(instance):
             two_way = distribute(instance, "Respondents", "--method", "interactive")
-            wait_until(lambda: sent(instance.database, two_way) == replies, 120, "question 1")
+            asked = len(respondents)
+            wait_until(lambda: sent(instance.database, two_way) == asked, 300, "question 1")
             invitation = distribute(instance, "Invitees", "--message", TEXT)
             wait_until(lambda: sent(instance.database, invitation) > 0, 60, "the invitation")
-            started = time.perf_counter()
-            posted = asyncio.run(post_replies(instance, respondents, options.posters))
-            posting = time.perf_counter() - started
+            paced = posting(instance, respondents[:steady], options.posters, options.rate)
+            flat_out = posting(instance, respondents[steady:], options.posters, None)
             wait_until(
-                lambda: len(next_questions(instance)) == replies,
+                lambda: len(next_questions(instance)) == len(respondents),
                 SETTLE_TIMEOUT,
                 "every next question",
             )
@@ -146,39 +182,35 @@ def main() -> None:
                 "the invitation to be sent",
             )
         send_started, send_ended = send_window(instance.database, invitation)
-        asked = next_questions(instance)
+        next_asked = next_questions(instance)
 
-    errors = sum(item.status != 200 for item in posted)
-    ingest_ms = [item.seconds * 1000 for item in posted]
-    turn_ms = [(asked[item.phone] - item.at) * 1000 for item in posted]
-    during = sum(item.at <= send_ended for item in posted) / len(posted)
+    turn_ms = [(next_asked[item.phone] - item.at) * 1000 for item in paced.posted]
+    steady_figures = paced.figures(send_ended)
+    burst_figures = flat_out.figures(send_ended)
     send_rate = recipients / (send_ended - send_started)
     figures = {
-        "replies_per_s": round(len(posted) / posting),
-        "ingest_p50_ms": round(percentile(ingest_ms, 50), 1),
-        "ingest_p99_ms": round(percentile(ingest_ms, 99), 1),
-        "ingest_max_ms": round(max(ingest_ms), 1),
+        **steady_figures,
         "reply_to_question_p50_ms": round(percentile(turn_ms, 50), 1),
         "reply_to_question_p99_ms": round(percentile(turn_ms, 99), 1),
+        **{f"burst_{name}": value for name, value in burst_figures.items()},
         "send_rate_per_s": round(send_rate),
-        "replies_during_send": round(during, 3),
-        "errors": errors,
     }
+    print(f"invitation: {recipients:,} texts at {send_rate:,.0f}/s while the replies came")
+    for name, phase, shown in (
+        (f"steady, {options.rate:g} replies/s offered", paced, steady_figures),
+        ("burst, as fast as taken", flat_out, burst_figures),
+    ):
+        print(
+            f"{name}: {len(phase.posted):,} replies by {options.posters} posters in "
+            f"{phase.seconds:.1f} s = {shown['replies_per_s']:,} replies/s ingested; "
+            f"ingest p50 {shown['ingest_p50_ms']} ms, p99 {shown['ingest_p99_ms']} ms "
+            f"(target < 200), max {shown['ingest_max_ms']} ms; "
+            f"{shown['during_send']:.0%} while the invitation was sending; "
+            f"{shown['errors']} errors"
+        )
     print(
-        f"{len(posted):,} replies by {options.posters} posters in {posting:.1f} s: "
-        f"{figures['replies_per_s']:,} replies/s ingested, {errors} errors"
-    )
-    print(
-        f"ingest: p50 {figures['ingest_p50_ms']} ms, p99 {figures['ingest_p99_ms']} ms "
-        f"(target < 200), max {figures['ingest_max_ms']} ms"
-    )
-    print(
-        f"reply to next question: p50 {figures['reply_to_question_p50_ms']} ms, "
+        f"steady: reply to next question p50 {figures['reply_to_question_p50_ms']} ms, "
         f"p99 {figures['reply_to_question_p99_ms']} ms (target < 1000)"
-    )
-    print(
-        f"invitation: {recipients:,} texts at {send_rate:,.0f}/s; "
-        f"{during:.0%} of the replies came while it was sending"
     )
     print(json.dumps(figures))
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from smsurvey.kit.db import unit_of_work
-from smsurvey.messaging.inbox import LEASE, NewEvent, process_inbox, store_events, text_event
+from smsurvey.messaging.inbox import LEASE, NewEvent, ingest, process_inbox, text_event
 from smsurvey.models.inbox import EventKind, EventState, WebhookEvent
 from smsurvey.models.messaging import Message
 from smsurvey.models.responses import Response
@@ -91,10 +91,8 @@ async def test_several_processors_handle_each_event_once_in_order(system: Harnes
 async def test_a_poison_event_is_set_aside_and_blocks_nothing(system: Harness) -> None:
     lane = text_event(InboundSms(ANN, system.our_number, "x", "SM0")).lane
     unreadable = NewEvent(EventKind.TEXT, "message:SM-broken", lane, {"sender": ANN})
-    async with unit_of_work(system.runtime.engine) as session:
-        await store_events(
-            session, system.organization.id, "simulator", [unreadable], system.clock.now()
-        )
+    org = system.organization.id
+    await ingest(system.runtime.engine, org, "simulator", [unreadable], system.clock.now())
     await texted(system, ANN, "hello")
     await texted(system, BOB, "hi")
     await system.drain()

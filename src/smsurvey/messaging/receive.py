@@ -19,9 +19,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from smsurvey.accounts.service import get_organization
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import NotFound
-from smsurvey.messaging.inbox import report_event, store_events, text_event
+from smsurvey.messaging.inbox import ingest, report_event, text_event
 from smsurvey.providers.base import WebhookRequest
 from smsurvey.runtime import Runtime
 
@@ -57,28 +56,27 @@ async def receive(
         query=dict(request.query_params),
     )
     now = runtime.clock.now()
-    async with unit_of_work(runtime.engine) as session:
+    async with runtime.sessions() as session:
         try:
             await get_organization(session, organization_id)
         except NotFound as error:
             raise HTTPException(404, str(error)) from None
         receivers = await runtime.providers.receivers(session, organization_id, provider)
-        if not receivers:
-            raise HTTPException(404, f"no {provider!r} connection for {organization_id}")
-        # The callback belongs to the connection whose credentials it was signed with.
-        name, adapter = next(
-            ((name, adapter) for name, adapter in receivers if adapter.verify(webhook)),
-            (None, None),
-        )
-        if name is None or adapter is None:
-            raise HTTPException(401, "the callback failed the provider's authenticity check")
-        reports = _parse(adapter.parse_status, webhook, provider) if kind == "status" else []
-        # A status callback with no report may carry a reply: MessageMedia posts replies
-        # to the callback URL of the text they answer.
-        texts = [] if reports else _parse(adapter.parse_inbound, webhook, provider)
-        events = [report_event(report) for report in reports] + [text_event(text) for text in texts]
-        stored = await store_events(session, organization_id, name, events, now)
-    if stored:
+    if not receivers:
+        raise HTTPException(404, f"no {provider!r} connection for {organization_id}")
+    # The callback belongs to the connection whose credentials it was signed with.
+    name, adapter = next(
+        ((name, adapter) for name, adapter in receivers if adapter.verify(webhook)),
+        (None, None),
+    )
+    if name is None or adapter is None:
+        raise HTTPException(401, "the callback failed the provider's authenticity check")
+    reports = _parse(adapter.parse_status, webhook, provider) if kind == "status" else []
+    # A status callback with no report may carry a reply: MessageMedia posts replies
+    # to the callback URL of the text they answer.
+    texts = [] if reports else _parse(adapter.parse_inbound, webhook, provider)
+    events = [report_event(report) for report in reports] + [text_event(text) for text in texts]
+    if await ingest(runtime.engine, organization_id, name, events, now):
         runtime.wake.set()
     return Received(received=len(events))
 
