@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from smsurvey.contacts.service import ContactFields
 from smsurvey.distributions.service import Recipients
+from smsurvey.providers.simulator import SIGNATURE_HEADER, sign
 from smsurvey.sandbox import Sandbox
+from tests.fakes.base import Callback
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "customer-feedback.yaml"
 
@@ -28,6 +33,43 @@ class Harness(Sandbox):
 
     async def people(self, list_name: str, *phones: str) -> str:
         return await self.contacts(list_name, *(ContactFields(phone=phone) for phone in phones))
+
+    def receive_url(self, kind: str, provider: str) -> str:
+        """Our public receive URL of ``kind`` (``status`` or ``message``) for ``provider``."""
+        base = self.runtime.settings.public_url.rstrip("/")
+        return (
+            f"{base}/distribution-providers/v1/receive/distribution"
+            f"/{kind}/{provider}/{self.organization.id}"
+        )
+
+    async def post(self, callback: Callback) -> int:
+        """Post a callback signed for our public URL to the app; returns the status code."""
+        parts = urlsplit(callback.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        answer = await self.client.request(
+            callback.method, path, headers=dict(callback.headers), content=callback.body
+        )
+        return answer.status_code
+
+
+class SimulatorCallbacks:
+    """The simulator's signed callbacks, made by hand so that a test can post one twice."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def status_callback(self, url: str, message_id: str, status: str) -> Callback:
+        return self._signed(url, {"message_id": message_id, "status": status, "to": ""})
+
+    def inbound_callback(self, url: str, sender: str, recipient: str, text: str) -> Callback:
+        message_id = f"SM{secrets.token_hex(16)}"
+        payload = {"message_id": message_id, "from": sender, "to": recipient, "text": text}
+        return self._signed(url, payload)
+
+    def _signed(self, url: str, payload: dict[str, str]) -> Callback:
+        body = json.dumps(payload).encode()
+        headers = {"content-type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)}
+        return Callback("POST", url, headers, body)
 
 
 @asynccontextmanager

@@ -93,6 +93,7 @@ async def test_a_two_way_survey_through_each_provider(
         failed = fake.status_callback(status_url, to_bob.provider_message_id or "", failed_raw)
         assert await _post(system, delivered) == 200
         assert await _post(system, failed) == 200
+        await system.drain()  # the worker processes what the receive endpoint stored
         ann_events = await system.rows(MessageEvent, MessageEvent.message_id == to_ann.id)
         bob_events = await system.rows(MessageEvent, MessageEvent.message_id == to_bob.id)
         assert "Delivered" in {event.status for event in ann_events}

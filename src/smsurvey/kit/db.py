@@ -2,22 +2,40 @@
 
 Services take an ``AsyncSession`` and never commit; callers open a unit of work
 with :func:`unit_of_work`, which commits when the block succeeds.
+
+SQLite takes one writer at a time. Left to itself, a writer that finds the database locked
+sleeps and tries again (1, 2, 5 … 100 ms), so under load writers wait in turns of up to
+100 ms each, in no order, and one may wait for seconds while others come and go. So the
+writers of a process queue instead, in order of arrival: a transaction's first write
+waits for its turn (:data:`WRITE_WAIT` at most, like the busy timeout), and the next one
+goes the moment its connection goes back to the pool, urgent writes first
+(:func:`urgent_writes`: webhooks and conversations before planning and bulk sending).
+Reads never wait. Other processes on the same file are still kept out by SQLite's own
+lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import heapq
+import itertools
+import re
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, ExecutionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 
 def is_sqlite(url: str) -> bool:
@@ -37,11 +55,109 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_WAIT = 30.0
+"""Seconds a SQLite write waits for its turn before it fails."""
+URGENT, NORMAL = 0, 10
+"""Write priorities: someone waits for an urgent write (a webhook, a conversation's next
+question); bulk work (planning, sending) is normal."""
+_priority: ContextVar[int] = ContextVar("smsurvey_write_priority", default=NORMAL)
+_TURN = "smsurvey_write_turn"
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@contextmanager
+def urgent_writes() -> Iterator[None]:
+    """SQLite transactions begun in the block (and in tasks it starts) write before those
+    of normal priority that wait for their turn."""
+    token = _priority.set(URGENT)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
+class _Turns:
+    """One writer at a time, the others waiting in order of priority, then of arrival."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, priority: int) -> None:
+        if not self._held and not self._waiting:
+            self._held = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._arrivals), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # it came as the waiter gave up
+                self.release()
+            raise
+
+    def release(self) -> None:
+        """Hand the turn to the first waiter still waiting, if any."""
+        while self._waiting:
+            turn = heapq.heappop(self._waiting)[2]
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._held = False
+
+
+class _WriteTurns:
+    """The queue of a SQLite engine's writers in this process (one per event loop)."""
+
+    def __init__(self) -> None:
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def take(
+        self,
+        connection: Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        """Before a statement: a write outside the connection's turn waits for one."""
+        if _TURN in connection.info or not _writes(statement, context):
+            return
+        turns = self._turns.setdefault(asyncio.get_running_loop(), _Turns())
+        try:
+            await_(asyncio.wait_for(turns.acquire(_priority.get()), WRITE_WAIT))
+        except TimeoutError:
+            raise TimeoutError(f"no turn to write to SQLite within {WRITE_WAIT:g} s") from None
+        connection.info[_TURN] = turns
+
+    @staticmethod
+    def give_back(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        """When a connection goes back to the pool (committed or rolled back): next writer."""
+        turns = record.info.pop(_TURN, None)
+        if turns is not None:
+            turns.release()
+
+
+def _writes(statement: str, context: ExecutionContext | None) -> bool:
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and hasattr(compiled, "isinsert"):
+        return bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
+    return _WRITE.match(statement) is not None
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An async engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout, and its
+    writers in this process queued in order (see the module docstring)."""
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        turns = _WriteTurns()
+        event.listen(engine.sync_engine, "before_cursor_execute", turns.take)
+        event.listen(engine.sync_engine, "checkin", turns.give_back)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)

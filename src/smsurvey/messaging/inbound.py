@@ -115,7 +115,8 @@ async def handle_inbound(
         sms = whole
     inbound = _Inbound(session, runtime, organization_id, provider, sms)
     keyword = match_keyword(sms.text)
-    live = await _live_session(inbound)
+    with session.no_autoflush:  # the text is written once, with its session
+        live = await _live_session(inbound)
     if live is not None:
         inbound.message.session_id = live.id
     if keyword is not None and keyword.keyword is Keyword.STOP:

@@ -4,6 +4,10 @@
 — ``provider`` is a provider's name or alias; the callback is taken by the organisation's
 connection to it whose credentials it carries. One that fails every connection's
 authenticity check gets 401 and changes nothing.
+
+An authentic callback's reports and texts are stored in the webhook inbox, once each
+(:mod:`smsurvey.messaging.inbox`), and the answer goes at once: the worker, woken, processes
+them. The same callback again is answered alike and changes nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +19,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from smsurvey.accounts.service import get_organization
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import NotFound
-from smsurvey.messaging.inbound import handle_inbound
-from smsurvey.messaging.statuses import record_reports
+from smsurvey.messaging.inbox import ingest, report_event, text_event
 from smsurvey.providers.base import WebhookRequest
 from smsurvey.runtime import Runtime
 
@@ -43,7 +45,8 @@ class Received(BaseModel):
 async def receive(
     kind: Literal["status", "message"], provider: str, organization_id: str, request: Request
 ) -> Received:
-    """Take a provider's delivery reports (``status``) or inbound texts (``message``)."""
+    """Take a provider's delivery reports (``status``) or inbound texts (``message``): store
+    them for the worker, once each."""
     runtime: Runtime = request.app.state.runtime
     webhook = WebhookRequest(
         method=request.method,
@@ -53,31 +56,29 @@ async def receive(
         query=dict(request.query_params),
     )
     now = runtime.clock.now()
-    async with unit_of_work(runtime.engine) as session:
+    async with runtime.sessions() as session:
         try:
             await get_organization(session, organization_id)
         except NotFound as error:
             raise HTTPException(404, str(error)) from None
         receivers = await runtime.providers.receivers(session, organization_id, provider)
-        if not receivers:
-            raise HTTPException(404, f"no {provider!r} connection for {organization_id}")
-        # The callback belongs to the connection whose credentials it was signed with.
-        name, adapter = next(
-            ((name, adapter) for name, adapter in receivers if adapter.verify(webhook)),
-            (None, None),
-        )
-        if name is None or adapter is None:
-            raise HTTPException(401, "the callback failed the provider's authenticity check")
-        reports = _parse(adapter.parse_status, webhook, provider) if kind == "status" else []
-        await record_reports(session, organization_id, name, reports, now)
-        # A status callback with no report may carry a reply: MessageMedia posts replies
-        # to the callback URL of the text they answer.
-        texts = [] if reports else _parse(adapter.parse_inbound, webhook, provider)
-        for text in texts:
-            await handle_inbound(session, runtime, organization_id, name, text)
-        count = len(reports) + len(texts)
-    runtime.wake.set()
-    return Received(received=count)
+    if not receivers:
+        raise HTTPException(404, f"no {provider!r} connection for {organization_id}")
+    # The callback belongs to the connection whose credentials it was signed with.
+    name, adapter = next(
+        ((name, adapter) for name, adapter in receivers if adapter.verify(webhook)),
+        (None, None),
+    )
+    if name is None or adapter is None:
+        raise HTTPException(401, "the callback failed the provider's authenticity check")
+    reports = _parse(adapter.parse_status, webhook, provider) if kind == "status" else []
+    # A status callback with no report may carry a reply: MessageMedia posts replies
+    # to the callback URL of the text they answer.
+    texts = [] if reports else _parse(adapter.parse_inbound, webhook, provider)
+    events = [report_event(report) for report in reports] + [text_event(text) for text in texts]
+    if await ingest(runtime.engine, organization_id, name, events, now):
+        runtime.wake.set()
+    return Received(received=len(events))
 
 
 def _called_url(runtime: Runtime, request: Request) -> str:

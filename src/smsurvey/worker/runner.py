@@ -25,6 +25,7 @@ from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
 from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.inbound import flush_stale_parts
+from smsurvey.messaging.inbox import process_inbox
 from smsurvey.messaging.pacing import Pacer
 from smsurvey.messaging.reconcile import reconcile_due
 from smsurvey.messaging.recovery import recover_claims
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 PLAN_EVERY = 0.5
 CHORES_EVERY = 0.5
 RECONCILE_EVERY = 1.0
+INBOX_EVERY = 0.25
+"""Seconds between looks at the webhook inbox when nothing wakes the worker (webhooks taken
+by other processes)."""
+INBOX_BATCH = 100
 
 
 class Worker:
@@ -69,6 +74,7 @@ class Worker:
         """One round of every duty; returns how much it did (0 when there was nothing)."""
         done = await self._stay_alive()
         done += await self._reconcile()
+        done += await self._process_inbox()
         started = await self._start_due()
         # Every chunk is planned while the texts already queued go out.
         planning = asyncio.ensure_future(self._plan_all_rounds())
@@ -102,6 +108,7 @@ class Worker:
                 self._every(stop, PLAN_EVERY, self._plan_all, wake.subscribe()),
                 self._every(stop, HEARTBEAT.total_seconds(), self._stay_alive),
                 self._every(stop, RECONCILE_EVERY, self._reconcile),
+                self._every(stop, INBOX_EVERY, self._process_inbox, wake.subscribe()),
                 self._every(stop, CHORES_EVERY, self._chores),
             )
         finally:
@@ -153,6 +160,10 @@ class Worker:
     async def _reconcile(self) -> int:
         runtime = self.runtime
         return await reconcile_due(runtime.sessions, runtime.providers, runtime.clock)
+
+    async def _process_inbox(self) -> int:
+        """Process the delivery reports and texts the receive endpoints stored."""
+        return await process_inbox(self.runtime, limit=INBOX_BATCH)
 
     async def _plan_all(self) -> int:
         return await self._start_due() + await self._plan_round()

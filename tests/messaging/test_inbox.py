@@ -1,0 +1,124 @@
+"""The webhook inbox: callbacks stored at once, processed by the worker in arrival order, per
+phone number one at a time, by any number of processors, a poison event set aside
+(SQLite and PostgreSQL, the simulator's signed callbacks)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import update
+
+from smsurvey.kit.db import unit_of_work
+from smsurvey.messaging.inbox import LEASE, NewEvent, ingest, process_inbox, text_event
+from smsurvey.models.inbox import EventKind, EventState, WebhookEvent
+from smsurvey.models.messaging import Message
+from smsurvey.models.responses import Response
+from smsurvey.providers.base import InboundSms
+from tests.messaging.harness import Harness, SimulatorCallbacks, harness
+
+ANN, BOB = "+14155552671", "+14155552672"
+NOT_IN_SESSION = "You are not currently taking a survey."
+
+
+@pytest.fixture
+async def system(database_url: str) -> AsyncIterator[Harness]:
+    async with harness(database_url) as running:
+        yield running
+
+
+async def texted(system: Harness, phone: str, *bodies: str) -> None:
+    """``phone`` texts ``bodies`` in turn; the callbacks are stored, not processed yet."""
+    callbacks = SimulatorCallbacks(system.runtime.settings.simulator_secret)
+    url = system.receive_url("message", "simulator")
+    for body in bodies:
+        callback = callbacks.inbound_callback(url, phone, system.our_number, body)
+        assert await system.post(callback) == 200
+
+
+async def received(system: Harness, phone: str) -> list[str]:
+    """The texts we took from ``phone``, in the order they were handled."""
+    rows = await system.rows(Message, Message.direction == "in", Message.sender == phone)
+    return [row.body for row in sorted(rows, key=lambda row: row.id)]
+
+
+async def test_a_text_is_stored_at_once_and_handled_by_the_worker(system: Harness) -> None:
+    await texted(system, ANN, "hello")
+    [event] = await system.rows(WebhookEvent)
+    assert (event.kind, event.state, event.provider) == ("text", "pending", "simulator")
+    assert await received(system, ANN) == []
+
+    await system.drain()
+    [event] = await system.rows(WebhookEvent)
+    assert event.state == "done"
+    assert await received(system, ANN) == ["hello"]
+    assert await system.inbox(ANN) == [NOT_IN_SESSION]
+
+
+async def test_a_phones_texts_are_handled_in_the_order_they_came(system: Harness) -> None:
+    await system.distribute_list(await system.people("Customers", ANN))
+    await system.drain()
+    await texted(system, ANN, "10", "2", "Keep it up!")  # before the worker looks
+    await system.drain()
+
+    [response] = await system.rows(Response)
+    assert response.finished
+    assert (response.values["QID1"], response.values["QID2"]) == (10, "2")
+    assert response.values["QID5_TEXT"] == "Keep it up!"
+    assert await received(system, ANN) == ["10", "2", "Keep it up!"]
+
+
+async def test_several_processors_handle_each_event_once_in_order(system: Harness) -> None:
+    phones = [f"+1415555{n:04d}" for n in range(8)]
+    for body in ("first", "second", "third"):  # interleaved: a claim spans phones
+        for phone in phones:
+            await texted(system, phone, body)
+
+    async def processor() -> None:
+        while await process_inbox(system.runtime, limit=3):
+            pass
+
+    await asyncio.gather(*(processor() for _ in range(3)))
+    await system.drain()
+
+    assert {event.state for event in await system.rows(WebhookEvent)} == {"done"}
+    for phone in phones:
+        assert await received(system, phone) == ["first", "second", "third"]
+        assert await system.inbox(phone) == [NOT_IN_SESSION] * 3
+
+
+async def test_a_poison_event_is_set_aside_and_blocks_nothing(system: Harness) -> None:
+    lane = text_event(InboundSms(ANN, system.our_number, "x", "SM0")).lane
+    unreadable = NewEvent(EventKind.TEXT, "message:SM-broken", lane, {"sender": ANN})
+    org = system.organization.id
+    await ingest(system.runtime.engine, org, "simulator", [unreadable], system.clock.now())
+    await texted(system, ANN, "hello")
+    await texted(system, BOB, "hi")
+    await system.drain()
+
+    broken, *handled = sorted(await system.rows(WebhookEvent), key=lambda event: event.id)
+    assert broken.state == EventState.FAILED
+    assert (broken.error or "").startswith("TypeError")
+    assert [event.state for event in handled] == ["done", "done"]
+    assert await system.inbox(ANN) == [NOT_IN_SESSION]
+    assert await system.inbox(BOB) == [NOT_IN_SESSION]
+
+
+async def test_an_event_a_stopped_worker_held_is_taken_over_after_the_lease(
+    system: Harness,
+) -> None:
+    await texted(system, ANN, "hello")
+    async with unit_of_work(system.runtime.engine) as session:
+        await session.execute(
+            update(WebhookEvent).values(
+                state=EventState.PROCESSING, claim="a-stopped-worker", claimed_at=system.clock.now()
+            )
+        )
+    await texted(system, ANN, "again")
+    await system.drain()
+    assert await received(system, ANN) == [], "the held text goes first: the phone waits"
+
+    await system.advance(LEASE)
+    assert await received(system, ANN) == ["hello", "again"]
+    assert await system.inbox(ANN) == [NOT_IN_SESSION] * 2
