@@ -55,7 +55,7 @@ class Harness(Sandbox):
 class SimulatorCallbacks:
     """The simulator's signed callbacks, made by hand so that a test can post one twice."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: bytes) -> None:
         self.secret = secret
 
     def status_callback(self, url: str, message_id: str, status: str) -> Callback:

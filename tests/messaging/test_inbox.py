@@ -16,6 +16,7 @@ from smsurvey.models.inbox import EventKind, EventState, WebhookEvent
 from smsurvey.models.messaging import Message
 from smsurvey.models.responses import Response
 from smsurvey.providers.base import InboundSms
+from smsurvey.providers.simulator import signing_key
 from tests.messaging.harness import Harness, SimulatorCallbacks, harness
 
 ANN, BOB = "+14155552671", "+14155552672"
@@ -30,7 +31,7 @@ async def system(database_url: str) -> AsyncIterator[Harness]:
 
 async def texted(system: Harness, phone: str, *bodies: str) -> None:
     """``phone`` texts ``bodies`` in turn; the callbacks are stored, not processed yet."""
-    callbacks = SimulatorCallbacks(system.runtime.settings.simulator_secret)
+    callbacks = SimulatorCallbacks(signing_key(system.runtime.secret))
     url = system.receive_url("message", "simulator")
     for body in bodies:
         callback = callbacks.inbound_callback(url, phone, system.our_number, body)

@@ -13,10 +13,13 @@ import pytest
 
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.providers.base import DeliveryStatus
 from smsurvey.providers.connections import NewConnection, add_connection
+from smsurvey.providers.simulator import signing_key
 from tests.fakes.base import Callback, FakeProvider
 from tests.messaging.harness import Harness, SimulatorCallbacks, harness
-from tests.providers.test_end_to_end import CASES, OUR_NUMBER
+from tests.providers.contract import CASES
+from tests.providers.test_end_to_end import OUR_NUMBER
 
 ANN, BOB = "+14155552671", "+14155552672"
 
@@ -41,7 +44,8 @@ class Replay:
 
 
 REPLAYS = [Replay("simulator", "delivered")] + [
-    Replay(case.provider, case.delivered, case.fake, case.fields) for case in CASES
+    Replay(case.name, case.raw(DeliveryStatus.DELIVERED), case.fake, dict(case.fields))
+    for case in CASES
 ]
 
 
@@ -61,7 +65,7 @@ async def connected(database_url: str, replay: Replay) -> AsyncIterator[Connecte
     async with AsyncExitStack() as stack:
         system = await stack.enter_async_context(harness(database_url))
         if replay.fake is None:
-            simulator = SimulatorCallbacks(system.runtime.settings.simulator_secret)
+            simulator = SimulatorCallbacks(signing_key(system.runtime.secret))
 
             async def handset(phone: str) -> int:
                 return len(await system.inbox(phone))
