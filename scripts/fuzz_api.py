@@ -6,12 +6,12 @@ ids one answer gives to the next calls), checking that nothing answers 5xx. Each
 starts empty, with one administrator whose token every request carries; no worker runs,
 so nothing is sent. ``tests/test_api_schema.py`` is the suite-sized version of this run.
 
-    .venv/bin/python scripts/fuzz_api.py [--examples 1000] [--databases sqlite,postgresql]
+    .venv/bin/python scripts/fuzz_api.py [--examples 500] [--databases sqlite,postgresql]
         [--seed N] [--workers 2] [--postgres-url postgresql+asyncpg://postgres@127.0.0.1/postgres]
 
 It prints Schemathesis' report per database (each failure with a curl line that repeats
 it) and any traceback in the server's log; the last line is JSON:
-``{"examples": 1000, "sqlite": {"cases": …, "failures": 0}, "postgresql": {…}}``. The exit
+``{"examples": 500, "sqlite": {"cases": …, "failures": 0}, "postgresql": {…}}``. The exit
 status is 1 when anything was found.
 """
 
@@ -115,7 +115,7 @@ def run_on(kind: str, options: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=1000, help="per operation and phase")
+    parser.add_argument("--examples", type=int, default=500, help="per operation and phase")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=secrets.randbelow(2**31))
     parser.add_argument("--workers", type=int, default=2)

@@ -6,7 +6,7 @@ Size, to keep both databases together to a few minutes: 200 examples for every o
 that takes a body or query parameters (paging included), the inputs that reach parsers and
 queries; 25 for the rest, which take nothing but the ids in their path, if that (random
 ids all miss, so more examples walk the same 404 path again); then 25 stateful scenarios
-of up to 10 calls. ``scripts/fuzz_api.py`` runs every operation at 1,000 examples with all
+of up to 10 calls. ``scripts/fuzz_api.py`` runs every operation at 500 examples with all
 of Schemathesis' phases (examples, coverage, fuzzing, stateful).
 """
 
