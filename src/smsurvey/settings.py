@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     pacing: bool = Field(
         default=True, description="Hold each sender to its pace (parts per second)."
     )
+    pace_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Seconds a paced text that had to wait leaves after its sender's window"
+        " has room: more than requests' arrival times may vary by, so that the provider never"
+        " counts a second over the pace.",
+    )
     reconcile_after: float = Field(
         default=60,
         gt=0,

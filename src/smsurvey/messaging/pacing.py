@@ -7,9 +7,9 @@ texts of other senders. The windows live in process memory, or in Redis when
 sender's pace (Redis keeps the windows with the workers' clock readings: keep the
 machines' clocks in step, as NTP does).
 
-A text that had to wait goes :data:`MARGIN` after the window has room, so that the
-provider, which counts arrivals, never sees a second over the pace when one request
-travels a little slower than the next.
+A text that had to wait goes a margin (``SMSURVEY_PACE_MARGIN``, :data:`MARGIN` by
+default) after the window has room, so that the provider, which counts arrivals, never
+sees a second over the pace when one request travels a little slower than the next.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def _window(pace: Decimal) -> RateLimitItemPerSecond:
 class Pacer:
     """Waits until a sender may send a text of N parts (see the module docstring)."""
 
-    def __init__(self, storage: Storage | None = None) -> None:
+    def __init__(self, storage: Storage | None = None, margin: float = MARGIN) -> None:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._margin = margin
 
     @classmethod
     def for_settings(cls, settings: Settings, *, key_prefix: str = "smsurvey-pace") -> Pacer:
@@ -65,13 +66,14 @@ class Pacer:
         warning when the database is shared by other workers that then pace alone)."""
         if settings.redis_url:
             uri = "async+" + settings.redis_url.removeprefix("async+")
-            return cls(RedisStorage(uri, implementation="redispy", key_prefix=key_prefix))
+            storage = RedisStorage(uri, implementation="redispy", key_prefix=key_prefix)
+            return cls(storage, settings.pace_margin)
         if not settings.database_url.startswith("sqlite"):
             log.warning(
                 "SMSURVEY_REDIS_URL is not set: each worker process paces its senders alone, "
                 "so N workers may send up to N times a sender's pace"
             )
-        return cls()
+        return cls(margin=settings.pace_margin)
 
     async def take(self, sender: str, pace: Decimal, parts: int) -> None:
         """Return once ``sender`` may send ``parts`` more parts at ``pace`` parts/second."""
@@ -79,7 +81,7 @@ class Pacer:
         cost = min(max(parts, 1), window.amount)  # a longer text goes alone in an empty window
         while not await self._limiter.hit(window, sender, cost=cost):
             stats = await self._limiter.get_window_stats(window, sender)
-            await asyncio.sleep(max(stats.reset_time - time.time(), 0.0) + MARGIN)
+            await asyncio.sleep(max(stats.reset_time - time.time(), 0.0) + self._margin)
 
 
 class SenderPaces:
