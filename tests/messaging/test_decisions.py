@@ -9,9 +9,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from smsurvey.cli import app
-from smsurvey.contacts.service import ContactFields
 from smsurvey.distributions.reports import report
-from smsurvey.distributions.service import Method, Recipients
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.messaging import Message
 from smsurvey.providers.base import Lookup, OutboundSms, ProviderError, SendResult, SentText
@@ -22,6 +20,7 @@ from tests.messaging.test_recovery import (
     SETTLE,
     Disconnecting,
     history,
+    invite,
     phone,
     queue,
     received,
@@ -41,18 +40,7 @@ class Unaskable(Disconnecting):
 async def undecided_distribution(system: Harness) -> tuple[str, dict[str, int]]:
     """An invitation to 3 people: the first two hand-overs unknown, and undecided after
     asking; returns its id and the message ids by phone."""
-    people = [phone(n) for n in range(3)]
-    list_id = await system.contacts("L", *(ContactFields(phone=p) for p in people))
-    runtime = system.runtime
-    runtime.providers.builtin["simulator"] = Unaskable(
-        runtime.simulator, delivered={people[0]}, lost={people[1]}
-    )
-    distribution_id = await system.distribute(
-        system.survey_id,
-        recipients=Recipients(mailing_list_id=list_id),
-        method=Method.INVITE,
-        message_text="Tell us: ${l://SurveyURL}",
-    )
+    distribution_id = await invite(system, 3, Unaskable)
     await system.drain()
     await system.advance(SETTLE)
     ids = {m.recipient: m.id for m in await system.rows(Message)}

@@ -211,22 +211,28 @@ class Disconnecting:
         return getattr(self.simulator, name)
 
 
+async def invite(system: Harness, count: int, network: type[Disconnecting]) -> str:
+    """An invitation to ``count`` people through ``network``, on which the first one's text
+    arrives and the second one's is lost, both with the connection dropped; its id."""
+    people = [phone(n) for n in range(count)]
+    list_id = await system.contacts("L", *(ContactFields(phone=p) for p in people))
+    system.runtime.providers.builtin["simulator"] = network(
+        system.runtime.simulator, delivered={people[0]}, lost={people[1]}
+    )
+    return await system.distribute(
+        system.survey_id,
+        recipients=Recipients(mailing_list_id=list_id),
+        method=Method.INVITE,
+        message_text="Tell us: ${l://SurveyURL}",
+    )
+
+
 async def test_a_dropped_connection_is_reconciled_never_retried_blindly(
     database_url: str,
 ) -> None:
     async with harness(database_url) as system:
-        people = [phone(n) for n in range(4)]
-        list_id = await system.contacts("L", *(ContactFields(phone=p) for p in people))
         runtime = system.runtime
-        runtime.providers.builtin["simulator"] = Disconnecting(
-            runtime.simulator, delivered={people[0]}, lost={people[1]}
-        )
-        distribution_id = await system.distribute(
-            system.survey_id,
-            recipients=Recipients(mailing_list_id=list_id),
-            method=Method.INVITE,
-            message_text="Tell us: ${l://SurveyURL}",
-        )
+        distribution_id = await invite(system, 4, Disconnecting)
         await system.drain()
         assert await received(system, 4) == [1, 0, 1, 1]
         async with unit_of_work(runtime.engine) as session:
