@@ -63,14 +63,14 @@ def asgi_deliver(app: Callable[..., Awaitable[None]]) -> tuple[Deliver, httpx.As
         transport=httpx.ASGITransport(app=app), base_url="http://smsurvey.internal", timeout=30
     )
 
-    async def deliver(path: str, body: bytes, headers: Mapping[str, str]) -> None:
+    async def deliver(path: str, body: bytes, headers: Mapping[str, str]) -> int:
         response = await client.post(path, content=body, headers=dict(headers))
-        response.raise_for_status()
+        return response.status_code
 
     return deliver, client
 
 
-async def _nowhere(path: str, body: bytes, headers: Mapping[str, str]) -> None:
+async def _nowhere(path: str, body: bytes, headers: Mapping[str, str]) -> int:
     raise RuntimeError(f"this process serves no app to take the simulator's callback {path}")
 
 

@@ -74,10 +74,12 @@ class Sandbox:
         delay: timedelta = timedelta(seconds=1),
         seed: int = 7,
         pacing: bool = False,
+        simulator: bool = True,
     ) -> AsyncIterator[Sandbox]:
         """A sandbox on ``database_url`` (already migrated) in the default organisation.
 
         Pacing is off unless asked for: it waits in real time, the sandbox's clock is frozen.
+        The simulator is on whatever the environment says, unless ``simulator`` is false.
         """
         clock = FrozenClock(start)
         settings = Settings(
@@ -86,6 +88,7 @@ class Sandbox:
             simulator_delay_ms=int(delay.total_seconds() * 1000),
             simulator_behaviours=behaviours,
             pacing=pacing,
+            simulator_enabled=simulator,
         )
         app, runtime = embedded(settings, clock=clock, seed=seed)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app")

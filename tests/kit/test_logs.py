@@ -78,3 +78,25 @@ def test_records_with_credentials_in_headers_and_extras_are_redacted(
     assert "application/json" in line
     assert line.count(REDACTED) == 5
     assert json.dumps({"X-API-TOKEN": REDACTED}).replace('"', "'")[1:-1] in line
+
+
+def test_a_traceback_carries_no_credential() -> None:
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    logger = logging.getLogger("tests.kit.logs.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    redact_logs(logger)
+    try:
+        try:
+            raise RuntimeError(f"GET https://example.org/o/{SECRETS[3]}?token={SECRETS[0]}")
+        except RuntimeError:
+            logger.exception("a delivery failed", stack_info=True)
+    finally:
+        logger.removeHandler(handler)
+    written = buffer.getvalue()
+    assert "Traceback (most recent call last)" in written
+    assert "Stack (most recent call last)" in written
+    assert f"https://example.org/o/{REDACTED}?token={REDACTED}" in written
+    for secret in SECRETS[:1] + SECRETS[3:]:
+        assert secret not in written

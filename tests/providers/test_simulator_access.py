@@ -5,18 +5,15 @@ and its callbacks are signed with a key of this instance (SQLite and PostgreSQL)
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
-from smsurvey.accounts.service import default_organization
-from smsurvey.app import embedded
-from smsurvey.kit.clock import FrozenClock
+from smsurvey.distributions.service import Recipients
 from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.errors import InvalidInput
 from smsurvey.kit.secrets import secret_key
 from smsurvey.models.messaging import Message
 from smsurvey.models.simulator import SimulatedText
@@ -24,11 +21,10 @@ from smsurvey.providers.base import WebhookRequest
 from smsurvey.providers.connections import NewConnection, add_connection
 from smsurvey.providers.simulator import SIGNATURE_HEADER, sign, signing_key
 from smsurvey.runtime import build_runtime
-from smsurvey.sandbox import DEFAULT_START
 from smsurvey.settings import Settings
 from tests.contacts.test_contacts_api import token_for
 from tests.fakes.twilio import FIELDS
-from tests.messaging.harness import Harness, harness
+from tests.messaging.harness import EXAMPLE, Harness, harness
 
 ANN, OURS = "+14155552671", "+15005550006"
 PHONE = f"/simulator/phones/{ANN}/texts"
@@ -107,9 +103,11 @@ async def test_an_organisation_with_a_provider_gets_404_from_the_simulator(
         body, headers = _signed(signing_key(system.runtime.secret), STOP)
         organization_id = system.organization.id
         signed = await c.post(_receive(organization_id), content=body, headers=headers)
-        assert signed.status_code == 404
         unknown_org = await c.post(_receive("OR_000000000000000"), content=body, headers=headers)
-        assert unknown_org.status_code == 404
+        no_such_path = await c.post("/distribution-providers/v1/nothing", content=body)
+        # One answer: it tells nothing of which organisations exist or what they send with.
+        for answer in (signed, unknown_org):
+            assert (answer.status_code, answer.json()) == (404, no_such_path.json())
         await system.drain()
         assert await system.rows(SimulatedText) == []
         assert await system.rows(Message) == []
@@ -137,26 +135,9 @@ async def test_a_forged_or_foreign_signature_is_refused(database_url: str) -> No
         assert (await system.last(ANN)).startswith("You have been opted out")
 
 
-@asynccontextmanager
-async def _instance(database_url: str, **settings: object) -> AsyncIterator[Harness]:
-    """An embedded smsurvey on other settings (the harness's own take none)."""
-    clock = FrozenClock(DEFAULT_START)
-    app, runtime = embedded(
-        Settings(database_url=database_url, secret_key=secrets.token_urlsafe(32), **settings),
-        clock=clock,
-    )
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app")
-    try:
-        async with unit_of_work(runtime.engine) as session:
-            organization = await default_organization(session, clock)
-        yield Harness(runtime, client, clock, organization)
-    finally:
-        await client.aclose()
-        await runtime.aclose()
-
-
 async def test_an_instance_without_the_simulator_answers_404(database_url: str) -> None:
-    async with _instance(database_url, simulator_enabled=False) as system:
+    async with Harness.open(database_url, simulator=False) as system:
+        assert isinstance(system, Harness)
         client, runtime, organization = system.client, system.runtime, system.organization
         ours = await token_for(system)
         assert (await client.get(PHONE, headers=ours)).status_code == 404
@@ -164,9 +145,46 @@ async def test_an_instance_without_the_simulator_answers_404(database_url: str) 
         body, headers = _signed(signing_key(runtime.secret), STOP)
         received = await client.post(_receive(organization.id), content=body, headers=headers)
         assert received.status_code == 404
+        # Nothing could send its texts: a distribution is refused before anything is planned.
+        survey_id = await system.import_survey(EXAMPLE)
+        list_id = await system.people("Customers", ANN)
+        with pytest.raises(InvalidInput, match="no provider connection and the simulator is off"):
+            await system.distribute(survey_id, Recipients(mailing_list_id=list_id))
         await system.drain()
         assert await system.rows(SimulatedText) == []
         assert await system.rows(Message) == []
+
+
+async def test_a_report_due_after_the_organisation_connected_a_provider_is_dropped(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with harness(database_url) as system:
+        other = await token_for(system, "Other brand")
+        await system.distribute_list(await system.people("Customers", ANN))
+        await system.drain()  # the invitation's report is due in a second
+        await _connect_twilio(system)
+        await system.client.post(PHONE, json={"text": "hello"}, headers=other)
+        with caplog.at_level(logging.WARNING, logger="smsurvey.providers.simulator"):
+            await system.advance(timedelta(seconds=2))
+        assert "simulator callback refused" in caplog.messages
+        # Given up, as a provider gives up on a refused webhook, and nothing held up behind
+        # it: the other organisation's phone got its answer.
+        ours = SimulatedText.organization_id == system.organization.id
+        [invitation] = await system.rows(SimulatedText, ours)
+        assert invitation.reported_at is not None
+        assert await system.runtime.simulator.pump() == 0
+        theirs = [t["body"] for t in (await system.client.get(PHONE, headers=other)).json()]
+        assert theirs == ["hello", "You are not currently taking a survey."]
+
+
+async def test_the_sandbox_runs_the_simulator_whatever_the_environment_says(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMSURVEY_SIMULATOR", "false")  # `smsurvey demo` runs on it regardless
+    async with harness(database_url) as system:
+        assert system.runtime.settings.simulator_enabled
+        await system.text(ANN, "hello")
+        assert await system.last(ANN) == "You are not currently taking a survey."
 
 
 def test_the_simulator_setting_reads_smsurvey_simulator(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,6 +121,11 @@ async def create_distribution(
             )
     # An organisation sends through its first provider connection, else the simulator.
     connections = await list_connections(session, organization.id)
+    if not connections and not runtime.settings.simulator_enabled:
+        raise InvalidInput(
+            f"{organization.id} has no provider connection and the simulator is off"
+            " (SMSURVEY_SIMULATOR): add one with `smsurvey providers add`"
+        )
     provider = connections[0].id if connections else runtime.simulator.name
     default_sender = connections[0].sender if connections else runtime.settings.sender
     sender = request.sender or default_sender or runtime.settings.simulator_number

@@ -66,8 +66,8 @@ def _clean(value: Any) -> Any:
 
 
 class RedactSecrets(logging.Filter):
-    """Redacts credentials from a record's message, arguments and extras (an extra named
-    like a credential, or a mapping's entry so named, is redacted whole)."""
+    """Redacts credentials from a record's message, arguments, extras (an extra named like a
+    credential, or a mapping's entry so named, is redacted whole) and traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
@@ -88,6 +88,14 @@ class RedactSecrets(logging.Filter):
         for key, value in list(vars(record).items()):
             if key not in _STANDARD:
                 setattr(record, key, REDACTED if _SECRET_NAME.search(key) else _clean(value))
+        # A traceback shows what its exceptions said (a URL with a link's token, say): it is
+        # formatted here, once, as a handler would, and redacted.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

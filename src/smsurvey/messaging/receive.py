@@ -3,7 +3,9 @@
 ``/distribution-providers/v1/receive/distribution/{status|message}/{provider}/{organization_id}``
 — ``provider`` is a provider's name or alias; the callback is taken by the organisation's
 connection to it whose credentials it carries. One that fails every connection's
-authenticity check gets 401 and changes nothing.
+authenticity check gets 401 and changes nothing. An unknown organisation, and a provider
+the organisation does not use (the simulator too, once it has a connection), get the 404
+of a path that does not exist.
 
 An authentic callback's reports and texts are stored in the webhook inbox, once each
 (:mod:`smsurvey.messaging.inbox`), and the answer goes at once: the worker, woken, processes
@@ -59,11 +61,13 @@ async def receive(
     async with runtime.sessions() as session:
         try:
             await get_organization(session, organization_id)
-        except NotFound as error:
-            raise HTTPException(404, str(error)) from None
+        except NotFound:
+            raise HTTPException(404) from None
         receivers = await runtime.providers.receivers(session, organization_id, provider)
     if not receivers:
-        raise HTTPException(404, f"no {provider!r} connection for {organization_id}")
+        # The same answer as an unknown organisation or path: it tells nothing of which
+        # organisations exist or which providers (or the simulator) one uses.
+        raise HTTPException(404)
     # The callback belongs to the connection whose credentials it was signed with.
     name, adapter = next(
         ((name, adapter) for name, adapter in receivers if adapter.verify(webhook)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import random
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -36,6 +37,8 @@ from smsurvey.providers.base import (
     WebhookRequest,
 )
 
+log = logging.getLogger(__name__)
+
 NAME = "simulator"
 SIGNATURE_HEADER = "x-simulator-signature"
 Outcome = Literal["delivered", "failed", "bounced", "rejected"]
@@ -45,8 +48,8 @@ _STATUSES = {
     "bounced": DeliveryStatus.BOUNCED,
 }
 
-Deliver = Callable[[str, bytes, Mapping[str, str]], Awaitable[None]]
-"""Posts a callback (path, body, headers) to the receive endpoints."""
+Deliver = Callable[[str, bytes, Mapping[str, str]], Awaitable[int]]
+"""Posts a callback (path, body, headers) to the receive endpoints; returns the HTTP status."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +222,17 @@ class Simulator:
         body = json.dumps(payload).encode()
         path = f"/distribution-providers/v1/receive/distribution/{kind}/{NAME}/{organization_id}"
         headers = {"content-type": "application/json", SIGNATURE_HEADER: sign(self._secret, body)}
-        await self._deliver(path, body, headers)
+        status = await self._deliver(path, body, headers)
+        if 400 <= status < 500:
+            # Refused, as when the organisation added a provider connection since the text
+            # went: dropped, as a provider gives up on a refused webhook, so that it does
+            # not hold up every report due after it.
+            log.warning(
+                "simulator callback refused",
+                extra={"organization_id": organization_id, "kind": kind, "status": status},
+            )
+        elif not 200 <= status < 300:
+            raise RuntimeError(f"the simulator's {kind} callback was answered {status}")
 
     def verify(self, request: WebhookRequest) -> bool:
         """Whether the callback carries the simulator's signature."""
