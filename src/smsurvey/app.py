@@ -25,7 +25,7 @@ from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
 from smsurvey.surveys.pages import router as survey_pages_router
 from smsurvey.web import STATIC_DIR
-from smsurvey.worker.runner import Worker
+from smsurvey.worker.child import WorkerChild
 
 
 class Health(BaseModel):
@@ -37,12 +37,13 @@ class Health(BaseModel):
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock = system_clock, run_worker: bool = True
+    settings: Settings | None = None, *, clock: Clock = system_clock, run_worker: bool = False
 ) -> FastAPI:
     """Build the application for ``settings`` (the environment's when omitted).
 
     On start-up it builds its :class:`~smsurvey.runtime.Runtime` (unless one was attached
-    with :func:`embedded`) and, with ``run_worker``, runs the worker in the same process.
+    with :func:`embedded`) and, with ``run_worker``, runs the worker in a process of its
+    own beside it (:mod:`smsurvey.worker.child`).
     """
     settings = settings or get_settings()
 
@@ -53,13 +54,12 @@ def create_app(
             app.state.runtime = build_runtime(settings, app, clock=clock)
         runtime: Runtime = app.state.runtime
         stop = asyncio.Event()
-        worker = asyncio.create_task(Worker(runtime).run(stop)) if run_worker else None
+        worker = asyncio.create_task(WorkerChild(runtime.wake).run(stop)) if run_worker else None
         try:
             yield
         finally:
             stop.set()
             if worker is not None:
-                runtime.wake.set()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
             if owned:
@@ -105,7 +105,7 @@ def embedded(
 ) -> tuple[FastAPI, Runtime]:
     """An app and its runtime without a server or background worker (demo and tests):
     drive it with :class:`~smsurvey.worker.runner.Worker` and an in-process HTTP client."""
-    app = create_app(settings, clock=clock, run_worker=False)
+    app = create_app(settings, clock=clock)
     runtime = build_runtime(settings, app, clock=clock, seed=seed)
     app.state.runtime = runtime
     return app, runtime

@@ -30,7 +30,7 @@ def serve(
         True, "--migrate/--no-migrate", help="Apply pending migrations before starting."
     ),
     worker: bool = typer.Option(
-        True, "--worker/--no-worker", help="Also run the worker in this process."
+        True, "--worker/--no-worker", help="Also run the worker (in a process of its own)."
     ),
 ) -> None:
     """Start the server: API, survey pages, provider webhooks, and (unless --no-worker) the

@@ -19,9 +19,16 @@ def worker(
     once: bool = typer.Option(
         False, "--once", help="Do what is due now (plan, send, expire), then exit."
     ),
+    attached: bool = typer.Option(
+        False,
+        "--attached",
+        hidden=True,
+        help="Run as the worker of `smsurvey serve`: stdin wakes it, its end stops it.",
+    ),
 ) -> None:
     """Run the worker: starts due distributions, plans and sends texts, expires sessions."""
     from smsurvey.app import embedded
+    from smsurvey.worker.child import follow_server
     from smsurvey.worker.runner import Worker
 
     settings = process_settings()
@@ -39,13 +46,21 @@ def worker(
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
+                if attached:  # the server stops it, once it has stopped serving
+                    signal.signal(signum, signal.SIG_IGN)
+                else:
+                    loop.add_signal_handler(signum, stop.set)
+            following = (
+                asyncio.ensure_future(follow_server(runtime.wake, stop)) if attached else None
+            )
             await running.run(stop)
+            if following is not None:
+                following.cancel()
             return 0
         finally:
             await runtime.aclose()
 
-    if not once:
+    if not once and not attached:
         console.print("smsurvey worker running; Ctrl-C stops it")
     with contextlib.suppress(KeyboardInterrupt):
         # run_with_engine creates or upgrades SQLite (and checks any other schema) first.
