@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import psutil
 
 SMSURVEY = str(Path(sys.executable).with_name("smsurvey"))
 
@@ -24,9 +25,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(folder: Path, log: IO[bytes] | None = None) -> Iterator[str]:
+def running_server(
+    folder: Path, log: IO[bytes] | None = None, pids: list[int] | None = None
+) -> Iterator[str]:
     """``smsurvey serve`` on a free port in ``folder`` (an empty directory); yields its URL.
-    Its output goes to ``log`` when given."""
+    Its output goes to ``log`` when given; its process id is added to ``pids``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMSURVEY_")}
@@ -37,6 +40,8 @@ def running_server(folder: Path, log: IO[bytes] | None = None) -> Iterator[str]:
         stdout=log or subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    if pids is not None:
+        pids.append(server.pid)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -50,7 +55,18 @@ def running_server(folder: Path, log: IO[bytes] | None = None) -> Iterator[str]:
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=40)
+
+
+def attached_worker(server_pid: int, timeout: float = 30) -> psutil.Process:
+    """The worker process ``smsurvey serve`` runs beside it (waiting for it to start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for child in psutil.Process(server_pid).children():
+            if "--attached" in child.cmdline():
+                return child
+        assert time.monotonic() < deadline, "serve started no worker"
+        time.sleep(0.1)
 
 
 def test_serve_starts_in_an_empty_directory(tmp_path: Path) -> None:
@@ -61,3 +77,18 @@ def test_serve_starts_in_an_empty_directory(tmp_path: Path) -> None:
         spec = httpx.get(f"{url}/openapi.json", timeout=5).json()
         assert "/healthz" in spec["paths"]
         assert (tmp_path / "smsurvey.db").exists()
+
+
+def test_the_worker_runs_beside_the_server_comes_back_and_stops_with_it(
+    tmp_path: Path,
+) -> None:
+    pids: list[int] = []
+    with running_server(tmp_path, pids=pids):
+        first = attached_worker(pids[0])
+        first.kill()  # a crash: serve starts another one
+        first.wait(timeout=10)
+        second = attached_worker(pids[0])
+        assert second.pid != first.pid
+        assert second.is_running()
+    # serve stopped (SIGTERM): its worker was stopped before it exited, not orphaned
+    assert not second.is_running()
