@@ -37,6 +37,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util import await_
 
+from smsurvey.kit import sqlite_driver
+
 
 def is_sqlite(url: str) -> bool:
     """Whether ``url`` points at SQLite."""
@@ -153,6 +155,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout, and its
     writers in this process queued in order (see the module docstring)."""
     if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and "mode=memory" not in url:
+            kwargs.setdefault("async_creator", sqlite_driver.connector(url))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         turns = _WriteTurns()
