@@ -56,6 +56,16 @@ class Message(Base):
         Index("ix_messages_due", "send_state", "next_attempt_at"),
         Index("ix_messages_provider_message", "provider", "provider_message_id"),
         Index("ix_messages_duplicates", "recipient", "template_hash", "created_at"),
+        # A distribution's texts with what its report counts and sums, read from the index
+        # alone (distributions.reports.metrics).
+        Index(
+            "ix_messages_distribution_states",
+            "distribution_id",
+            "direction",
+            "send_state",
+            "parts",
+            "credits",
+        ),
         # Planned texts not sent yet, by distribution and state: what a survey that stops
         # taking answers holds or ends (distributions.holds); small whatever the history.
         Index(
@@ -85,7 +95,7 @@ class Message(Base):
     credits: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal(0))
     priority: Mapped[int] = mapped_column(default=0)
     distribution_id: Mapped[str | None] = mapped_column(
-        ForeignKey("distributions.id", ondelete="SET NULL"), index=True
+        ForeignKey("distributions.id", ondelete="SET NULL")
     )
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("distribution_recipients.id", ondelete="SET NULL"), index=True
@@ -114,11 +124,11 @@ class MessageEvent(Base):
     """
 
     __tablename__ = "message_events"
+    # A text's events, and whether it reached a status, from the index alone.
+    __table_args__ = (Index("ix_message_events_message_status", "message_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    message_id: Mapped[int] = mapped_column(
-        ForeignKey("messages.id", ondelete="CASCADE"), index=True
-    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(24))
     detail: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime]
