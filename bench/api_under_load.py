@@ -69,9 +69,10 @@ async def _directory(session: aiohttp.ClientSession, base: str) -> str:
 
 
 async def load(
-    instance: Instance, distribution: str, clients: int, done: asyncio.Event
+    instance: Instance, distribution: str, clients: int, pause: float, done: asyncio.Event
 ) -> list[Call]:
-    """Run ``clients`` API clients round the mix until ``done`` is set; every call made."""
+    """Run ``clients`` API clients round the mix, each waiting ``pause`` seconds between
+    its calls, until ``done`` is set; every call made."""
     base = f"{instance.url}/API/v3"
     headers = {"X-API-TOKEN": instance.token}
     members = instance.lists["Members"]
@@ -105,6 +106,8 @@ async def load(
                 async with session.request(method, url, json=payload) as answer:
                     await answer.read()
                 calls.append(Call(name, time.perf_counter() - started, answer.status))
+                await asyncio.sleep(pause)
+                await asyncio.sleep(pause)
 
         await asyncio.gather(*(client(n) for n in range(clients)))
     return calls
@@ -119,7 +122,9 @@ def send_rate(instance: Instance, distribution: str, recipients: int) -> float:
     return recipients / (ended - started)
 
 
-def loaded_send(instance: Instance, recipients: int, clients: int) -> tuple[str, list[Call], float]:
+def loaded_send(
+    instance: Instance, recipients: int, clients: int, pause: float
+) -> tuple[str, list[Call], float]:
     """Create the second invitation (of ``recipients``) and load the API until it is sent;
     its id, the calls and how long the load ran."""
 
@@ -127,7 +132,7 @@ def loaded_send(instance: Instance, recipients: int, clients: int) -> tuple[str,
         distribution = await asyncio.to_thread(distribute, instance, "Loaded", "--message", TEXT)
         done = asyncio.Event()
         started = time.perf_counter()
-        loading = asyncio.create_task(load(instance, distribution, clients, done))
+        loading = asyncio.create_task(load(instance, distribution, clients, pause, done))
         await asyncio.to_thread(
             wait_until,
             lambda: sent(instance.database, distribution) == recipients,
@@ -145,6 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=5_000)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds each client waits between its calls"
+    )
     options = parser.parse_args()
     n = options.recipients
     lists = {"Quiet": range(n), "Loaded": range(n, 2 * n), "Members": range(2 * n, 2 * n + 500)}
@@ -152,7 +160,7 @@ def main() -> None:
         instance = prepare(Path(work), fake, lists)
         with served(instance):
             quiet = send_rate(instance, distribute(instance, "Quiet", "--message", TEXT), n)
-            distribution, calls, seconds = loaded_send(instance, n, options.clients)
+            distribution, calls, seconds = loaded_send(instance, n, options.clients, options.pause)
             loaded = send_rate(instance, distribution, n)
     all_ms = [call.seconds * 1000 for call in calls]
     by_call: dict[str, list[float]] = defaultdict(list)

@@ -231,6 +231,7 @@ async def report(
         await session.scalar(
             select(func.count()).where(
                 Message.distribution_id == distribution.id,
+                Message.direction == "out",
                 Message.send_state.in_([SendState.EXHAUSTED, SendState.UNDECIDED]),
             )
         )
