@@ -175,6 +175,7 @@ class Sandbox:
         return [t.body for t in await self.transcript(handset) if t.direction == "to_handset"]
 
     async def rows(self, model: type[M], *where: ColumnElement[bool]) -> list[M]:
-        """Rows of a table (for reports and tests)."""
+        """Rows of a table in the order they were made (for reports and tests)."""
+        order = model.__mapper__.primary_key  # type: ignore[attr-defined]
         async with unit_of_work(self.runtime.engine) as session:
-            return list(await session.scalars(select(model).where(*where)))  # type: ignore[arg-type]
+            return list(await session.scalars(select(model).where(*where).order_by(*order)))  # type: ignore[arg-type]

@@ -55,7 +55,7 @@ from smsurvey.sms.phones import check_phone
 from smsurvey.surveys.availability import FOR_GOOD, Unavailable, describe, unavailable
 from smsurvey.surveys.service import definition_of
 
-CHUNK = 1000
+CHUNK = 250
 _RECIPIENTS = Recipient.__table__
 DUPLICATE_WINDOW = timedelta(hours=24)
 KINDS = {

@@ -10,13 +10,17 @@ writers of a process queue instead, in order of arrival: a transaction's first w
 waits for its turn (:data:`WRITE_WAIT` at most, like the busy timeout), and the next one
 goes the moment its connection goes back to the pool, urgent writes first
 (:func:`urgent_writes`: webhooks and conversations before planning and bulk sending).
-Reads never wait. Other processes on the same file are still kept out by SQLite's own
-lock.
+Reads never wait. Between processes on the same file (``serve`` and its worker), the
+writer whose turn it is also takes a lock file beside the database (``….db-writers``),
+which the kernel hands to the next process the moment it is let go, instead of SQLite's
+sleeping retries: so a webhook's write waits for at most the worker's transaction under
+way, not for a gap in a stream of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import heapq
 import itertools
 import re
@@ -109,13 +113,39 @@ class _Turns:
         self._held = False
 
 
-class _WriteTurns:
-    """The queue of a SQLite engine's writers in this process (one per event loop)."""
+class _ProcessLock:
+    """The lock file SQLite writers of all processes take in turn (see the module)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str) -> None:
+        self._file = open(path, "a+b")  # noqa: SIM115 - held for the engine's life
+
+    async def acquire(self) -> None:
+        """Take the lock, waiting on a thread when another process holds it."""
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        taking = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, self._file, fcntl.LOCK_EX))
+        try:
+            await asyncio.shield(taking)
+        except asyncio.CancelledError:
+            taking.add_done_callback(lambda _: self.release())  # taken after all: let it go
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+
+
+class _WriteTurns:
+    """The queue of a SQLite engine's writers in this process (one per event loop), and
+    the lock that orders them with other processes' writers."""
+
+    def __init__(self, process_lock: _ProcessLock | None) -> None:
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
             weakref.WeakKeyDictionary()
         )
+        self._process_lock = process_lock
 
     def take(
         self,
@@ -134,13 +164,20 @@ class _WriteTurns:
             await_(asyncio.wait_for(turns.acquire(_priority.get()), WRITE_WAIT))
         except TimeoutError:
             raise TimeoutError(f"no turn to write to SQLite within {WRITE_WAIT:g} s") from None
+        if self._process_lock is not None:
+            try:
+                await_(asyncio.wait_for(self._process_lock.acquire(), WRITE_WAIT))
+            except BaseException:
+                turns.release()
+                raise
         connection.info[_TURN] = turns
 
-    @staticmethod
-    def give_back(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    def give_back(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         """When a connection goes back to the pool (committed or rolled back): next writer."""
         turns = record.info.pop(_TURN, None)
         if turns is not None:
+            if self._process_lock is not None:
+                self._process_lock.release()
             turns.release()
 
 
@@ -156,11 +193,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     writers in this process queued in order (see the module docstring)."""
     if is_sqlite(url):
         database = make_url(url).database
-        if database and database != ":memory:" and "mode=memory" not in url:
+        on_file = bool(database) and database != ":memory:" and "mode=memory" not in url
+        if on_file:
             kwargs.setdefault("async_creator", sqlite_driver.connector(url))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        turns = _WriteTurns()
+        turns = _WriteTurns(_ProcessLock(f"{database}-writers") if on_file else None)
         event.listen(engine.sync_engine, "before_cursor_execute", turns.take)
         event.listen(engine.sync_engine, "checkin", turns.give_back)
         return engine

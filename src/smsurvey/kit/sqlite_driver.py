@@ -5,12 +5,14 @@ the statement, fetching its rows, closing the cursor, each a round trip between 
 A query costs four of them, a request a dozen or more, and under load each waits for the
 interpreter lock, so most of an API call's time went to hand-overs, not to SQLite.
 
-Reading a WAL database never waits for a lock, and the queries of a web request take
+Reading a WAL database does not wait for writers, and the queries of a web request take
 microseconds, so here a ``SELECT`` (and fetching its rows, opening and closing cursors,
 committing or rolling back when there is nothing to commit) runs at once on the caller's
-thread. Whatever may wait — a write, which may wait for another process's lock, and
-``COMMIT`` of a write — still goes to the connection's thread, so the event loop never
-sleeps in SQLite's busy handler. A ``SELECT`` that once took longer than :data:`SLOW`
+thread; so does every statement of a transaction that holds the write lock already,
+which then ends without other coroutines running in the middle of it. What may wait —
+the first write of a transaction, which may wait for another process's lock, and its
+``COMMIT``, which may checkpoint — goes to the connection's thread, so the event loop
+does not sleep in SQLite's busy handler. A ``SELECT`` that once took longer than :data:`SLOW`
 (a big export, say) is sent to the thread from then on, so that it never holds up the
 loop again.
 """
@@ -41,7 +43,7 @@ class _Connection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._connection is None or not self._at_once(fn, args):
             return await super()._execute(fn, *args, **kwargs)
-        if getattr(fn, "__name__", "") != "execute":
+        if getattr(fn, "__name__", "") != "execute" or self._conn.in_transaction:
             return fn(*args, **kwargs)
         started = time.perf_counter()
         result = fn(*args, **kwargs)
@@ -54,10 +56,16 @@ class _Connection(aiosqlite.Connection):
         if isinstance(owner, sqlite3.Cursor):
             if name in _CURSOR_CALLS:
                 return True
-            if name == "execute" and args and isinstance(args[0], str):
-                statement = args[0]
-                return statement.lstrip()[:6].upper() == "SELECT" and statement not in self.slow
-            return False
+            if name not in ("execute", "executemany") or not args:
+                return False
+            if self._conn.in_transaction:
+                return True  # it holds the write lock: nothing it does waits for one
+            statement = args[0]
+            return (
+                name == "execute"
+                and statement.lstrip()[:6].upper() == "SELECT"
+                and statement not in self.slow
+            )
         if isinstance(owner, sqlite3.Connection):
             return name == "cursor" or (name in ("commit", "rollback") and not owner.in_transaction)
         return False
