@@ -20,7 +20,9 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///smsurvey.db",
         description="SQLAlchemy async URL; a relative SQLite path starts in the working directory.",
     )
-    redis_url: str | None = Field(default=None, description="Redis for the senders' paces, shared by all workers.")
+    redis_url: str | None = Field(
+        default=None, description="Redis for the senders' paces, shared by all workers."
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs links; required beyond SQLite (a key file beside SQLite otherwise).",
