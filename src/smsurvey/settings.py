@@ -20,7 +20,9 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///smsurvey.db",
         description="SQLAlchemy async URL; a relative SQLite path starts in the working directory.",
     )
-    redis_url: str | None = Field(default=None, description="Redis for jobs and rate limits.")
+    redis_url: str | None = Field(
+        default=None, description="Redis for the senders' paces, shared by all workers."
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs links; required beyond SQLite (a key file beside SQLite otherwise).",
@@ -62,14 +64,6 @@ class Settings(BaseSettings):
     )
     pacing: bool = Field(
         default=True, description="Hold each sender to its pace (parts per second)."
-    )
-    pace_margin: float = Field(
-        default=0.05,
-        ge=0,
-        le=1,
-        description="Seconds a paced text that had to wait leaves after its sender's window"
-        " has room: more than requests' arrival times may vary by, so that the provider never"
-        " counts a second over the pace.",
     )
     reconcile_after: float = Field(
         default=60,

@@ -40,7 +40,7 @@ from smsurvey.messaging.outbox import BULK
 from smsurvey.messaging.outcomes import COLUMNS, OutboxText, append_history, settle_sent
 from smsurvey.messaging.pacing import Pacer, SenderPaces
 from smsurvey.models.messaging import Message, SendState
-from smsurvey.providers.base import ProviderError, SendUncertain, hand_over
+from smsurvey.providers.base import Provider, ProviderError, SendUncertain, hand_over
 from smsurvey.providers.directory import ProviderDirectory
 
 log = logging.getLogger(__name__)
@@ -442,9 +442,13 @@ class SenderLoop:
             error = ProviderError(f"no provider {text.provider!r}", retryable=True)
             return _Outcome(text, error=error, gone=True)
         if self._pacer is not None and pace is not None:
-            # Its turn is taken last, so the request follows it at once: the provider
-            # counts arrivals.
-            await self._pacer.take(f"{text.provider}|{text.sender}", pace, text.parts)
+            # The turn spans exactly the request: the provider counts its arrival, which
+            # comes somewhere in between.
+            async with self._pacer.turn(f"{text.provider}|{text.sender}", pace, text.parts):
+                return await self._request(provider, text)
+        return await self._request(provider, text)
+
+    async def _request(self, provider: Provider, text: OutboxText) -> _Outcome:
         try:
             result = await hand_over(provider, text.outbound())
         except ProviderError as error:
