@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="Seconds a worker may go without saying it is alive before the texts it"
         " holds are recovered by another.",
     )
+    webhook_retention_hours: float = Field(
+        default=72,
+        gt=0,
+        description="Hours a processed provider callback is kept, so that the provider's"
+        " retries of it change nothing; then the worker deletes it.",
+    )
     session_hours: int = Field(default=48, description="How long a 2-way session stays open.")
     not_in_session_text: str = "You are not currently taking a survey."
     help_text: str = "Reply to the survey questions by text. Text STOP to opt out."
