@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     stop_text: str = "You have been opted out and will receive no more texts. Text START to opt in."
     start_text: str = "You have opted back in to texts. Text STOP to opt out."
     access_code_refused_text: str = "Sorry, this survey is not available from your country."
+    survey_paused_text: str = "Sorry, this survey is not open right now. Please try again later."
+    survey_closed_text: str = "Sorry, this survey is closed. Thank you for your interest."
 
     simulator_number: str = Field(
         default="+15005550006", description="Our number when texts go through the simulator."
