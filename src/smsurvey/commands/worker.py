@@ -20,7 +20,9 @@ def worker(
         False, "--once", help="Do what is due now (plan, send, expire), then exit."
     ),
 ) -> None:
-    """Run the worker: starts due distributions, plans and sends texts, expires sessions."""
+    """Run the worker: starts due distributions, plans and sends texts, processes provider
+    callbacks, expires sessions. SIGTERM or Ctrl-C stops it cleanly: requests under way
+    finish, texts it claimed go back to the queue at once."""
     from smsurvey.app import embedded
     from smsurvey.worker.runner import Worker
 
