@@ -48,12 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fakes.base import Fault, serving
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.postgres import scratch_database
 
 from smsurvey.kit.db import create_engine
 
-POSTGRES_ADMIN = os.environ.get(
-    "SMSURVEY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 SETTLE_SECONDS = "2"
 SILENCE_SECONDS = "3"
 FINISH_TIMEOUT = 600.0
@@ -109,22 +107,8 @@ def _database(kind: str, work: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{work}/chaos.db"
         return
-    name = f"smsurvey_chaos_{os.getpid()}"
-
-    async def admin(statement: str) -> None:
-        engine = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(f"smsurvey_chaos_{os.getpid()}") as url:
+        yield url
 
 
 class Workers:

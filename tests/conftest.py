@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,30 +9,17 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from smsurvey.kit.db import create_engine, is_sqlite, session_factory
 from smsurvey.models import Base
 from smsurvey.models.migrate import upgrade
 from smsurvey.settings import get_settings
+from tests.postgres import scratch_database
 from tests.support import run_sync
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SMSURVEY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 
 hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("ci")
-
-
-async def _postgres_admin(statement: str) -> None:
-    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _empty_all_tables(url: str) -> None:
@@ -63,14 +49,9 @@ def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test run, dropped afterwards."""
-    name = f"smsurvey_test_{secrets.token_hex(4)}"
-    run_sync(_postgres_admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database(f"smsurvey_test_{secrets.token_hex(4)}") as url:
         upgrade(url)
         yield url
-    finally:
-        run_sync(_postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

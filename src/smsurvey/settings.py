@@ -77,12 +77,20 @@ class Settings(BaseSettings):
         description="Seconds a worker may go without saying it is alive before the texts it"
         " holds are recovered by another.",
     )
+    webhook_retention_hours: float = Field(
+        default=72,
+        gt=0,
+        description="Hours a processed provider callback is kept, so that the provider's"
+        " retries of it change nothing; then the worker deletes it.",
+    )
     session_hours: int = Field(default=48, description="How long a 2-way session stays open.")
     not_in_session_text: str = "You are not currently taking a survey."
     help_text: str = "Reply to the survey questions by text. Text STOP to opt out."
     stop_text: str = "You have been opted out and will receive no more texts. Text START to opt in."
     start_text: str = "You have opted back in to texts. Text STOP to opt out."
     access_code_refused_text: str = "Sorry, this survey is not available from your country."
+    survey_paused_text: str = "Sorry, this survey is not open right now. Please try again later."
+    survey_closed_text: str = "Sorry, this survey is closed. Thank you for your interest."
 
     simulator_number: str = Field(
         default="+15005550006", description="Our number when texts go through the simulator."

@@ -24,6 +24,7 @@ from smsurvey.kit.db import unit_of_work
 from smsurvey.models.distributions import Distribution, RecipientEvent
 from smsurvey.models.messaging import ConversationSession, Message, MessageEvent, SendState
 from tests.messaging.harness import Harness, harness
+from tests.messaging.test_recovery import dead_worker, held_by
 from tests.web.support import edit_survey
 
 ANN, BOB = "+14155552671", "+14155552672"
@@ -151,6 +152,23 @@ async def planned_not_sent(system: Harness, method: Method, **request: object) -
         await plan_chunk(session, system.runtime, distribution_id)
     assert await states(system, distribution_id) == [SendState.QUEUED] * 2
     return distribution_id
+
+
+async def test_a_text_queued_again_for_a_paused_survey_is_not_sent(system: Harness) -> None:
+    distribution_id = await planned_not_sent(system, Method.INVITE)
+    ids = [text.id for text in await system.rows(Message)]
+    await dead_worker(system, "WK_dead", host="elsewhere", pid=1, silent=120)
+    await held_by(system, "WK_dead", SendState.CLAIMED, ids)
+    await edit_survey(system, is_active=False)
+
+    # The recovery sweep queues them again, in the round whose sender would send them.
+    await system.drain()
+    assert await received(system) == []
+    assert await states(system, distribution_id) == [SendState.HELD] * 2
+
+    await edit_survey(system, is_active=True)
+    await system.drain()
+    assert len(await system.inbox(ANN)) == len(await system.inbox(BOB)) == 1
 
 
 async def test_a_2_way_start_that_waited_gets_its_whole_session(system: Harness) -> None:

@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from smsurvey.kit.db import unit_of_work
-from smsurvey.messaging.inbox import LEASE, NewEvent, ingest, process_inbox, text_event
+from smsurvey.messaging.inbox import (
+    LEASE,
+    WRITE_BATCH,
+    NewEvent,
+    ingest,
+    process_inbox,
+    prune_inbox,
+    text_event,
+)
 from smsurvey.models.inbox import EventKind, EventState, WebhookEvent
 from smsurvey.models.messaging import Message
 from smsurvey.models.responses import Response
@@ -123,3 +133,91 @@ async def test_an_event_a_stopped_worker_held_is_taken_over_after_the_lease(
     await system.advance(LEASE)
     assert await received(system, ANN) == ["hello", "again"]
     assert await system.inbox(ANN) == [NOT_IN_SESSION] * 2
+
+
+KEPT = timedelta(hours=72)
+"""SMSURVEY_WEBHOOK_RETENTION_HOURS's default."""
+
+
+async def test_a_retry_within_the_retention_changes_nothing_then_the_event_is_pruned(
+    system: Harness,
+) -> None:
+    callbacks = SimulatorCallbacks(signing_key(system.runtime.secret))
+    url = system.receive_url("message", "simulator")
+    callback = callbacks.inbound_callback(url, ANN, system.our_number, "hello")
+    assert await system.post(callback) == 200
+    await system.drain()
+
+    await system.advance(KEPT - timedelta(minutes=1))
+    assert await system.post(callback) == 200, "the provider retries a day or two later"
+    await system.drain()
+    [kept] = await system.rows(WebhookEvent, WebhookEvent.kind == EventKind.TEXT)
+    assert kept.state == EventState.DONE
+    assert await received(system, ANN) == ["hello"]
+    assert await system.inbox(ANN) == [NOT_IN_SESSION]
+
+    await system.advance(timedelta(minutes=2))
+    assert await system.rows(WebhookEvent, WebhookEvent.kind == EventKind.TEXT) == []
+    assert await received(system, ANN) == ["hello"], "what the event did stays"
+
+
+async def _stored(system: Harness, state: EventState, count: int, age: timedelta) -> None:
+    org = system.organization.id
+    events = [
+        text_event(InboundSms(ANN, system.our_number, "x", f"SM-{state}-{age}-{n}"))
+        for n in range(count)
+    ]
+    await ingest(system.runtime.engine, org, "simulator", events, system.clock.now() - age)
+    async with unit_of_work(system.runtime.engine) as session:
+        await session.execute(
+            update(WebhookEvent).where(WebhookEvent.state == EventState.PENDING).values(state=state)
+        )
+
+
+async def test_pruning_goes_in_bounded_batches_and_leaves_what_is_not_processed(
+    system: Harness,
+) -> None:
+    await _stored(system, EventState.DONE, 5, KEPT + timedelta(hours=1))
+    await _stored(system, EventState.FAILED, 3, KEPT + timedelta(hours=1))
+    await _stored(system, EventState.PROCESSING, 2, KEPT + timedelta(hours=1))
+    await _stored(system, EventState.DONE, 2, KEPT - timedelta(hours=1))
+    now = system.clock.now()
+
+    async def prune() -> int:
+        async with unit_of_work(system.runtime.engine) as session:
+            return await prune_inbox(session, now, KEPT, limit=2)
+
+    assert [await prune() for _ in range(4)] == [4, 3, 1, 0]
+    left = await system.rows(WebhookEvent)
+    assert sorted(e.state for e in left) == ["done", "done", "processing", "processing"]
+    assert all(e.received_at > now - KEPT for e in left if e.state == EventState.DONE)
+
+
+async def test_callbacks_are_stored_at_most_500_events_a_transaction(system: Harness) -> None:
+    engine = system.runtime.engine
+    written: list[int] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO webhook_events"):
+            written.append(len(parameters) // 8)  # eight columns a row
+
+    def texts(first: int, count: int) -> list[NewEvent]:
+        return [
+            text_event(InboundSms(f"+1415555{n:04d}", system.our_number, "hi", f"SM{n}"))
+            for n in range(first, first + count)
+        ]
+
+    org = system.organization.id
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await ingest(engine, org, "simulator", texts(0, 1200), system.clock.now()) == 1200
+        stored = await asyncio.gather(
+            *(ingest(engine, org, "simulator", texts(2000 + 60 * n, 60), system.clock.now())
+              for n in range(20))
+        )  # fmt: skip
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert stored == [60] * 20
+    assert written[:3] == [500, 500, 200]
+    assert sum(written) == 2400
+    assert max(written) <= WRITE_BATCH

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from smsurvey.contacts.service import ContactFields
 from smsurvey.distributions.access_codes import link_access_code
@@ -17,10 +18,13 @@ from smsurvey.models.contacts import Contact, OptOutEvent
 from smsurvey.models.distributions import RecipientEvent
 from smsurvey.models.messaging import ConversationSession, Message, MessageEvent
 from smsurvey.models.responses import Response
+from smsurvey.models.surveys import Survey
 from tests.messaging.harness import Harness, harness
 
 ANN, BOB, CID = "+14155552671", "+14155552672", "+14155552673"
 Q1 = "Hi from Acme! How likely are you to recommend us"
+NOW = object()
+"""Stands for the harness's clock's time in parameters."""
 
 
 @pytest.fixture
@@ -293,3 +297,63 @@ async def test_a_distribution_to_a_single_contact(system: Harness) -> None:
     assert await system.inbox(BOB) == []
     with pytest.raises(InvalidInput, match="exactly one of a mailing list, a contact, a sample"):
         await system.distribute(system.survey_id, Recipients())
+
+
+async def survey_state(system: Harness, **values: object) -> None:
+    """Pause (``is_active=False``), close or expire the example survey."""
+    async with unit_of_work(system.runtime.engine) as session:
+        await session.execute(update(Survey).where(Survey.id == system.survey_id).values(**values))
+
+
+@pytest.mark.parametrize(
+    ("state", "reply"),
+    [
+        ({"is_active": False}, "Sorry, this survey is not open right now. Please try again later."),
+        ({"closed_at": NOW}, "Sorry, this survey is closed. Thank you for your interest."),
+        ({"expires_at": NOW}, "Sorry, this survey is closed. Thank you for your interest."),
+    ],
+    ids=["paused", "closed", "expired"],
+)
+async def test_an_access_code_of_a_survey_not_open_starts_nothing(
+    system: Harness, state: dict[str, object], reply: str
+) -> None:
+    await system.link_access_code("@Feedback", "US", system.survey_id)
+    await survey_state(
+        system, **{k: system.clock.now() if v is NOW else v for k, v in state.items()}
+    )
+    await system.text(CID, "@feedback")
+    assert await system.inbox(CID) == [reply]
+    assert await system.rows(ConversationSession) == []
+    [stored] = await system.rows(Message, Message.direction == "in")
+    assert (stored.body, stored.session_id) == ("@feedback", None)
+
+
+async def test_a_conversation_goes_on_while_its_survey_is_paused(system: Harness) -> None:
+    await started(system, ANN)
+    await survey_state(system, is_active=False)
+    await system.text(ANN, "10")
+    assert (await system.last(ANN)).startswith("Great to hear!")
+    await system.text(ANN, "1")
+    await system.text(ANN, "Keep it up!")
+    [response] = await system.rows(Response)
+    assert response.finished
+
+
+async def test_a_closed_survey_ends_the_conversation_at_the_next_text(system: Harness) -> None:
+    await started(system, ANN)
+    await system.text(ANN, "10")
+    await survey_state(system, closed_at=system.clock.now())
+    await system.text(ANN, "1")
+    assert await system.last(ANN) == "Sorry, this survey is closed. Thank you for your interest."
+    [conversation] = await system.rows(ConversationSession)
+    assert conversation.status == "expired"
+    [partial] = await system.rows(Response)
+    assert (partial.finished, partial.values["QID1"], partial.values.get("QID2")) == (
+        False,
+        10,
+        None,
+    )
+    [late] = await system.rows(Message, Message.direction == "in", Message.body == "1")
+    assert late.session_id == conversation.id
+    await system.text(ANN, "HELP")
+    assert await system.last(ANN) == system.runtime.settings.help_text

@@ -26,7 +26,9 @@ def worker(
         help="Run as the worker of `smsurvey serve`: stdin wakes it, its end stops it.",
     ),
 ) -> None:
-    """Run the worker: starts due distributions, plans and sends texts, expires sessions."""
+    """Run the worker: starts due distributions, plans and sends texts, processes provider
+    callbacks, expires sessions. SIGTERM or Ctrl-C stops it cleanly: requests under way
+    finish, texts it claimed go back to the queue at once."""
     from smsurvey.app import embedded
     from smsurvey.worker.child import follow_server
     from smsurvey.worker.runner import Worker

@@ -13,7 +13,9 @@ replies of a conversation under way:
   ``Skipped``, both with the reason), and their distribution fails with the reason.
 
 Every change is a compare-and-set on ``send_state``, so a text the sender claimed in the
-meantime is left to it.
+meantime is left to it. The sender claims no text this check would hold
+(:func:`waiting_for_its_survey`), so one queued again in between — by the recovery
+sweep, reconciliation or a decision — waits for it rather than slipping out.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import (
     ScalarSelect,
     Table,
     bindparam,
+    exists,
     insert,
     literal_column,
     select,
@@ -89,6 +92,18 @@ def _pending_state(first: SendState) -> ScalarSelect[str | None]:
         .order_by(state.asc() if first is SendState.HELD else state.desc())  # held < queued
         .limit(1)
         .scalar_subquery()
+    )
+
+
+def waiting_for_its_survey(now: datetime) -> ColumnElement[bool]:
+    """Whether a text is one this module holds at ``now`` (planned for a recipient of a
+    distribution whose survey takes no answers then), as SQL: the sender claims none, so
+    that a text queued again meanwhile (by recovery, reconciliation or a decision) waits
+    for :func:`hold_for_surveys` rather than slipping out."""
+    return Message.recipient_id.is_not(None) & exists().where(
+        Distribution.id == Message.distribution_id,
+        Survey.id == Distribution.survey_id,
+        taking_no_answers(now),
     )
 
 

@@ -6,6 +6,12 @@ the current question (on a text-entry question the keyword wins); otherwise STAR
 back in, HELP gets the help text, an access code starts a survey, and anything else gets
 "You are not currently taking a survey." Every text is stored first. A number whose
 contacts have all opted out gets no reply but to STOP, START and HELP.
+
+A survey that takes no answers takes no new respondents: an access code of a paused survey
+gets ``SMSURVEY_SURVEY_PAUSED_TEXT``, of a closed or expired one
+``SMSURVEY_SURVEY_CLOSED_TEXT``, and starts nothing. A conversation under way goes on
+while its survey is paused (as a response in progress may finish); once the survey is
+closed or expired, the next text ends it (what was answered is kept) with the closed text.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from smsurvey.providers.base import InboundSms
 from smsurvey.runtime import Runtime
 from smsurvey.sms.keywords import Keyword, KeywordMatch, match_keyword
 from smsurvey.sms.phones import check_phone
+from smsurvey.surveys.availability import FOR_GOOD, Unavailable, unavailable
 from smsurvey.surveys.conversation import match_answer
 from smsurvey.surveys.definition import TextEntryQuestion
 from smsurvey.surveys.service import definition_of as stored_definition
@@ -125,6 +132,12 @@ async def handle_inbound(
         await inbound.set_opted_out(True, keyword.word)
         inbound.reply(runtime.settings.stop_text, "confirmation")
         return "opted out"
+    if live is not None and await _survey_over(inbound, live):
+        await close_session(session, runtime, live, state_of(live), "expired")
+        live = None
+        if keyword is None:
+            inbound.reply(runtime.settings.survey_closed_text, "end", inbound.message.session_id)
+            return "survey closed"
     if live is not None and not _keyword_wins(live, sms.text, keyword):
         turn = await take_reply(session, runtime, live, sms.text, inbound.region)
         return f"answer {turn.outcome}"
@@ -148,6 +161,12 @@ async def _live_session(inbound: _Inbound) -> ConversationSession | None:
         await close_session(inbound.session, inbound.runtime, live, state_of(live), "expired")
         return None
     return live
+
+
+async def _survey_over(inbound: _Inbound, live: ConversationSession) -> bool:
+    """Whether the session's survey is closed or expired (it takes answers no more)."""
+    survey = await inbound.session.get(Survey, live.survey_id)
+    return survey is None or unavailable(survey, inbound.runtime.clock.now()) in FOR_GOOD
 
 
 def _keyword_wins(live: ConversationSession, text: str, keyword: KeywordMatch | None) -> bool:
@@ -179,6 +198,14 @@ async def _access_code_or_nothing(inbound: _Inbound) -> str:
     if survey is None:  # the survey was deleted after the code was linked
         inbound.reply(runtime.settings.not_in_session_text, "not_in_session")
         return "not in a session"
+    reason = unavailable(survey, runtime.clock.now())
+    if reason is not None:
+        paused = reason is Unavailable.PAUSED
+        settings = runtime.settings
+        inbound.reply(
+            settings.survey_paused_text if paused else settings.survey_closed_text, "refusal"
+        )
+        return f"access code refused (survey {reason})"
     started = await open_session(
         session,
         runtime,

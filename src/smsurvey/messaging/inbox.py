@@ -17,6 +17,12 @@ at a time. Events are processed a few at a time in one short transaction
 worker whose claim was taken over (it stalled for :data:`LEASE`) writes nothing. When one
 of them raises, they are processed again one by one: the one that raises is marked failed
 with its error, and blocks nothing.
+
+Processed events (done or failed) are kept ``SMSURVEY_WEBHOOK_RETENTION_HOURS`` (72) after
+they arrived — longer than providers retry a callback (Vonage 24 hours, Sinch about 23,
+MessageBird 8; Twilio only within its connection overrides' seconds) — so that a retry
+finds them; then the worker deletes them, oldest first, in bounded batches
+(:func:`prune_inbox`). A callback older than that is taken as new.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
@@ -56,6 +62,11 @@ LEASE = timedelta(minutes=5)
 GROUP = 50
 GROUP_SECONDS = 0.05
 """Events are processed together, one transaction for up to this many or this long."""
+WRITE_BATCH = 500
+"""Stored events per transaction at most (the callbacks that come together are written
+together, up to this many events)."""
+PRUNE_BATCH = 1000
+"""Processed events deleted per transaction at most."""
 _KEY_LENGTH = 255
 _EVENTS = WebhookEvent.__table__
 
@@ -146,7 +157,7 @@ class _GroupWriter:
 
     async def _run(self) -> None:
         while self._waiting:
-            group, self._waiting = self._waiting, []
+            group = self._next_group()
             try:
                 new = await self._insert([row for rows, _ in group for row in rows])
             except Exception:  # one callback's rows may be at fault: each goes alone
@@ -161,9 +172,24 @@ class _GroupWriter:
                 continue
             _settle_writes(group, new)
 
+    def _next_group(self) -> list[tuple[list[dict[str, Any]], asyncio.Future[int]]]:
+        """The callbacks waiting longest, as many as fit in :data:`WRITE_BATCH` events
+        (one, however many events it has, when the first alone is larger)."""
+        size = len(self._waiting[0][0])
+        taken = 1
+        while taken < len(self._waiting) and size + len(self._waiting[taken][0]) <= WRITE_BATCH:
+            size += len(self._waiting[taken][0])
+            taken += 1
+        group, self._waiting = self._waiting[:taken], self._waiting[taken:]
+        return group
+
     async def _insert(self, rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+        """Insert ``rows``, :data:`WRITE_BATCH` per transaction; the keys of the new ones."""
+        new: set[tuple[str, str, str]] = set()
         with urgent_writes():  # a provider waits for the answer
-            return await self._insert_now(rows)
+            for start in range(0, len(rows), WRITE_BATCH):
+                new |= await self._insert_now(rows[start : start + WRITE_BATCH])
+        return new
 
     async def _insert_now(self, rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
         async with unit_of_work(self._engine) as session:
@@ -197,6 +223,35 @@ def _settle_writes(
         keys = {tuple(row[name] for name in _KEY) for row in rows}
         written.set_result(len(keys & new))
         new -= keys
+
+
+async def prune_inbox(
+    session: AsyncSession, now: datetime, keep: timedelta, *, limit: int = PRUNE_BATCH
+) -> int:
+    """Delete up to ``limit`` of each kind of processed event (done, failed) that arrived
+    more than ``keep`` before ``now``, oldest first; returns how many were deleted.
+
+    Only the ``limit`` oldest events of a state are looked at (ids follow arrival), so a
+    round costs the same however many events are kept.
+    """
+    cutoff = now - keep
+    pruned = 0
+    for state in (EventState.DONE, EventState.FAILED):
+        oldest = (
+            select(WebhookEvent.id, WebhookEvent.received_at)
+            .where(WebhookEvent.state == state)
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+            .subquery()
+        )
+        due = select(oldest.c.id).where(oldest.c.received_at <= cutoff)
+        deleted = await session.execute(
+            delete(WebhookEvent)
+            .where(WebhookEvent.id.in_(due))
+            .execution_options(synchronize_session=False)
+        )
+        pruned += deleted.rowcount  # type: ignore[attr-defined]
+    return pruned
 
 
 async def process_inbox(runtime: Runtime, *, limit: int) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from smsurvey.distributions.holds import waiting_for_its_survey
 from smsurvey.kit.claims import due_ids
 from smsurvey.kit.clock import Clock
 from smsurvey.kit.wakeup import wait_for
@@ -289,7 +290,11 @@ class SenderLoop:
         if quota <= 0:
             return []
         organization_id, sender = key
-        kind = Message.priority < BULK if urgent else Message.priority >= BULK
+        kind = (
+            Message.priority < BULK
+            if urgent
+            else (Message.priority >= BULK) & ~waiting_for_its_survey(now)
+        )
         due = (
             select(Message.id)
             .where(

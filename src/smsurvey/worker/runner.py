@@ -1,11 +1,26 @@
 """The worker: every background duty of smsurvey, run inside ``serve`` or on its own.
 
 Running (:meth:`Worker.run`), the duties go concurrently, each at its own pace, so that a
-long send never holds up the next question of a conversation: the sender loop; starting
-and planning distributions; saying the worker is alive and recovering what stopped
-workers held; reconciling uncertain texts; and the rest (the simulator's reports, event
-deliveries, session expiry, long texts whose parts stopped coming). At start-up it first
-recovers and reconciles, before it sends anything.
+long send never holds up the next question of a conversation:
+
+* the sender loop (:mod:`smsurvey.messaging.sender`): claims queued texts, hands them to
+  providers, records the outcomes;
+* starting due distributions and planning them (their next occurrence too);
+* the webhook inbox (:mod:`smsurvey.messaging.inbox`): the delivery reports and inbound
+  texts the receive endpoints stored, processed in arrival order;
+* saying the worker is alive, and the recovery sweep (:mod:`smsurvey.messaging.recovery`):
+  what stopped workers held goes back to the queue, or becomes ``unknown``;
+* reconciliation (:mod:`smsurvey.messaging.reconcile`): asking providers about
+  ``unknown`` texts;
+* pruning the inbox: processed events older than ``SMSURVEY_WEBHOOK_RETENTION_HOURS``;
+* chores: the simulator's reports, event deliveries (webhooks out), holding and releasing
+  the texts of paused, closed or expired surveys, session expiry, long texts whose parts
+  stopped coming.
+
+At start-up it first recovers and reconciles, before it sends anything. Stopping (``stop``
+set: SIGTERM or SIGINT for ``smsurvey worker``, shutdown for ``serve``) it starts no new
+request, lets the requests under way finish and records them, gives every text it claimed
+but did not request back to the queue at once, and removes its row from the workers table.
 
 :meth:`Worker.step` does one round of every duty in turn, for ``worker --once``, the demo
 and the tests.
@@ -25,7 +40,7 @@ from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
 from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.inbound import flush_stale_parts
-from smsurvey.messaging.inbox import process_inbox
+from smsurvey.messaging.inbox import process_inbox, prune_inbox
 from smsurvey.messaging.pacing import Pacer
 from smsurvey.messaging.reconcile import reconcile_due
 from smsurvey.messaging.recovery import recover_claims
@@ -45,6 +60,8 @@ INBOX_EVERY = 0.25
 """Seconds between looks at the webhook inbox when nothing wakes the worker (webhooks taken
 by other processes)."""
 INBOX_BATCH = 100
+PRUNE_EVERY = 60.0
+"""Seconds between rounds of inbox pruning (at once again while a round deletes some)."""
 
 
 class Worker:
@@ -56,6 +73,7 @@ class Worker:
         settings = runtime.settings
         self._silence = timedelta(seconds=settings.worker_silence)
         self._settle = timedelta(seconds=settings.reconcile_after)
+        self._keep_webhooks = timedelta(hours=settings.webhook_retention_hours)
         self.sender = SenderLoop(
             runtime.sessions,
             runtime.providers,
@@ -79,7 +97,8 @@ class Worker:
         # Every chunk is planned while the texts already queued go out.
         planning = asyncio.ensure_future(self._plan_all_rounds())
         sent = await self.sender.drain(feeding=planning, wake=self._planned)
-        return done + started + await planning + sent + await self._chores()
+        done += started + await planning + sent + await self._chores()
+        return done + await self._prune_inbox()
 
     async def drain(self, limit: int = 1000) -> int:
         """Step until nothing is left to do now (for the demo and tests); returns the steps."""
@@ -110,6 +129,7 @@ class Worker:
                 self._every(stop, RECONCILE_EVERY, self._reconcile),
                 self._every(stop, INBOX_EVERY, self._process_inbox, wake.subscribe()),
                 self._every(stop, CHORES_EVERY, self._chores),
+                self._every(stop, PRUNE_EVERY, self._prune_inbox),
             )
         finally:
             await self.close()
@@ -164,6 +184,12 @@ class Worker:
     async def _process_inbox(self) -> int:
         """Process the delivery reports and texts the receive endpoints stored."""
         return await process_inbox(self.runtime, limit=INBOX_BATCH)
+
+    async def _prune_inbox(self) -> int:
+        """Delete a batch of processed inbox events past their retention."""
+        runtime = self.runtime
+        async with unit_of_work(runtime.engine) as session:
+            return await prune_inbox(session, runtime.clock.now(), self._keep_webhooks)
 
     async def _plan_all(self) -> int:
         return await self._start_due() + await self._plan_round()
