@@ -1,6 +1,6 @@
 """Benchmark: the v3 API while an invitation sends, on the embedded default.
 
-``smsurvey serve`` on 127.0.0.1 (a SQLite file, the worker inside, pacing off) sends an
+``smsurvey serve`` on 127.0.0.1 (a SQLite file, its worker beside it, pacing off) sends an
 invitation through a Twilio connection to nginx's Twilio look-alike (``fake_twilio.py``)
 twice with the same number of recipients: first quiet, then while 50 API clients call
 the API one request after another with no pause, as an integration polling reports and

@@ -1,6 +1,6 @@
 """Benchmark: replies taken while a distribution sends, on the embedded default.
 
-``smsurvey serve`` on 127.0.0.1 (a SQLite file, the worker inside, pacing off) sends a
+``smsurvey serve`` on 127.0.0.1 (a SQLite file, its worker beside it, pacing off) sends a
 5,000-recipient invitation through a Twilio connection to nginx's Twilio look-alike
 (``fake_twilio.py``). Meanwhile 50 concurrent posters post signed Twilio inbound webhooks:
 the answers of the respondents of a 2-way survey to the first question, sent to them

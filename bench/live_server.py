@@ -1,6 +1,6 @@
 """What the load benchmarks share: the embedded default served for real.
 
-``smsurvey serve`` on 127.0.0.1 — a SQLite file, the worker inside the server process,
+``smsurvey serve`` on 127.0.0.1 — a SQLite file, its worker in a process of its own,
 pacing off — sending through a Twilio connection to nginx's Twilio look-alike
 (``fake_twilio.py``), set up with the real commands. The benchmarks load it over HTTP
 from their own process and read what happened from the database afterwards.
@@ -119,7 +119,7 @@ def distribute(instance: Instance, list_name: str, *options: str) -> str:
 
 @contextmanager
 def served(instance: Instance) -> Iterator[None]:
-    """``smsurvey serve`` (the worker inside) on the instance's port, until the block ends."""
+    """``smsurvey serve`` (and its worker) on the instance's port, until the block ends."""
     port = instance.url.rsplit(":", 1)[1]
     server = subprocess.Popen(
         [str(SMSURVEY), "serve", "--no-migrate", "--port", port],

@@ -175,12 +175,25 @@ async def issue_bearer(
     return secret, int(BEARER_LIFETIME.total_seconds())
 
 
-async def authenticate(session: AsyncSession, secret: str, now: datetime, *, bearer: bool) -> User:
-    """The user an API token (or, with ``bearer``, a bearer token) belongs to;
-    :class:`Unauthorized` when it is unknown, revoked or expired."""
-    token = await session.scalar(select(ApiToken).where(ApiToken.secret_hash == _hash(secret)))
+async def authenticate(
+    session: AsyncSession, secret: str, now: datetime, *, bearer: bool
+) -> tuple[User, Organization]:
+    """The user an API token (or, with ``bearer``, a bearer token) belongs to, and their
+    organisation (read together); :class:`Unauthorized` when it is unknown, revoked or
+    expired."""
+    found = (
+        await session.execute(
+            select(ApiToken, User, Organization)
+            .join(User, User.id == ApiToken.user_id)
+            .join(Organization, Organization.id == User.organization_id)
+            .where(ApiToken.secret_hash == _hash(secret))
+        )
+    ).one_or_none()
+    if found is None:
+        raise Unauthorized("the token is not valid")
+    token, user, organization = found
     wanted = BEARER if bearer else API_TOKEN
-    if token is None or token.kind != wanted or token.revoked_at is not None:
+    if token.kind != wanted or token.revoked_at is not None:
         raise Unauthorized("the token is not valid")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthorized("the token has expired")
@@ -188,10 +201,7 @@ async def authenticate(session: AsyncSession, secret: str, now: datetime, *, bea
         client = await session.get(ApiToken, token.client_id)
         if client is None or client.revoked_at is not None:
             raise Unauthorized("the OAuth client was revoked")
-    user = await session.get(User, token.user_id)
-    if user is None:
-        raise Unauthorized("the token's user is gone")
-    return user
+    return user, organization
 
 
 async def tokens_of(session: AsyncSession, user: User) -> list[ApiToken]:

@@ -43,12 +43,14 @@ async def _caller(
         raise Unauthorized("send an X-API-TOKEN header or an Authorization: Bearer token")
     async with unit_of_work(runtime.engine) as session:
         if api_token:
-            user = await authenticate(session, api_token, runtime.clock.now(), bearer=False)
+            user, organization = await authenticate(
+                session, api_token, runtime.clock.now(), bearer=False
+            )
         else:
             assert bearer is not None
-            user = await authenticate(session, bearer.credentials, runtime.clock.now(), bearer=True)
-        organization = await session.get(Organization, user.organization_id)
-    assert organization is not None
+            user, organization = await authenticate(
+                session, bearer.credentials, runtime.clock.now(), bearer=True
+            )
     return Caller(user, organization, runtime)
 
 

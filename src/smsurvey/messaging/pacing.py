@@ -110,6 +110,9 @@ class Turns(ABC):
         """Wait ``seconds``, or less when the sender's window may have room sooner."""
         await asyncio.sleep(seconds)
 
+    async def aclose(self) -> None:  # noqa: B027 - a store in memory holds nothing to let go
+        """Let go of what the store holds (a connection)."""
+
 
 class MemoryTurns(Turns):
     """This process's turns, timed by its monotonic clock."""
@@ -201,6 +204,7 @@ class RedisTurns(Turns):
     """Turns shared by every process through Redis: a sorted set per sender."""
 
     def __init__(self, client: Redis, key_prefix: str = "smsurvey-pace") -> None:
+        self._client = client
         self._prefix = key_prefix
         self._admit = client.register_script(ADMIT)
         self._end = client.register_script(END)
@@ -222,6 +226,9 @@ class RedisTurns(Turns):
     async def end(self, turn: Turn) -> None:
         key, member = self._key_and_member(turn)
         await self._end(key, [member, turn.window.length * MICRO])
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 class Pacer:
@@ -246,6 +253,10 @@ class Pacer:
                 "so N workers may send up to N times a sender's pace"
             )
         return cls()
+
+    async def aclose(self) -> None:
+        """Let go of the shared store's connection (when the worker stops)."""
+        await self._turns.aclose()
 
     @asynccontextmanager
     async def turn(self, sender: str, pace: Decimal, parts: int) -> AsyncIterator[None]:

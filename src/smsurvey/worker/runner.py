@@ -74,12 +74,13 @@ class Worker:
         self._silence = timedelta(seconds=settings.worker_silence)
         self._settle = timedelta(seconds=settings.reconcile_after)
         self._keep_webhooks = timedelta(hours=settings.webhook_retention_hours)
+        self._pacer = Pacer.for_settings(settings) if settings.pacing else None
         self.sender = SenderLoop(
             runtime.sessions,
             runtime.providers,
             runtime.clock,
             me=self.me.id,
-            pacer=Pacer.for_settings(settings) if settings.pacing else None,
+            pacer=self._pacer,
             settle=self._settle,
         )
         self._registered = False
@@ -108,11 +109,14 @@ class Worker:
         raise RuntimeError(f"the worker was still busy after {limit} steps")
 
     async def close(self) -> None:
-        """Say this worker stopped (what it held was given back or written)."""
+        """Say this worker stopped (what it held was given back or written), and let go of
+        the shared pace's connection."""
         if self._registered:
             async with unit_of_work(self.runtime.engine) as session:
                 await unregister(session, self.me)
             self._registered = False
+        if self._pacer is not None:
+            await self._pacer.aclose()
 
     # -- running ------------------------------------------------------------------------
 
