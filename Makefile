@@ -39,6 +39,9 @@ bench: $(INSTALLED)  ## run the benchmarks (they print figures; a JSON line last
 	$(BIN)/python bench/segments.py
 	$(BIN)/python bench/import_contacts.py
 	$(BIN)/python bench/send_throughput.py
+	$(BIN)/python bench/inbound.py
+	$(BIN)/python bench/api_under_load.py
+	$(BIN)/python bench/survey_holds.py
 	$(BIN)/python bench/chaos_send.py
 
 clean:

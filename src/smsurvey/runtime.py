@@ -25,9 +25,9 @@ from smsurvey.sms.credits import CreditRates, load_rates
 class Runtime:
     """Settings, database, clock, providers and rates shared by a process's parts.
 
-    ``wake`` is set when there is new work (texts queued, a distribution created), so the
-    worker's duties need not wait for their next poll to send the next question of a
-    conversation.
+    ``wake`` is set when there is new work (texts queued, a distribution created, webhooks
+    stored), so the worker's duties need not wait for their next poll to send the next
+    question of a conversation.
     """
 
     settings: Settings

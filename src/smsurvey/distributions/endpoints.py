@@ -33,6 +33,7 @@ from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.pagination import Paged, Window, page_of
+from smsurvey.kit.wakeup import Work
 from smsurvey.models.responses import Response
 from smsurvey.surveys.service import get_survey
 
@@ -85,7 +86,7 @@ async def create_sms(
             session, caller.runtime, caller.organization, body.request()
         )
         shown = await _shown(session, caller, made.id)
-    caller.runtime.wake.set()
+    caller.runtime.wake.set(Work.PLAN)
     return envelope(request, shown)
 
 

@@ -15,6 +15,7 @@ from smsurvey.distributions.service import get_distribution
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, Page, envelope
 from smsurvey.kit.pagination import Paged, page_of
+from smsurvey.kit.wakeup import Work
 from smsurvey.messaging.decisions import Decision, UncertainText, decide, uncertain_texts
 
 router = APIRouter(prefix="/unknown-messages", tags=["messages"])
@@ -102,5 +103,5 @@ async def post_decision(
             runtime.clock.now(),
         )
     if body.decision is Decision.RESEND:
-        runtime.wake.set()
+        runtime.wake.set(Work.SEND)
     return envelope(request, DecisionOut(changed=changed))

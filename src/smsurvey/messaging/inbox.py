@@ -48,6 +48,7 @@ from sqlalchemy.orm import aliased
 
 from smsurvey.kit.claims import due_ids
 from smsurvey.kit.db import unit_of_work, urgent_writes
+from smsurvey.kit.wakeup import Work
 from smsurvey.messaging.inbound import handle_inbound
 from smsurvey.messaging.statuses import record_reports
 from smsurvey.models.inbox import OPEN, EventKind, EventState, WebhookEvent
@@ -269,7 +270,7 @@ async def process_inbox(runtime: Runtime, *, limit: int) -> int:
                     await _process(runtime, claim, event)
             left = left[together:]
     if events:
-        runtime.wake.set()  # the replies they queued go out now
+        runtime.wake.set(Work.SEND)  # the replies they queued go out now
     return len(events)
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from smsurvey.accounts.service import get_organization
 from smsurvey.kit.errors import NotFound
+from smsurvey.kit.wakeup import Work
 from smsurvey.messaging.inbox import ingest, report_event, text_event
 from smsurvey.providers.base import WebhookRequest
 from smsurvey.runtime import Runtime
@@ -81,7 +82,7 @@ async def receive(
     texts = [] if reports else _parse(adapter.parse_inbound, webhook, provider)
     events = [report_event(report) for report in reports] + [text_event(text) for text in texts]
     if await ingest(runtime.engine, organization_id, name, events, now):
-        runtime.wake.set()
+        runtime.wake.set(Work.INBOX)
     return Received(received=len(events))
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from smsurvey.distributions.holds import waiting_for_its_survey
 from smsurvey.kit.claims import due_ids
 from smsurvey.kit.clock import Clock
+from smsurvey.kit.db import urgent_writes
 from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.outbox import BULK
 from smsurvey.messaging.outcomes import COLUMNS, OutboxText, append_history, settle_sent
@@ -56,7 +57,7 @@ MARK_AHEAD_SECONDS = 0.1
 GATHER = 0.005
 """Seconds an unpaced sender waits for more free lanes, so that one mark covers several."""
 URGENT_CLAIM = 200
-"""Conversation replies claimed per sender and round, however full its buffer."""
+"""Conversation replies claimed at a time (of all senders), however full the buffers."""
 RESCAN = 0.25
 """Seconds between looks for senders with due texts; those already known are claimed
 from at every round."""
@@ -130,8 +131,11 @@ class SenderLoop:
         self._scanned = -math.inf
         self._marked: dict[int, OutboxText] = {}
         """Texts marked ``sending`` whose request has not started (waiting for the pace)."""
-        self._ready: asyncio.Queue[tuple[OutboxText, Decimal | None]] = asyncio.Queue()
-        """Texts whose request may start now, for the first free lane."""
+        self._ready: asyncio.PriorityQueue[tuple[int, int, OutboxText, Decimal | None]] = (
+            asyncio.PriorityQueue()
+        )
+        """Texts whose request may start now, for the first free lane: replies in a live
+        conversation before bulk texts marked earlier, then in the order they came."""
         self._lane_tasks: list[asyncio.Task[None]] = []
         self._requesting = 0
         """Requests under way."""
@@ -167,9 +171,17 @@ class SenderLoop:
         await self._stop_lanes()
         return self.tried - before
 
-    async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
+    async def run(
+        self, stop: asyncio.Event, wake: asyncio.Event, replies: asyncio.Event | None = None
+    ) -> None:
         """Send until ``stop`` is set: claim when ``wake`` is set, when a sender runs low,
-        and every :data:`POLL` seconds; then give back what was claimed and not sent."""
+        and every :data:`POLL` seconds; then give back what was claimed and not sent.
+
+        Replies in a conversation are also claimed on their own the moment ``replies`` is
+        set, not after the bulk claims under way."""
+        answering = None
+        if replies is not None:
+            answering = asyncio.create_task(self._claim_replies_when(stop, replies))
         try:
             woke = True
             while not stop.is_set():
@@ -180,7 +192,18 @@ class SenderLoop:
                     await asyncio.sleep(1)
                 woke = await self._wait_for_progress(wake)
         finally:
+            if answering is not None:
+                answering.cancel()
+                await asyncio.gather(answering, return_exceptions=True)
             await self.release()
+
+    async def _claim_replies_when(self, stop: asyncio.Event, replies: asyncio.Event) -> None:
+        while not stop.is_set():
+            if await wait_for(replies, POLL):
+                try:
+                    await self._claim_replies(self._clock.now())
+                except Exception:  # the main loop claims them too
+                    log.exception("claiming replies failed")
 
     async def release(self) -> None:
         """Stop sending: texts claimed or marked but not requested go back to the queue,
@@ -246,23 +269,36 @@ class SenderLoop:
             self._scanned = time.monotonic()
             async with self._sessions() as session:
                 self._senders.update(await self._due_senders(session, now))
-        claimed = 0
+        claimed = await self._claim_replies(now)
         async with self._writes, self._sessions() as session, session.begin():
             for key in list(self._senders):
                 organization_id, sender = key
                 held = len(self._queues.get(key, ()))
                 target = await self._target(organization_id, sender)
-                texts = await self._claim_from(session, key, URGENT_CLAIM, now, urgent=True)
                 if held < target / 2:
-                    room = target - held - len(texts)
-                    texts += await self._claim_from(session, key, room, now, urgent=False)
-                    if not texts:  # nothing due: looked for again at the next scan
+                    texts = await self._claim_from(session, key, target - held, now, urgent=False)
+                    if not texts and not held:  # nothing due: looked for at the next scan
                         self._senders.discard(key)
-                self._hold(key, texts)
-                claimed += len(texts)
+                    self._hold(key, texts)
+                    claimed += len(texts)
         for key in list(self._queues):  # a sender whose dispatcher stopped on an error
             self._hold(key, ())
         return claimed
+
+    async def _claim_replies(self, now: datetime) -> int:
+        """Claim due replies of every sender, in a transaction of their own that goes
+        before bulk writes (a respondent waits for each); they touch no text the loop's
+        other writes do."""
+        with urgent_writes():
+            async with self._sessions() as session, session.begin():
+                texts = await self._claim_from(session, None, URGENT_CLAIM, now, urgent=True)
+        by_sender: dict[tuple[str, str], list[OutboxText]] = {}
+        for text in texts:
+            by_sender.setdefault((text.organization_id, text.sender), []).append(text)
+        for key, theirs in by_sender.items():
+            self._senders.add(key)
+            self._hold(key, theirs)
+        return len(texts)
 
     async def _target(self, organization_id: str, sender: str) -> int:
         if self._pacer is None:
@@ -281,26 +317,29 @@ class SenderLoop:
     async def _claim_from(
         self,
         session: AsyncSession,
-        key: tuple[str, str],
+        key: tuple[str, str] | None,
         quota: int,
         now: datetime,
         *,
         urgent: bool,
     ) -> list[OutboxText]:
+        """Claim up to ``quota`` due texts of a sender (of every sender when ``key`` is
+        None): its replies when ``urgent``, else its bulk texts."""
         if quota <= 0:
             return []
-        organization_id, sender = key
         kind = (
             Message.priority < BULK
             if urgent
             else (Message.priority >= BULK) & ~waiting_for_its_survey(now)
         )
+        whose = (
+            [Message.organization_id == key[0], Message.sender == key[1]] if key is not None else []
+        )
         due = (
             select(Message.id)
             .where(
                 Message.send_state == SendState.QUEUED,
-                Message.organization_id == organization_id,
-                Message.sender == sender,
+                *whose,
                 Message.next_attempt_at <= now,
                 kind,
             )
@@ -362,7 +401,10 @@ class SenderLoop:
         :meth:`release` gives it back.
         """
         now = self._clock.now()
-        writing = asyncio.ensure_future(self._write_sending([text.id for text in batch], now))
+        urgent = any(text.priority < BULK for text in batch)
+        writing = asyncio.ensure_future(
+            self._write_sending([text.id for text in batch], now, urgent=urgent)
+        )
         try:
             marked = await asyncio.shield(writing)
         except asyncio.CancelledError:
@@ -382,8 +424,15 @@ class SenderLoop:
                 self._lanes.release()
         return ready
 
-    async def _write_sending(self, ids: list[int], now: datetime) -> set[int]:
-        async with self._writes, self._sessions() as session, session.begin():
+    async def _write_sending(self, ids: list[int], now: datetime, *, urgent: bool) -> set[int]:
+        if urgent:  # a respondent waits: before bulk writes, not behind the loop's own
+            with urgent_writes():
+                return await self._set_sending(ids, now)
+        async with self._writes:
+            return await self._set_sending(ids, now)
+
+    async def _set_sending(self, ids: list[int], now: datetime) -> set[int]:
+        async with self._sessions() as session, session.begin():
             return set(
                 await session.scalars(
                     update(Message)
@@ -417,12 +466,12 @@ class SenderLoop:
         del self._marked[text.id]
         if not self._lane_tasks:
             self._lane_tasks = [asyncio.create_task(self._lane()) for _ in range(self._lanes_count)]
-        self._ready.put_nowait((text, pace))
+        self._ready.put_nowait((text.priority, text.id, text, pace))
 
     async def _lane(self) -> None:
         """Send ready texts one after another, for as long as the loop runs."""
         while True:
-            text, pace = await self._ready.get()
+            _, _, text, pace = await self._ready.get()
             self._requesting += 1
             try:
                 outcome = await self._hand_over(text, pace)

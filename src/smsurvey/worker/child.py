@@ -5,8 +5,8 @@ sharing it, a burst of API calls slows the send to a crawl and a big send slows 
 answer. So ``serve`` runs the worker as a child process (``smsurvey worker --attached``)
 and keeps it running:
 
-* its stdin is a pipe from the server: a line is a wake-up (a webhook stored, a
-  distribution created), so new work starts at once instead of at the next look; the
+* its stdin is a pipe from the server: a line is a wake-up naming its work (a webhook
+  stored, a distribution created), so new work starts at once, not at the next look; the
   pipe's end (the server stopped, or died) stops the worker cleanly, and only that: it
   ignores the SIGINT and SIGTERM its process group gets, so the server stops it last;
 * a worker that exits on its own is started again, after a pause that grows while it keeps
@@ -22,7 +22,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from smsurvey.kit.wakeup import Wakeup, wait_for
+from smsurvey.kit.wakeup import Wakeup, Work, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class WorkerChild:
     """Runs and supervises the worker process, forwarding the server's wake-ups to it."""
 
     def __init__(self, wake: Wakeup, command: Sequence[str] = COMMAND) -> None:
-        self._wakeups = wake.subscribe()
+        self._wakeups = {work: wake.subscribe(work) for work in Work}
+        self._woken = wake.subscribe()
         self._command = tuple(command)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -66,13 +67,18 @@ class WorkerChild:
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not exited.done() and not stopping.done():
-                woken = asyncio.ensure_future(self._wakeups.wait())
+                woken = asyncio.ensure_future(self._woken.wait())
                 await asyncio.wait({exited, stopping, woken}, return_when=asyncio.FIRST_COMPLETED)
                 woken.cancel()
-                if self._wakeups.is_set() and not exited.done():
-                    self._wakeups.clear()
+                self._woken.clear()
+                lines = b""
+                for work, event in self._wakeups.items():
+                    if event.is_set():
+                        event.clear()
+                        lines += f"{work}\n".encode()
+                if lines and not exited.done():
                     with contextlib.suppress(ConnectionError):
-                        process.stdin.write(b"\n")
+                        process.stdin.write(lines)
                         await process.stdin.drain()
             if not exited.done():
                 await self._stop(process, exited)
@@ -92,13 +98,15 @@ class WorkerChild:
 
 
 async def follow_server(wake: Wakeup, stop: asyncio.Event) -> None:
-    """In an attached worker: each line on stdin wakes its duties; the end of stdin (the
-    server stopped or died) sets ``stop``."""
+    """In an attached worker: each line on stdin names work that wakes its duties
+    (:class:`~smsurvey.kit.wakeup.Work`); the end of stdin (the server stopped or died)
+    sets ``stop``."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     try:
-        while await reader.readline():
-            wake.set()
+        while line := await reader.readline():
+            with contextlib.suppress(ValueError):  # not a kind of work: nothing to wake
+                wake.set(Work(line.decode(errors="replace").strip()))
     finally:
         stop.set()

@@ -38,7 +38,7 @@ from smsurvey.distributions.planning import plan_chunk, schedule_next_occurrence
 from smsurvey.distributions.service import fail_distribution, in_progress, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
-from smsurvey.kit.wakeup import wait_for
+from smsurvey.kit.wakeup import Work, wait_for
 from smsurvey.messaging.inbound import flush_stale_parts
 from smsurvey.messaging.inbox import process_inbox, prune_inbox
 from smsurvey.messaging.pacing import Pacer
@@ -84,7 +84,7 @@ class Worker:
             settle=self._settle,
         )
         self._registered = False
-        self._planned = runtime.wake.subscribe()
+        self._planned = runtime.wake.subscribe(Work.SEND)
         """Set when texts were queued (for :meth:`step`'s sending while it plans)."""
 
     # -- one round of everything (worker --once, demo, tests) ---------------------------
@@ -127,11 +127,11 @@ class Worker:
         wake = self.runtime.wake
         try:
             await asyncio.gather(
-                self.sender.run(stop, wake.subscribe()),
-                self._every(stop, PLAN_EVERY, self._plan_all, wake.subscribe()),
+                self.sender.run(stop, wake.subscribe(Work.SEND), wake.subscribe(Work.SEND)),
+                self._every(stop, PLAN_EVERY, self._plan_all, wake.subscribe(Work.PLAN)),
                 self._every(stop, HEARTBEAT.total_seconds(), self._stay_alive),
                 self._every(stop, RECONCILE_EVERY, self._reconcile),
-                self._every(stop, INBOX_EVERY, self._process_inbox, wake.subscribe()),
+                self._every(stop, INBOX_EVERY, self._process_inbox, wake.subscribe(Work.INBOX)),
                 self._every(stop, CHORES_EVERY, self._chores),
                 self._every(stop, PRUNE_EVERY, self._prune_inbox),
             )
@@ -235,7 +235,7 @@ class Worker:
                 await fail_distribution(session, distribution_id, reason)
             return 1
         if planned:
-            runtime.wake.set()
+            runtime.wake.set(Work.SEND)
         return planned
 
     async def _chores(self) -> int:
