@@ -24,6 +24,7 @@ import fcntl
 import heapq
 import itertools
 import re
+import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -137,6 +138,46 @@ class _ProcessLock:
         fcntl.flock(self._file, fcntl.LOCK_UN)
 
 
+class _Hold:
+    """A writer's turn, given back once: the moment its transaction ends on the driver's
+    thread (the lock file at once, the turn on the event loop), else when its connection
+    goes back to the pool."""
+
+    def __init__(
+        self,
+        info: dict[Any, Any],
+        turns: _Turns,
+        process_lock: _ProcessLock | None,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._info, self._turns, self._process_lock, self._loop = info, turns, process_lock, loop
+        self._guard = threading.Lock()
+        self._unlocked = process_lock is None
+        self._given = False
+
+    def ended(self) -> None:
+        """On the driver's thread, right after ``COMMIT`` or ``ROLLBACK``."""
+        self._unlock()
+        self._loop.call_soon_threadsafe(self.give_back)
+
+    def give_back(self) -> None:
+        """On the event loop: the next writer of this process may go."""
+        self._unlock()
+        if not self._given:
+            self._given = True
+            if self._info.get(_TURN) is self:
+                del self._info[_TURN]
+            self._turns.release()
+
+    def _unlock(self) -> None:
+        with self._guard:
+            if self._unlocked:
+                return
+            self._unlocked = True
+        assert self._process_lock is not None
+        self._process_lock.release()
+
+
 class _WriteTurns:
     """The queue of a SQLite engine's writers in this process (one per event loop), and
     the lock that orders them with other processes' writers."""
@@ -170,15 +211,17 @@ class _WriteTurns:
             except BaseException:
                 turns.release()
                 raise
-        connection.info[_TURN] = turns
+        hold = _Hold(connection.info, turns, self._process_lock, asyncio.get_running_loop())
+        connection.info[_TURN] = hold
+        sqlite_driver.on_end(connection.connection.driver_connection, hold.ended)
 
-    def give_back(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        """When a connection goes back to the pool (committed or rolled back): next writer."""
-        turns = record.info.pop(_TURN, None)
-        if turns is not None:
-            if self._process_lock is not None:
-                self._process_lock.release()
-            turns.release()
+    @staticmethod
+    def give_back(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        """When a connection goes back to the pool (committed or rolled back): the next
+        writer, if its transaction's end did not let it go already."""
+        hold = record.info.pop(_TURN, None)
+        if hold is not None:
+            hold.give_back()
 
 
 def _writes(statement: str, context: ExecutionContext | None) -> bool:

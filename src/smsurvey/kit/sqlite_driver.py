@@ -40,8 +40,15 @@ class _Connection(aiosqlite.Connection):
     slow: ClassVar[set[str]] = set()
     """``SELECT`` statements that took longer than :data:`SLOW` (shared by all)."""
 
+    ended: Callable[[], None] | None = None
+    """Called on the connection's thread right after its transaction's end (see
+    :func:`on_end`)."""
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._connection is None or not self._at_once(fn, args):
+            if self.ended is not None and getattr(fn, "__name__", "") in ("commit", "rollback"):
+                fn = partial(_then, fn, self.ended)
+                self.ended = None
             return await super()._execute(fn, *args, **kwargs)
         if getattr(fn, "__name__", "") != "execute" or self._conn.in_transaction:
             return fn(*args, **kwargs)
@@ -69,6 +76,21 @@ class _Connection(aiosqlite.Connection):
         if isinstance(owner, sqlite3.Connection):
             return name == "cursor" or (name in ("commit", "rollback") and not owner.in_transaction)
         return False
+
+
+def _then(fn: Callable[[], Any], after: Callable[[], None]) -> Any:
+    try:
+        return fn()
+    finally:
+        after()
+
+
+def on_end(connection: Any, ended: Callable[[], None]) -> None:
+    """Call ``ended`` on ``connection``'s thread the moment its transaction commits or
+    rolls back (for a connection of :func:`connector`; others are left alone), so that
+    what waits for its write lock need not wait for the event loop to come round."""
+    if isinstance(connection, _Connection):
+        connection.ended = ended
 
 
 def connector(url: str) -> Callable[[], aiosqlite.Connection]:
