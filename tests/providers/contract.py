@@ -3,9 +3,12 @@ them, for the runner in ``test_contract.py`` (as nyaruka/courier tests its chann
 
 A case says how to run the provider's fake (and forge its callbacks), how to build the adapter
 for the fake's URL, what a send request looks like at the fake, how the provider refuses a text,
-what its status values mean, and how its inbound texts are named. The runner checks the same
-behaviour for every case; a new provider gets the whole contract by adding its case to
-:data:`CASES`. A provider's own test file holds only its quirks.
+what its status values mean, how its inbound texts are named, and what it tells of a text whose
+hand-over was uncertain. The runner checks the same behaviour for every case, and so do the
+other runners over :data:`CASES`: reconciliation (``test_lookups.py``), reports that settle an
+uncertain text (``test_settling_reports.py``), callbacks sent twice (``test_replays.py``) and a
+2-way survey end to end (``test_end_to_end.py``). A new provider gets all of them by adding its
+case to :data:`CASES`; a provider's own test file holds only its quirks.
 """
 
 from __future__ import annotations
@@ -141,8 +144,9 @@ class ProviderCase:
     """One provider as the contract runner drives it (see the module docstring)."""
 
     kind: ProviderKind
-    fake: Callable[[], FakeProvider]
-    """Makes the provider's fake (``async with`` runs it)."""
+    fake: Callable[..., FakeProvider]
+    """Makes the provider's fake (``async with`` runs it); keyword arguments set its
+    options (``clock``, ``delay``…)."""
     forgers: tuple[Callable[[], FakeProvider], ...]
     """The same fake with other credentials, each signing (or authenticating) callbacks as
     someone who is not the connection's provider account."""
