@@ -35,7 +35,7 @@ from smsurvey.providers.base import (
 from tests.fakes.base import Fault
 from tests.messaging.harness import Harness, harness
 from tests.providers.connected import OUR_NUMBER, Connected, connect, connected
-from tests.providers.contract import CASES, ProviderCase
+from tests.providers.contract import CASES, VONAGE, ProviderCase
 
 ANN = "+14155552671"
 SETTLE = timedelta(seconds=61)
@@ -55,12 +55,15 @@ def an_hour_ago() -> datetime:
 
 @asynccontextmanager
 async def unknown_invitation(
-    database_url: str, case: ProviderCase
+    database_url: str, case: ProviderCase, **fake_options: object
 ) -> AsyncIterator[tuple[Connected, Message, str]]:
     """An invitation to Ann that the provider took, its connection dropped before the
-    answer: the system, the ``unknown`` text and the id the provider gave it."""
+    answer: the system, the ``unknown`` text and the id the provider gave it. The
+    ``fake_options`` are set on the fake first."""
     async with connected(database_url, case, start=an_hour_ago()) as provider:
         assert provider.fake is not None
+        for name, value in fake_options.items():
+            setattr(provider.fake, name, value)
         provider.fake.faults.append(Fault("drop_after_read"))
         system = provider.system
         await system.distribute_list(await system.people("Uncertain", ANN))
@@ -207,6 +210,22 @@ async def test_a_report_through_another_organisations_account_settles_nothing(
         assert [status for status, _ in await history(provider, text)] == ["Queued", "Unknown"]
         await deliver(provider, case, provider_id)
         assert await sent_once(provider, text, provider_id) == by_report(provider, provider_id)
+
+
+async def test_vonage_a_text_in_parts_is_settled_by_the_first_receipt_that_comes(
+    database_url: str,
+) -> None:
+    """Vonage sends a receipt per part, each with its own id: the first to come settles the
+    text, against its part; the others are skipped, as for any text in parts."""
+    async with unknown_invitation(database_url, VONAGE, parts=3) as (provider, text, first):
+        second = f"{int(first, 16) + 1:016X}"
+        await deliver(provider, VONAGE, second)
+        await deliver(provider, VONAGE, first)
+        assert await sent_once(provider, text, second) == by_report(provider, second)
+        events = await history(provider, text)
+        assert [status for status, _ in events].count("Delivered") == 1
+        await provider.system.advance(SETTLE)
+        assert await provider.texts_to(ANN) == 1
 
 
 # What the report path checks, without a provider: texts in the database, reports made here.
