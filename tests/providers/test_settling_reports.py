@@ -255,6 +255,10 @@ async def _texts(
         return texts
 
 
+UNREADABLE = ("²", "٣", str(2**31), str(2**70), "", "-1")
+"""What follows ``OR_…-`` in references that name no text (and must not fail the report)."""
+
+
 def _delivered(provider_message_id: str, reference: str | None) -> DeliveryReport:
     return DeliveryReport(
         provider_message_id, DeliveryStatus.DELIVERED, "delivered", reference=reference
@@ -285,6 +289,7 @@ async def test_a_reference_settles_only_an_uncertain_text_of_the_connection_repo
             _delivered("P10", f"{ours}-x{mine[5].id}"),
             _delivered("P11", str(mine[5].id)),
             _delivered("P12", None),
+            *(_delivered(f"P{13 + n}", f"{ours}-{bad}") for n, bad in enumerate(UNREADABLE)),
         ]
         async with unit_of_work(system.runtime.engine) as session:
             now = system.clock.now()
