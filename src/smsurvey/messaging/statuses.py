@@ -46,7 +46,11 @@ async def record_reports(
         if message is None:
             log.warning(
                 "delivery report for an unknown message",
-                extra={"provider": provider, "provider_message_id": report.provider_message_id},
+                extra={
+                    "provider": provider,
+                    "provider_message_id": report.provider_message_id,
+                    "reference": report.reference,
+                },
             )
             continue
         matched += 1
