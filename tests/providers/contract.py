@@ -3,9 +3,12 @@ them, for the runner in ``test_contract.py`` (as nyaruka/courier tests its chann
 
 A case says how to run the provider's fake (and forge its callbacks), how to build the adapter
 for the fake's URL, what a send request looks like at the fake, how the provider refuses a text,
-what its status values mean, and how its inbound texts are named. The runner checks the same
-behaviour for every case; a new provider gets the whole contract by adding its case to
-:data:`CASES`. A provider's own test file holds only its quirks.
+what its status values mean, how its inbound texts are named, and what it tells of a text whose
+hand-over was uncertain. The runner checks the same behaviour for every case, and so do the
+other runners over :data:`CASES`: reconciliation (``test_lookups.py``), reports that settle an
+uncertain text (``test_settling_reports.py``), callbacks sent twice (``test_replays.py``) and a
+2-way survey end to end (``test_end_to_end.py``). A new provider gets all of them by adding its
+case to :data:`CASES`; a provider's own test file holds only its quirks.
 """
 
 from __future__ import annotations
@@ -125,12 +128,25 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """What a provider tells of a text whose hand-over was uncertain."""
+
+    tells: bool
+    """It can be asked, and says whether it has a text."""
+    waits: bool
+    """Its records may miss a text for a while after the request: until then, ask again."""
+    echoes: bool
+    """Its delivery reports carry our reference (so a report settles such a text)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderCase:
     """One provider as the contract runner drives it (see the module docstring)."""
 
     kind: ProviderKind
-    fake: Callable[[], FakeProvider]
-    """Makes the provider's fake (``async with`` runs it)."""
+    fake: Callable[..., FakeProvider]
+    """Makes the provider's fake (``async with`` runs it); keyword arguments set its
+    options (``clock``, ``delay``…)."""
     forgers: tuple[Callable[[], FakeProvider], ...]
     """The same fake with other credentials, each signing (or authenticating) callbacks as
     someone who is not the connection's provider account."""
@@ -169,16 +185,10 @@ class ProviderCase:
     connection fields holding the username and password; ``None`` for signed callbacks."""
     unreadable: tuple[WebhookRequest, ...]
     """Callbacks that are not this provider's: reading them raises."""
-    reconciliation: object | None = None
-    """Extension point (issue 10, reconciliation): what asking this provider about a text
-    whose hand-over was uncertain gives (whether it can tell, whether its records lag, whether
-    its reports echo our reference…). Filled at merge with the lookups' own type in place of
-    ``object``; until then ``None``. A check over it is one more test function in
-    ``test_contract.py`` over :data:`CASES`."""
-    replay: object | None = None
-    """Extension point (issue 10, webhook deduplication): how the same callback of this
-    provider comes again (a retry, a replay) and what tells two callbacks apart. Filled at
-    merge like :attr:`reconciliation`."""
+    reconciliation: Reconciliation
+    """What asking the provider about a text whose hand-over was uncertain gives, for the
+    runner in ``test_lookups.py`` (and the reports that settle such a text, in
+    ``test_settling_reports.py``)."""
 
     def __str__(self) -> str:
         return self.kind.name
@@ -280,6 +290,7 @@ TWILIO = ProviderCase(
     inbound=lambda callback: Incoming(_form(callback)["MessageSid"]),
     credentials=None,
     unreadable=(),
+    reconciliation=Reconciliation(tells=True, waits=False, echoes=False),
 )
 
 INFOBIP = ProviderCase(
@@ -360,6 +371,7 @@ INFOBIP = ProviderCase(
     ),
     credentials=("webhook_username", "webhook_password"),
     unreadable=_posted(b"not json", b"{}", b'{"results": {}}', b'{"results": [{}]}'),
+    reconciliation=Reconciliation(tells=True, waits=True, echoes=True),
 )
 
 LINK_MOBILITY = ProviderCase(
@@ -423,6 +435,7 @@ LINK_MOBILITY = ProviderCase(
         b'{"resultCode": 1001}',
         content_type="application/json",
     ),
+    reconciliation=Reconciliation(tells=False, waits=False, echoes=True),
 )
 
 MESSAGEBIRD = ProviderCase(
@@ -469,6 +482,7 @@ MESSAGEBIRD = ProviderCase(
     ),
     credentials=None,
     unreadable=(WebhookRequest("GET", f"{PUBLIC_URL}/in?id=mb1", {}, b"", {"id": "mb1"}),),
+    reconciliation=Reconciliation(tells=True, waits=False, echoes=True),
 )
 
 OTHER_RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -527,6 +541,7 @@ MESSAGEMEDIA = ProviderCase(
     ),
     credentials=None,
     unreadable=_posted(b"status=delivered", b"[]", b'{"status":"sent"}'),
+    reconciliation=Reconciliation(tells=True, waits=True, echoes=True),
 )
 
 SINCH = ProviderCase(
@@ -588,6 +603,7 @@ SINCH = ProviderCase(
     ),
     credentials=None,
     unreadable=_posted(b"not json", b"[]", b'{"message_delivery_report": "x"}'),
+    reconciliation=Reconciliation(tells=True, waits=True, echoes=True),
 )
 
 VONAGE = ProviderCase(
@@ -642,6 +658,7 @@ VONAGE = ProviderCase(
     unreadable=_posted(
         b'{"status": "delivered"}', b'{"text": "hi"}', b"[]", content_type="application/json"
     ),
+    reconciliation=Reconciliation(tells=True, waits=True, echoes=True),
 )
 
 CASES = (TWILIO, INFOBIP, LINK_MOBILITY, MESSAGEBIRD, MESSAGEMEDIA, SINCH, VONAGE)

@@ -1,4 +1,5 @@
-"""Reconciliation lookups, one runner over a case per provider: a text the provider took is
+"""Reconciliation lookups, a runner over the contract's cases (``contract.py``, whose
+``reconciliation`` says what each provider can tell): a text the provider took is
 found with the provider's id, a text it never took is absent where the provider can tell and
 inconclusive where it cannot, a hand-over whose connection drops after the request was read is
 uncertain, and reports that echo our reference name the text by it. Then each provider's
@@ -11,7 +12,7 @@ about texts well after their request, when every provider's records have caught 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,35 +20,23 @@ import aiohttp
 import pytest
 from aiohttp import encode_basic_auth
 
-from smsurvey.providers import (
-    infobip,
-    link_mobility,
-    messagebird,
-    messagemedia,
-    sinch,
-    twilio,
-    vonage,
-)
 from smsurvey.providers.base import (
-    Connection,
+    DeliveryStatus,
     Lookup,
     OutboundSms,
     Provider,
     ProviderError,
-    ProviderKind,
     SendUncertain,
     SentText,
     hand_over,
     text_reference,
 )
 from tests.fakes import infobip as fake_infobip
-from tests.fakes import link_mobility as fake_link
-from tests.fakes import messagebird as fake_messagebird
-from tests.fakes import messagemedia as fake_messagemedia
 from tests.fakes import sinch as fake_sinch
 from tests.fakes import twilio as fake_twilio
 from tests.fakes import vonage as fake_vonage
 from tests.fakes.base import FakeProvider, Fault, webhook
+from tests.providers.contract import CASES, INFOBIP, SINCH, TWILIO, VONAGE, ProviderCase
 
 ORG = "OR_1234567abcdefgh"
 TO = "+14155552671"
@@ -55,49 +44,6 @@ HOUR = 3600.0
 REQUEST_TIME = timedelta(seconds=30)
 """How long a request may last (the send path's total timeout)."""
 STATUS_URL = f"https://x.test/distribution-providers/v1/receive/distribution/status/x/{ORG}"
-
-
-@dataclass(frozen=True)
-class Case:
-    """A provider as the runner drives it."""
-
-    kind: ProviderKind
-    fake: type[FakeProvider]
-    fields: Mapping[str, str]
-    sender: str
-    tells: bool
-    """It can be asked, and says whether it has a text."""
-    waits: bool
-    """Its records may miss a text for a while after the request: until then, ask again."""
-    echoes: bool
-    """Its delivery reports carry our reference."""
-    delivered: str
-    """Its own status value of a delivered text."""
-    secret: str
-    """A connection field it refuses a wrong value of."""
-
-    def __str__(self) -> str:
-        return self.kind.name
-
-
-CASES = [
-    Case(twilio.KIND, fake_twilio.FakeTwilio, fake_twilio.FIELDS, "+15005550006",
-         tells=True, waits=False, echoes=False, delivered="delivered", secret="auth_token"),
-    Case(infobip.KIND, fake_infobip.FakeInfobip, fake_infobip.FIELDS, "+41793026700",
-         tells=True, waits=True, echoes=True, delivered="DELIVERED_TO_HANDSET", secret="api_key"),
-    Case(vonage.KIND, fake_vonage.FakeVonage, fake_vonage.FIELDS, "+15005550006",
-         tells=True, waits=True, echoes=True, delivered="delivered", secret="api_secret"),
-    Case(messagebird.KIND, fake_messagebird.FakeMessageBird, fake_messagebird.FIELDS,
-         "+15005550006", tells=True, waits=False, echoes=True, delivered="delivered",
-         secret="access_key"),
-    Case(sinch.KIND, fake_sinch.FakeSinch, fake_sinch.FIELDS, "+15005550006",
-         tells=True, waits=True, echoes=True, delivered="DELIVERED", secret="client_secret"),
-    Case(link_mobility.KIND, fake_link.FakeLinkMobility, fake_link.FIELDS, "+35312345678",
-         tells=False, waits=False, echoes=True, delivered="1001", secret="password"),
-    Case(messagemedia.KIND, fake_messagemedia.FakeMessageMedia, fake_messagemedia.FIELDS,
-         "+61491570156", tells=True, waits=True, echoes=True, delivered="delivered",
-         secret="password"),
-]  # fmt: skip
 each = pytest.mark.parametrize("case", CASES, ids=str)
 
 
@@ -107,13 +53,6 @@ def hour_ago() -> float:
 
 def text(number: int, body: str = "How did we do?", sender: str = "+15005550006") -> OutboundSms:
     return OutboundSms(text_reference(ORG, number), ORG, sender, TO, body)
-
-
-def adapter(case: Case, http: aiohttp.ClientSession, url: str, **fields: str) -> Provider:
-    connection = Connection(
-        ORG, {**case.fields, "api_url": url, **fields}, case.sender, "https://x.test/", lambda: http
-    )
-    return case.kind.connect(connection)
 
 
 def sent(outbound: OutboundSms, at: float) -> SentText:
@@ -126,12 +65,12 @@ def sent(outbound: OutboundSms, at: float) -> SentText:
 class Sending:
     """A case's fake on 127.0.0.1 (its clock an hour behind) and its adapter."""
 
-    case: Case
+    case: ProviderCase
     fake: FakeProvider
     provider: Provider
 
     def ours(self, number: int, body: str = "How did we do?") -> OutboundSms:
-        return text(number, body, self.case.sender)
+        return text(number, body, self.case.text.sender)
 
     async def send(self, outbound: OutboundSms) -> tuple[str, SentText]:
         """Hand ``outbound`` over; its provider id and how reconciliation would ask."""
@@ -149,15 +88,15 @@ class Sending:
 
 @pytest.fixture
 async def sending(request: pytest.FixtureRequest, http) -> AsyncIterator[Sending]:
-    case: Case = request.param
+    case: ProviderCase = request.param
     async with case.fake(clock=hour_ago) as fake:
-        yield Sending(case, fake, adapter(case, http, fake.url))
+        yield Sending(case, fake, case.connect(http, fake.url))
 
 
 through = pytest.mark.parametrize("sending", CASES, ids=str, indirect=True)
 
 
-def cannot_tell(case: Case, lookup: Lookup) -> None:
+def cannot_tell(case: ProviderCase, lookup: Lookup) -> None:
     assert not lookup.conclusive
     assert lookup.matches == ()
     assert case.kind.title in lookup.note
@@ -169,7 +108,7 @@ async def test_a_text_the_provider_took_is_found_with_its_id(sending: Sending) -
     provider_id, asked = await sending.send(sending.ours(2))
     await sending.send(sending.ours(3, "A third question"))
     lookup = await sending.provider.lookup(asked)
-    if sending.case.tells:
+    if sending.case.reconciliation.tells:
         assert lookup == Lookup(matches=(provider_id,))
     else:
         cannot_tell(sending.case, lookup)
@@ -180,7 +119,7 @@ async def test_a_text_never_taken_is_absent_where_the_provider_can_tell(sending:
     await sending.send(sending.ours(1))
     never = sent(sending.ours(2, "Never sent"), sending.fake.clock())
     lookup = await sending.provider.lookup(never)
-    if sending.case.tells:
+    if sending.case.reconciliation.tells:
         assert lookup == Lookup(matches=(), conclusive=True)
     else:
         cannot_tell(sending.case, lookup)
@@ -194,7 +133,7 @@ async def test_a_connection_dropped_after_the_request_was_read_is_uncertain(
     asked = await sending.uncertain(sending.ours(1))
     [taken] = sending.fake.accepted()
     lookup = await sending.provider.lookup(asked)
-    if sending.case.tells:
+    if sending.case.reconciliation.tells:
         assert lookup == Lookup(matches=(taken.message_id,))
     else:
         cannot_tell(sending.case, lookup)
@@ -207,28 +146,28 @@ async def test_a_request_read_and_not_taken_is_uncertain_then_absent(sending: Se
     assert len(sending.fake.received) == 1
     assert sending.fake.accepted() == []
     lookup = await sending.provider.lookup(asked)
-    if sending.case.tells:
+    if sending.case.reconciliation.tells:
         assert lookup == Lookup()
     else:
         cannot_tell(sending.case, lookup)
 
 
 @each
-async def test_an_answer_that_comes_after_the_timeout_is_uncertain(case: Case) -> None:
+async def test_an_answer_that_comes_after_the_timeout_is_uncertain(case: ProviderCase) -> None:
     async with (
         case.fake(delay=1.0) as slow,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as http,
     ):
         with pytest.raises(SendUncertain):
-            await hand_over(adapter(case, http, slow.url), text(1, sender=case.sender))
+            await hand_over(case.connect(http, slow.url), text(1, sender=case.text.sender))
         assert len(slow.received) == 1
 
 
-@pytest.mark.parametrize("case", [case for case in CASES if case.waits], ids=str)
-async def test_records_that_may_lag_are_asked_again_later(case: Case, http) -> None:
+@pytest.mark.parametrize("case", [case for case in CASES if case.reconciliation.waits], ids=str)
+async def test_records_that_may_lag_are_asked_again_later(case: ProviderCase, http) -> None:
     async with case.fake() as fake:
-        provider = adapter(case, http, fake.url)
-        outbound = text(1, sender=case.sender)
+        provider = case.connect(http, fake.url)
+        outbound = text(1, sender=case.text.sender)
         at = time.time()
         await hand_over(provider, outbound)
         with pytest.raises(ProviderError, match="may not list the text before") as early:
@@ -236,11 +175,11 @@ async def test_records_that_may_lag_are_asked_again_later(case: Case, http) -> N
     assert early.value.retryable is True
 
 
-@pytest.mark.parametrize("case", [case for case in CASES if case.tells], ids=str)
-async def test_a_lookup_the_provider_refuses_is_for_a_person(case: Case, http) -> None:
+@pytest.mark.parametrize("case", [case for case in CASES if case.reconciliation.tells], ids=str)
+async def test_a_lookup_the_provider_refuses_is_for_a_person(case: ProviderCase, http) -> None:
     async with case.fake(clock=hour_ago) as fake:
-        provider = adapter(case, http, fake.url, **{case.secret: "wrong"})
-        lookup = await provider.lookup(sent(text(1, sender=case.sender), fake.clock()))
+        provider = case.connect(http, fake.url, **case.wrong)
+        lookup = await provider.lookup(sent(text(1, sender=case.text.sender), fake.clock()))
     assert not lookup.conclusive
     assert lookup.note.startswith(f"{case.kind.title} could not be asked: ")
 
@@ -249,15 +188,15 @@ async def test_a_lookup_the_provider_refuses_is_for_a_person(case: Case, http) -
 async def test_reports_name_the_text_by_our_reference(sending: Sending) -> None:
     outbound = sending.ours(1)
     provider_id, _ = await sending.send(outbound)
-    callback = sending.fake.status_callback(STATUS_URL, provider_id, sending.case.delivered)
+    delivered = sending.case.raw(DeliveryStatus.DELIVERED)
+    callback = sending.fake.status_callback(STATUS_URL, provider_id, delivered)
     [report] = sending.provider.parse_status(webhook(callback))
     assert report.provider_message_id == provider_id
-    assert report.reference == (outbound.reference if sending.case.echoes else None)
+    echoes = sending.case.reconciliation.echoes
+    assert report.reference == (outbound.reference if echoes else None)
 
 
 # Twilio: the Messages list by To, From and DateSent, matched on body and time.
-
-TWILIO = CASES[0]
 
 
 @pytest.fixture
@@ -267,7 +206,7 @@ async def twilio_fake() -> AsyncIterator[fake_twilio.FakeTwilio]:
 
 
 async def test_twilio_is_asked_by_to_from_and_the_days_sent(twilio_fake, http) -> None:
-    provider = adapter(TWILIO, http, twilio_fake.url)
+    provider = TWILIO.connect(http, twilio_fake.url)
     outbound = text(1)
     at = twilio_fake.clock()
     await hand_over(provider, outbound)
@@ -282,7 +221,7 @@ async def test_twilio_is_asked_by_to_from_and_the_days_sent(twilio_fake, http) -
 
 
 async def test_twilio_pages_are_followed_to_the_text(twilio_fake, http) -> None:
-    provider = adapter(TWILIO, http, twilio_fake.url)
+    provider = TWILIO.connect(http, twilio_fake.url)
     first = text(1, "The first")
     at = twilio_fake.clock()
     sid = (await hand_over(provider, first)).provider_message_id
@@ -293,14 +232,14 @@ async def test_twilio_pages_are_followed_to_the_text(twilio_fake, http) -> None:
 
 
 async def test_twilio_identical_texts_are_all_matches_oldest_first(twilio_fake, http) -> None:
-    provider = adapter(TWILIO, http, twilio_fake.url)
+    provider = TWILIO.connect(http, twilio_fake.url)
     at = twilio_fake.clock()
     sids = [(await hand_over(provider, text(number))).provider_message_id for number in (1, 2, 3)]
     assert await provider.lookup(sent(text(2), at)) == Lookup(matches=tuple(sids))
 
 
 async def test_twilio_texts_of_another_time_or_body_are_not_this_one(twilio_fake, http) -> None:
-    provider = adapter(TWILIO, http, twilio_fake.url)
+    provider = TWILIO.connect(http, twilio_fake.url)
     at = twilio_fake.clock()
     await hand_over(provider, text(1, "Another body"))
     await hand_over(provider, text(2))
@@ -313,7 +252,7 @@ async def test_twilio_texts_of_another_time_or_body_are_not_this_one(twilio_fake
 
 async def test_twilio_a_text_it_has_not_sent_yet_is_found(http) -> None:
     async with fake_twilio.FakeTwilio(clock=hour_ago, queued=True) as fake:
-        provider = adapter(TWILIO, http, fake.url)
+        provider = TWILIO.connect(http, fake.url)
         outbound = text(1)
         at = fake.clock()
         sid = (await hand_over(provider, outbound)).provider_message_id
@@ -324,7 +263,7 @@ async def test_twilio_a_text_it_has_not_sent_yet_is_found(http) -> None:
 
 
 async def test_twilio_smart_encoding_of_the_body_still_matches(twilio_fake, http) -> None:
-    provider = adapter(TWILIO, http, twilio_fake.url)
+    provider = TWILIO.connect(http, twilio_fake.url)
     at = twilio_fake.clock()
     sid = (await hand_over(provider, text(1, "It’s “great”"))).provider_message_id
     rewritten = sent(text(1, 'It\'s "great"'), at)
@@ -333,7 +272,7 @@ async def test_twilio_smart_encoding_of_the_body_still_matches(twilio_fake, http
 
 async def test_twilio_a_messaging_service_is_matched_by_its_sid(twilio_fake, http) -> None:
     service = "MG" + "a" * 32
-    provider = adapter(TWILIO, http, twilio_fake.url)
+    provider = TWILIO.connect(http, twilio_fake.url)
     outbound = text(1, sender=service)
     at = twilio_fake.clock()
     sid = (await hand_over(provider, outbound)).provider_message_id
@@ -343,7 +282,7 @@ async def test_twilio_a_messaging_service_is_matched_by_its_sid(twilio_fake, htt
 
 
 async def test_twilio_fetch_answers_a_text_it_took(twilio_fake, http) -> None:
-    sid = (await hand_over(adapter(TWILIO, http, twilio_fake.url), text(1))).provider_message_id
+    sid = (await hand_over(TWILIO.connect(http, twilio_fake.url), text(1))).provider_message_id
     base = f"{twilio_fake.url}/2010-04-01/Accounts/{fake_twilio.ACCOUNT_SID}/Messages"
     auth = {"Authorization": encode_basic_auth(fake_twilio.ACCOUNT_SID, fake_twilio.AUTH_TOKEN)}
     async with http.get(f"{base}/{sid}.json", headers=auth) as found:
@@ -357,7 +296,7 @@ async def test_twilio_fetch_answers_a_text_it_took(twilio_fake, http) -> None:
 
 async def test_infobip_logs_older_than_two_days_cannot_tell(http) -> None:
     async with fake_infobip.FakeInfobip() as fake:
-        provider = adapter(CASES[1], http, fake.url)
+        provider = INFOBIP.connect(http, fake.url)
         lookup = await provider.lookup(sent(text(1), time.time() - 49 * HOUR))
     assert not lookup.conclusive
     assert "48 hours" in lookup.note
@@ -365,7 +304,7 @@ async def test_infobip_logs_older_than_two_days_cannot_tell(http) -> None:
 
 async def test_vonage_records_are_read_page_after_page(http) -> None:
     async with fake_vonage.FakeVonage(clock=hour_ago, records_page=2) as fake:
-        provider = adapter(CASES[2], http, fake.url)
+        provider = VONAGE.connect(http, fake.url)
         at = fake.clock()
         ids = [(await hand_over(provider, text(number))).provider_message_id for number in range(5)]
         assert await provider.lookup(sent(text(4), at)) == Lookup(matches=(ids[4],))
@@ -377,7 +316,7 @@ async def test_vonage_records_are_read_page_after_page(http) -> None:
 
 async def test_vonage_a_text_in_parts_is_named_after_its_first(http) -> None:
     async with fake_vonage.FakeVonage(clock=hour_ago, parts=3) as fake:
-        provider = adapter(CASES[2], http, fake.url)
+        provider = VONAGE.connect(http, fake.url)
         at = fake.clock()
         first = (await hand_over(provider, text(1))).provider_message_id
         assert await provider.lookup(sent(text(1), at)) == Lookup(matches=(first,))
@@ -385,7 +324,7 @@ async def test_vonage_a_text_in_parts_is_named_after_its_first(http) -> None:
 
 async def test_sinch_an_app_in_dispatch_mode_is_asked_for_dispatched_messages(http) -> None:
     async with fake_sinch.FakeSinch(clock=hour_ago, dispatch=True) as fake:
-        provider = adapter(CASES[4], http, fake.url)
+        provider = SINCH.connect(http, fake.url)
         at = fake.clock()
         message_id = (await hand_over(provider, text(1))).provider_message_id
         assert await provider.lookup(sent(text(1), at)) == Lookup(matches=(message_id,))

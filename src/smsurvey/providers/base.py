@@ -53,13 +53,19 @@ def text_reference(organization_id: str, message_id: int) -> str:
     return f"{organization_id}-{message_id}"
 
 
+MAX_MESSAGE_ID = 2**31 - 1
+"""The largest id a text can have (``messages.id`` is a 32-bit integer on PostgreSQL)."""
+
+
 def message_id_of(reference: str) -> tuple[str, int] | None:
     """The organisation and message id in a reference made by :func:`text_reference`
-    (``None`` for anything else, such as a reference another system gave its texts)."""
+    (``None`` for anything else, such as a reference another system gave its texts, or
+    one naming an id no text can have)."""
     organization_id, _, number = reference.rpartition("-")
-    if not organization_id.startswith("OR_") or not number.isdigit():
+    if not organization_id.startswith("OR_") or not (number.isascii() and number.isdigit()):
         return None
-    return organization_id, int(number)
+    message_id = int(number)
+    return (organization_id, message_id) if message_id <= MAX_MESSAGE_ID else None
 
 
 class ProviderError(Exception):
