@@ -269,8 +269,9 @@ class SenderLoop:
             self._scanned = time.monotonic()
             async with self._sessions() as session:
                 self._senders.update(await self._due_senders(session, now))
-        claimed = await self._claim_replies(now)
         async with self._writes, self._sessions() as session, session.begin():
+            replies = await self._claim_from(session, None, URGENT_CLAIM, now, urgent=True)
+            claimed = self._hold_replies(replies)
             for key in list(self._senders):
                 organization_id, sender = key
                 held = len(self._queues.get(key, ()))
@@ -287,11 +288,14 @@ class SenderLoop:
 
     async def _claim_replies(self, now: datetime) -> int:
         """Claim due replies of every sender, in a transaction of their own that goes
-        before bulk writes (a respondent waits for each); they touch no text the loop's
-        other writes do."""
+        before bulk writes (a respondent waits for each) and not behind the loop's other
+        writes: they touch no text those do."""
         with urgent_writes():
             async with self._sessions() as session, session.begin():
                 texts = await self._claim_from(session, None, URGENT_CLAIM, now, urgent=True)
+        return self._hold_replies(texts)
+
+    def _hold_replies(self, texts: list[OutboxText]) -> int:
         by_sender: dict[tuple[str, str], list[OutboxText]] = {}
         for text in texts:
             by_sender.setdefault((text.organization_id, text.sender), []).append(text)
