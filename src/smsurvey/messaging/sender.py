@@ -269,19 +269,26 @@ class SenderLoop:
             self._scanned = time.monotonic()
             async with self._sessions() as session:
                 self._senders.update(await self._due_senders(session, now))
+        # What is claimed is only held (and so marked ``sending``) once the claim is
+        # committed: a mark that saw the texts still queued would find none of them.
+        bulk: dict[tuple[str, str], list[OutboxText]] = {}
         async with self._writes, self._sessions() as session, session.begin():
             replies = await self._claim_from(session, None, URGENT_CLAIM, now, urgent=True)
-            claimed = self._hold_replies(replies)
             for key in list(self._senders):
                 organization_id, sender = key
-                held = len(self._queues.get(key, ()))
+                held = len(self._queues.get(key, ())) + sum(
+                    (text.organization_id, text.sender) == key for text in replies
+                )
                 target = await self._target(organization_id, sender)
                 if held < target / 2:
                     texts = await self._claim_from(session, key, target - held, now, urgent=False)
                     if not texts and not held:  # nothing due: looked for at the next scan
                         self._senders.discard(key)
-                    self._hold(key, texts)
-                    claimed += len(texts)
+                    bulk[key] = texts
+        claimed = self._hold_replies(replies)
+        for key, texts in bulk.items():
+            self._hold(key, texts)
+            claimed += len(texts)
         for key in list(self._queues):  # a sender whose dispatcher stopped on an error
             self._hold(key, ())
         return claimed
