@@ -26,13 +26,13 @@ import asyncio
 import json
 import secrets
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 from smsurvey.app import embedded
 from smsurvey.distributions.holds import hold_for_surveys
@@ -43,6 +43,10 @@ from smsurvey.models.messaging import Message
 from smsurvey.models.migrate import upgrade
 from smsurvey.models.surveys import Survey
 from smsurvey.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.postgres import scratch_database
 
 SENDER = "+15005550006"
 SURVEYS = (  # id, is_active, expired, state of its texts, share of --texts
@@ -123,15 +127,6 @@ async def _rounds(url: str, rounds: int) -> list[float]:
     return took
 
 
-async def _postgres(admin_url: str, statement: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def _measure(url: str, texts: int, rounds: int) -> list[float]:
     upgrade(url)
     asyncio.run(_fill(url, texts, datetime.now(UTC)))
@@ -152,12 +147,8 @@ def main() -> None:
         )
     if args.postgres:
         name = f"smsurvey_bench_{secrets.token_hex(4)}"
-        asyncio.run(_postgres(args.postgres, f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        with scratch_database(name, args.postgres) as url:
             runs["postgresql"] = _measure(url, args.texts, args.rounds)
-        finally:
-            asyncio.run(_postgres(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     for database, took in runs.items():
         steady = took[1:] or took
         p50, worst = statistics.median(steady), max(steady)

@@ -18,7 +18,6 @@ status is 1 when anything was found.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import secrets
 import subprocess
@@ -29,38 +28,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from tests.postgres import scratch_database  # noqa: E402
 from tests.servers import bootstrap, running  # noqa: E402
-
-from smsurvey.kit.db import create_engine  # noqa: E402
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 OPERATIONS = "^/(API/v3|oauth2)/"
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    """A new PostgreSQL database for one run, dropped afterwards; its URL."""
-    name = f"smsurvey_fuzz_{secrets.token_hex(4)}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager
@@ -69,7 +44,7 @@ def database(kind: str, folder: Path, admin_url: str) -> Iterator[dict[str, str]
     if kind == "sqlite":
         yield {"SMSURVEY_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/api.db"}
         return
-    with scratch_postgres(admin_url) as url:
+    with scratch_database(f"smsurvey_fuzz_{secrets.token_hex(4)}", admin_url) as url:
         yield {"SMSURVEY_DATABASE_URL": url, "SMSURVEY_SECRET_KEY": secrets.token_urlsafe(32)}
 
 

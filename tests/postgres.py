@@ -18,8 +18,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 """A database of the server to connect to while creating and dropping the others."""
 
 
-async def _admin(statement: str) -> None:
-    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+async def _admin(url: str, statement: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
             await connection.execute(text(statement))
@@ -28,12 +28,12 @@ async def _admin(statement: str) -> None:
 
 
 @contextmanager
-def scratch_database(name: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database ``name`` (one left by an earlier run is replaced):
-    its URL, and it is dropped afterwards."""
-    run_sync(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    run_sync(_admin(f'CREATE DATABASE "{name}"'))
+def scratch_database(name: str, admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
+    """A new, empty PostgreSQL database ``name`` on the server of ``admin_url`` (one left
+    by an earlier run is replaced): its URL, and it is dropped afterwards."""
+    run_sync(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(admin_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        run_sync(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_sync(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
