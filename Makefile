@@ -12,8 +12,8 @@ run: $(INSTALLED)  ## install, migrate and start the server on SQLite with the s
 	$(BIN)/smsurvey serve
 
 test: $(INSTALLED) services  ## lint and run the whole suite (SQLite and PostgreSQL)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/pytest
 
 install: $(INSTALLED)
@@ -28,12 +28,12 @@ services:  ## make sure PostgreSQL and Redis listen on 127.0.0.1 (installs them 
 	scripts/test-services.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 format: $(INSTALLED)
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
 
 bench: $(INSTALLED)  ## run the benchmarks (they print figures; a JSON line last)
 	$(BIN)/python bench/segments.py
