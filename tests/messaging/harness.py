@@ -9,8 +9,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from smsurvey.contacts.service import ContactFields
 from smsurvey.distributions.service import Recipients
+from smsurvey.messaging.outbox import BULK, Route, queue_text
 from smsurvey.providers.simulator import SIGNATURE_HEADER, sign
 from smsurvey.sandbox import Sandbox
 from tests.fakes.base import Callback
@@ -50,6 +53,25 @@ class Harness(Sandbox):
             callback.method, path, headers=dict(callback.headers), content=callback.body
         )
         return answer.status_code
+
+
+def queue_invitations(
+    system: Sandbox, session: AsyncSession, connection_id: str, sender: str, to: list[str]
+) -> None:
+    """Queue a bulk invitation ``Invitation N`` from ``sender`` through ``connection_id``
+    to each number of ``to`` (added to ``session``, written when it commits)."""
+    for n, number in enumerate(to):
+        route = Route(system.organization.id, connection_id, sender, number, "US")
+        session.add(
+            queue_text(
+                route,
+                f"Invitation {n}",
+                kind="invite",
+                rates=system.runtime.rates,
+                now=system.clock.now(),
+                priority=BULK,
+            )
+        )
 
 
 class SimulatorCallbacks:

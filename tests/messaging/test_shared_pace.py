@@ -15,13 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from smsurvey.kit.db import unit_of_work
-from smsurvey.messaging.outbox import BULK, Route, queue_text
 from smsurvey.models.accounts import Sender
 from smsurvey.models.connections import ProviderConnection
 from smsurvey.models.workers import WorkerProcess
 from tests.fakes.base import serving
 from tests.fakes.twilio import FIELDS
-from tests.messaging.harness import harness
+from tests.messaging.harness import harness, queue_invitations
 from tests.messaging.test_pacing import REDIS_URL, JitteryTwilio, busiest_window
 from tests.support import found, invoke, run_sync
 
@@ -44,18 +43,8 @@ async def _queue(database_url: str, connection_id: str) -> None:
             )
         )
         assert await session.get(ProviderConnection, connection_id) is not None
-        for n in range(TEXTS):
-            route = Route(organization, connection_id, NUMBER, f"+1415555{n:04d}", "US")
-            session.add(
-                queue_text(
-                    route,
-                    f"Invitation {n}",
-                    kind="invite",
-                    rates=system.runtime.rates,
-                    now=system.clock.now(),
-                    priority=BULK,
-                )
-            )
+        numbers = [f"+1415555{n:04d}" for n in range(TEXTS)]
+        queue_invitations(system, session, connection_id, NUMBER, numbers)
         assert await session.scalar(select(Sender.id).where(Sender.address == NUMBER))
 
 

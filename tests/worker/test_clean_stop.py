@@ -17,13 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from smsurvey.kit.db import unit_of_work
-from smsurvey.messaging.outbox import BULK, Route, queue_text
 from smsurvey.models.messaging import Message, MessageEvent
 from smsurvey.models.workers import WorkerProcess
 from smsurvey.settings import get_settings
 from tests.fakes.base import serving
 from tests.fakes.twilio import FIELDS, FakeTwilio
-from tests.messaging.harness import harness
+from tests.messaging.harness import harness, queue_invitations
 from tests.support import found, invoke, run_sync
 from tests.test_serve import free_port
 
@@ -39,18 +38,7 @@ def phone(n: int) -> str:
 
 async def _queue(database_url: str, connection_id: str) -> None:
     async with harness(database_url) as system, unit_of_work(system.runtime.engine) as session:
-        for n in range(TEXTS):
-            route = Route(system.organization.id, connection_id, NUMBER, phone(n), "US")
-            session.add(
-                queue_text(
-                    route,
-                    f"Invitation {n}",
-                    kind="invite",
-                    rates=system.runtime.rates,
-                    now=system.clock.now(),
-                    priority=BULK,
-                )
-            )
+        queue_invitations(system, session, connection_id, NUMBER, [phone(n) for n in range(TEXTS)])
 
 
 async def _states(database_url: str) -> tuple[Counter[str], int, int]:
