@@ -4,12 +4,14 @@ throttled or failing, permanent refusals, and fail-over to the next connection."
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import re
 from datetime import timedelta
 
 from smsurvey.distributions.service import Method, Recipients
 from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.secrets import seal
 from smsurvey.messaging.sender import MAX_ATTEMPTS
 from smsurvey.models.connections import ProviderConnection
 from smsurvey.models.messaging import Message, MessageEvent
@@ -129,3 +131,33 @@ async def test_the_next_connection_takes_what_the_first_keeps_refusing(database_
             assert f"{second.id} (Up) takes it" in (rerouted.detail or "")
             [sent] = [event for event in history if event.status == "Sent"]
             assert sent.detail == f"via {second.id}"
+
+
+async def test_a_connection_whose_credentials_do_not_open_stalls_nothing(
+    database_url: str,
+) -> None:
+    """Credentials sealed with another key (a database restored without its key file, a
+    changed ``SMSURVEY_SECRET_KEY``): nothing reaches that provider, each text is retried
+    with the reason, then the next connection takes it; the worker never stalls."""
+    async with harness(database_url) as system, FakeTwilio() as locked, FakeTwilio() as up:
+        first = await _connect(system, "Locked", locked)
+        second = await _connect(system, "Up", up)
+        async with unit_of_work(system.runtime.engine) as session:
+            row = await session.get(ProviderConnection, first.id)
+            assert row is not None
+            row.sealed_fields = seal(b"another instance's key", json.dumps(FIELDS).encode())
+        await system.distribute(
+            system.survey_id, Recipients(mailing_list_id=await system.people("Two", *PHONES[:2])),
+            method=Method.INVITE, message_text=INVITE,
+        )  # fmt: skip
+        await _send_until_settled(system, timedelta(seconds=60), limit=100)
+
+        assert locked.received == []
+        assert sorted(item.fields["To"] for item in up.accepted()) == PHONES[:2]
+        for message in await system.rows(Message, Message.direction == "out"):
+            assert (message.provider, message.send_state) == (second.id, "sent")
+            history = await system.rows(MessageEvent, MessageEvent.message_id == message.id)
+            retries = [event.detail or "" for event in history if event.status == "Retrying"]
+            assert len(retries) == MAX_ATTEMPTS - 1
+            assert all(f"{first.id} cannot be used" in detail for detail in retries)
+            assert all("cannot be decrypted" in detail for detail in retries)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.distributions.holds import waiting_for_its_survey
@@ -69,6 +69,26 @@ retries coming due)."""
 RECORD_BATCH = 500
 RECORD_DELAY = 0.05
 """Outcomes are written once this many are waiting, or this many seconds after the first."""
+
+
+def due_texts(
+    key: tuple[str, str] | None, quota: int, now: datetime, *, urgent: bool
+) -> Select[tuple[int]]:
+    """The ids of up to ``quota`` texts a claim takes: replies of every sender (``key``
+    None) best first when ``urgent``, else a sender's bulk texts as they fell due. Each
+    order is an index's, so a claim reads a batch and stops, however long the queue."""
+    if urgent:
+        kind, order = Message.priority < BULK, (Message.priority, Message.id)
+    else:
+        kind = (Message.priority >= BULK) & ~waiting_for_its_survey(now)
+        order = (Message.next_attempt_at, Message.id)
+    whose = [Message.organization_id == key[0], Message.sender == key[1]] if key else []
+    return (
+        select(Message.id)
+        .where(Message.send_state == SendState.QUEUED, *whose, Message.next_attempt_at <= now, kind)
+        .order_by(*order)
+        .limit(quota)
+    )
 
 
 def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
@@ -338,25 +358,7 @@ class SenderLoop:
         None): its replies when ``urgent``, else its bulk texts."""
         if quota <= 0:
             return []
-        kind = (
-            Message.priority < BULK
-            if urgent
-            else (Message.priority >= BULK) & ~waiting_for_its_survey(now)
-        )
-        whose = (
-            [Message.organization_id == key[0], Message.sender == key[1]] if key is not None else []
-        )
-        due = (
-            select(Message.id)
-            .where(
-                Message.send_state == SendState.QUEUED,
-                *whose,
-                Message.next_attempt_at <= now,
-                kind,
-            )
-            .order_by(Message.priority, Message.id)
-            .limit(quota)
-        )
+        due = due_texts(key, quota, now, urgent=urgent)
         rows = await session.execute(
             update(Message)
             .where(Message.id.in_(due_ids(due)), Message.send_state == SendState.QUEUED)
@@ -486,6 +488,9 @@ class SenderLoop:
             self._requesting += 1
             try:
                 outcome = await self._hand_over(text, pace)
+            except Exception as error:  # the lane lives on; the request may have gone
+                log.exception("sending a text failed", extra={"message_id": text.id})
+                outcome = _Outcome(text, uncertain=f"sending failed unexpectedly: {error!r}")
             finally:
                 self._requesting -= 1
                 self._lanes.release()
@@ -502,7 +507,12 @@ class SenderLoop:
         self._lane_tasks = []
 
     async def _hand_over(self, text: OutboxText, pace: Decimal | None) -> _Outcome:
-        provider = await self._providers.get(text.provider)
+        try:
+            provider = await self._providers.get(text.provider)
+        except Exception as error:  # e.g. credentials another key sealed: nothing was sent
+            log.exception("a connection cannot be used", extra={"message_id": text.id})
+            reason = f"{text.provider} cannot be used: {error}"
+            return _Outcome(text, error=ProviderError(reason, retryable=True))
         if provider is None:  # a deleted connection: the next one may take the text
             error = ProviderError(f"no provider {text.provider!r}", retryable=True)
             return _Outcome(text, error=error, gone=True)

@@ -54,6 +54,13 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_due", "send_state", "next_attempt_at"),
+        # The sender's claims read these in the order they take texts, and stop after a
+        # batch: a sender's bulk texts by when they are due, replies by priority (a claim
+        # that sorted all due texts would cost more the longer the queue).
+        Index(
+            "ix_messages_sender_due", "send_state", "organization_id", "sender", "next_attempt_at"
+        ),
+        Index("ix_messages_urgent", "send_state", "priority", "next_attempt_at"),
         Index("ix_messages_provider_message", "provider", "provider_message_id"),
         Index("ix_messages_duplicates", "recipient", "template_hash", "created_at"),
         # A distribution's texts with what its report counts and sums, read from the index

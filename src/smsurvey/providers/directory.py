@@ -62,11 +62,13 @@ class ProviderDirectory:
     async def _check(self, name: str) -> Provider | None:
         async with self._sessions() as session:
             connection = await session.get(ProviderConnection, name)
-        self._checked[name] = time.monotonic()
         if connection is None or connection.deleted_at is not None:
             self._adapters.pop(name, None)
-            return None
-        return self._adapter(connection)
+            adapter = None
+        else:
+            adapter = self._adapter(connection)  # one that cannot be built is tried again
+        self._checked[name] = time.monotonic()
+        return adapter
 
     async def receivers(
         self, session: AsyncSession, organization_id: str, provider: str
