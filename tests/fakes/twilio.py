@@ -108,10 +108,12 @@ class FakeTwilio(FakeProvider):
             }
         except ValueError:
             return rejected(400, {"code": 20001, "message": "Invalid parameter", "status": 400})
+        to = query.get("To")
         listed = [
-            self.resource(sent)
+            resource
             for sent in reversed(self.accepted())  # newest first
-            if _listed(self.resource(sent), query, days)
+            if to is None or sent.fields["To"] == to  # (cheap: a chaos run lists often)
+            if _listed(resource := self.resource(sent), query, days)
         ]
         items = listed[page * size : (page + 1) * size]
         base = MESSAGES.format(sid=self.account_sid)
