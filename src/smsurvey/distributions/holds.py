@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Row,
     ScalarSelect,
-    Table,
     bindparam,
     exists,
     insert,
@@ -59,9 +58,9 @@ from smsurvey.surveys.availability import (
 RELEASE_BATCH = 5000
 """Held texts queued again per round (a resumed survey may have many)."""
 
-_MESSAGES = cast(Table, Message.__table__)
-_MESSAGE_EVENTS = cast(Table, MessageEvent.__table__)
-_RECIPIENT_EVENTS = cast(Table, RecipientEvent.__table__)
+_MESSAGES = Message.__table__
+_MESSAGE_EVENTS = MessageEvent.__table__
+_RECIPIENT_EVENTS = RecipientEvent.__table__
 _SESSION_ENDED = "its 2-way session ended while the survey was paused"
 
 
