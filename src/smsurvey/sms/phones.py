@@ -162,7 +162,9 @@ def _national_shape(region: str) -> tuple[int, tuple[re.Pattern[str], ...], bool
     """The longest national number of ``region``, the prefixes parse may strip, and whether
     it rewrites numbers (a transform rule)."""
     metadata = PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None  # the region was validated
     general = metadata.general_desc
+    assert general is not None  # every region's metadata has one
     longest = max((*general.possible_length, *general.possible_length_local_only), default=0)
     prefixes = (metadata.national_prefix_for_parsing, metadata.international_prefix)
     patterns = tuple(re.compile(prefix) for prefix in prefixes if prefix)
@@ -232,6 +234,7 @@ def _territories(
     territories = []
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(calling_code, ()):
         metadata = PhoneMetadata.metadata_for_region_or_calling_code(calling_code, region)
+        assert metadata is not None  # phonenumbers lists only the regions it has metadata for
         leading = metadata.leading_digits
         territories.append((region, metadata, None if leading is None else re.compile(leading)))
     return tuple(territories)
@@ -256,6 +259,7 @@ def _invalid(number: PhoneNumber, e164: str) -> _Refusal:
         return _Refusal(f"too short (read as {e164})", plausible=False)
     if length == ValidationResult.TOO_LONG:
         return _Refusal(f"too long (read as {e164})", plausible=False)
+    assert number.country_code is not None  # parse always sets it
     country = phonenumbers.region_code_for_country_code(number.country_code)
     plausible = length == ValidationResult.IS_POSSIBLE
     return _Refusal(f"not a valid number in {country} (read as {e164})", plausible)
@@ -264,8 +268,9 @@ def _invalid(number: PhoneNumber, e164: str) -> _Refusal:
 def _outcome(raw: str, readings: list[_Number | _Refusal], time_zones: bool) -> PhoneCheck:
     numbers = [reading for reading in readings if isinstance(reading, _Number)]
     if not numbers:
+        refusals = [reading for reading in readings if isinstance(reading, _Refusal)]
         # Of two refusals, the one whose length fits says more; max keeps the first of equals.
-        return PhoneCheck(raw, reason=max(readings, key=attrgetter("plausible")).reason)
+        return PhoneCheck(raw, reason=max(refusals, key=attrgetter("plausible")).reason)
     best, *others = numbers
     return PhoneCheck(
         raw,
