@@ -77,7 +77,7 @@ def template_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _responded(survey_id: str) -> Select[tuple[str | None]]:
+def _responded(survey_id: str) -> Select[str | None]:
     return select(Response.contact_id).where(
         Response.survey_id == survey_id,
         Response.finished.is_(True),
@@ -85,7 +85,7 @@ def _responded(survey_id: str) -> Select[tuple[str | None]]:
     )
 
 
-def candidate_query(distribution: Distribution) -> Select[Any]:
+def candidate_query(distribution: Distribution) -> Select[str, Contact, Transaction | None]:
     """``(key, contact, transaction)`` rows of everyone the distribution addresses, by key."""
     if distribution.transaction_batch_id:
         return (
