@@ -313,7 +313,7 @@ async def remove_from_list(
             MailingListMember.contact_id == contact.id,
         )
     )
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # a DML Result is a CursorResult
 
 
 # Contacts --------------------------------------------------------------------
