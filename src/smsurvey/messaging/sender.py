@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from smsurvey.distributions.holds import waiting_for_its_survey
 from smsurvey.kit.claims import due_ids
@@ -73,10 +74,11 @@ RECORD_DELAY = 0.05
 
 def due_texts(
     key: tuple[str, str] | None, quota: int, now: datetime, *, urgent: bool
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """The ids of up to ``quota`` texts a claim takes: replies of every sender (``key``
     None) best first when ``urgent``, else a sender's bulk texts as they fell due. Each
     order is an index's, so a claim reads a batch and stops, however long the queue."""
+    order: tuple[InstrumentedAttribute[Any], ...]
     if urgent:
         kind, order = Message.priority < BULK, (Message.priority, Message.id)
     else:
@@ -514,8 +516,8 @@ class SenderLoop:
             reason = f"{text.provider} cannot be used: {error}"
             return _Outcome(text, error=ProviderError(reason, retryable=True))
         if provider is None:  # a deleted connection: the next one may take the text
-            error = ProviderError(f"no provider {text.provider!r}", retryable=True)
-            return _Outcome(text, error=error, gone=True)
+            missing = ProviderError(f"no provider {text.provider!r}", retryable=True)
+            return _Outcome(text, error=missing, gone=True)
         if self._pacer is not None and pace is not None:
             # The turn spans exactly the request: the provider counts its arrival, which
             # comes somewhere in between.
