@@ -8,10 +8,14 @@ workers re-import the console script) stay small.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-import click
 import typer
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    # The Click that Typer vendors since 0.26, and that TyperGroup's methods take and return.
+    from typer._click import Command, Context
 
 # Command name → "module:attribute" (a Typer app for a group, else a function).
 COMMANDS = {
@@ -40,17 +44,17 @@ COMMANDS = {
 class _LazyGroup(TyperGroup):
     """A group that imports a command's module when the command is looked up."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
         module, attribute = target.split(":")
         found = getattr(importlib.import_module(module), attribute)
         if isinstance(found, typer.Typer):
-            command: click.Command = typer.main.get_group(found)
+            command: Command = typer.main.get_group(found)
         else:
             single = typer.Typer(add_completion=False)
             single.command(name=cmd_name)(found)
