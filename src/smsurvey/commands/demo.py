@@ -71,11 +71,11 @@ def _print(outcome: DemoOutcome) -> None:
             for key, value in values.items()
             if key.startswith("QID") and not key.endswith("_NPS_GROUP") and key != "QID1"
         ]
-        nps = f"{values['QID1']} ({labels['QID1_NPS_GROUP']})" if "QID1" in values else "—"
+        score = f"{values['QID1']} ({labels['QID1_NPS_GROUP']})" if "QID1" in values else "—"
         responses.add_row(
             response["respondent"],
             "yes" if response["finished"] else "[yellow]partial[/]",
-            nps,
+            score,
             "; ".join(answers),
         )
     console.print(responses)
