@@ -124,7 +124,7 @@ class AnyOf(_Model):
     conditions: tuple[Condition, ...] = Field(alias="any", min_length=1)
 
 
-_CONDITION_KEYS = {
+_CONDITION_KEYS: dict[str, type[_Model]] = {
     "all": AllOf,
     "any": AnyOf,
     "question": QuestionCondition,
