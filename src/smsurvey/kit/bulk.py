@@ -80,9 +80,11 @@ async def insert_records(
         # SQLAlchemy has begun it, i.e. after a first statement.
         await connection.execute(text("SELECT 1"))
         driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None  # only a closed or invalidated connection has none
         await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
         return
     driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # only a closed or invalidated connection has none
     names = ", ".join(f'"{name}"' for name in columns)
     placeholders = ", ".join("?" * len(columns))
     await driver.executemany(
