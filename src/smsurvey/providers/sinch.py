@@ -397,7 +397,9 @@ def _json(raw: bytes) -> dict[str, Any]:
 def _refusal(status: int, answer: dict[str, Any], headers: Mapping[str, str]) -> ProviderError:
     """Sinch's ``{"error": {code, message, status}}`` answer as a :class:`ProviderError`
     whose ``code`` is the error's ``status`` (``INVALID_ARGUMENT``, ``RESOURCE_EXHAUSTED``…)."""
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = answer.get("error")
+    if not isinstance(error, dict):
+        error = {}
     code = error.get("status") or None
     text = f"Sinch answered {status}: {error.get('message') or code or 'no reason given'}"
     return http_refusal(text, status, headers, code=code, throttled=code == _THROTTLED)
