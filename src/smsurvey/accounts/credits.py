@@ -60,6 +60,7 @@ async def balance(
             CreditEntry.organization_id == organization.id
         )
     )
+    assert total is not None  # an aggregate has its one row, and coalesce makes it 0 at least
     return Decimal(total)
 
 
@@ -92,7 +93,7 @@ async def consumption(
     since: datetime | None = None,
 ) -> list[Consumption]:
     """Credits spent on texts, by period (UTC) and destination region, oldest first."""
-    label = _period(session.bind.dialect.name, period).label("period")
+    label = _period(session.get_bind().dialect.name, period).label("period")
     region = func.coalesce(CreditEntry.region, "??").label("region")
     rows = await session.execute(
         select(label, region, func.count(), -func.sum(CreditEntry.amount))
