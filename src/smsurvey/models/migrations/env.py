@@ -42,6 +42,8 @@ def _run_offline(url: str) -> None:
 
 
 _url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+if not _url:
+    raise RuntimeError("no database URL: set the database_url attribute or sqlalchemy.url")
 if context.is_offline_mode():
     _run_offline(_url)
 else:
