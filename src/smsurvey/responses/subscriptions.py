@@ -192,12 +192,12 @@ async def deliver_due(
     errors = await asyncio.gather(*(_post(http(), post) for post in posts))
     async with sessions() as session, session.begin():
         for post, error in zip(posts, errors, strict=True):
-            delivery = await session.get(EventDelivery, post.delivery_id)
-            if delivery is None:  # the subscription was deleted meanwhile
+            tried = await session.get(EventDelivery, post.delivery_id)
+            if tried is None:  # the subscription was deleted meanwhile
                 continue
-            subscription = await session.get(EventSubscription, delivery.subscription_id)
+            subscription = await session.get(EventSubscription, tried.subscription_id)
             assert subscription is not None
-            _settle(delivery, subscription, error, now)
+            _settle(tried, subscription, error, now)
     return len(posts)
 
 
