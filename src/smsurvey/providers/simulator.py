@@ -218,7 +218,9 @@ class Simulator:
             )
             return list(rows)
 
-    async def _post(self, kind: str, organization_id: str, payload: dict[str, str]) -> None:
+    async def _post(
+        self, kind: str, organization_id: str, payload: Mapping[str, str | None]
+    ) -> None:
         body = json.dumps(payload).encode()
         path = f"/distribution-providers/v1/receive/distribution/{kind}/{NAME}/{organization_id}"
         headers = {"content-type": "application/json", SIGNATURE_HEADER: sign(self._secret, body)}
