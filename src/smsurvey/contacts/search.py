@@ -3,7 +3,7 @@ with ``and``/``or`` (nested as deep as the caller likes)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.schemas import Condition, Conjunction
@@ -27,7 +27,7 @@ def _condition(node: Condition | Conjunction) -> ColumnElement[bool]:
     if isinstance(node, Conjunction):
         parts = [_condition(child) for child in node.filters]
         return and_(*parts) if node.conjunction == "and" else or_(*parts)
-    column = _COLUMNS[node.filterType]
+    column: SQLColumnExpression[str | None] = _COLUMNS[node.filterType]
     value = node.value
     if node.filterType == "phone":
         value = check_phone(value, time_zones=False).e164 or value
