@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import pairwise
 from typing import Any
 
 ROLE_KEY = "Role"
@@ -87,7 +86,7 @@ _PHRASES = {
 }
 
 
-def _choice(kind: type[Field] | type[Operator], given: object, what: str) -> Any:
+def _choice(kind: type[Field] | type[Operator], given: Any, what: str) -> Any:
     try:
         return kind(given)
     except ValueError:
@@ -209,7 +208,7 @@ def describe(conditions: Conditions) -> str:
 
 def _describe_group(group: tuple[Condition, ...]) -> str:
     parts = []
-    for previous, condition in pairwise((None, *group)):
+    for previous, condition in zip((None, *group), group, strict=False):
         same = previous is not None and previous.operator == condition.operator
         phrase = _PHRASES[condition.operator]
         if condition.value is None:
