@@ -221,7 +221,8 @@ _SMART_CHARS = frozenset(map(chr, _SMART))
 _SMART_TABLE = {**{ord(c): c for c in _GSM7}, **_SMART}
 
 
-class Replacement(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Replacement:
     """One kind of character smart encoding replaces."""
 
     char: str
