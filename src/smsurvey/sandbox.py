@@ -178,4 +178,4 @@ class Sandbox:
         """Rows of a table in the order they were made (for reports and tests)."""
         order = model.__mapper__.primary_key  # type: ignore[attr-defined]
         async with unit_of_work(self.runtime.engine) as session:
-            return list(await session.scalars(select(model).where(*where).order_by(*order)))  # type: ignore[arg-type]
+            return list(await session.scalars(select(model).where(*where).order_by(*order)))

@@ -201,7 +201,7 @@ class _GroupWriter:
                 .on_conflict_do_nothing(index_elements=list(_KEY))
                 .returning(*(_EVENTS.c[name] for name in _KEY))
             )
-            return {tuple(row) for row in await session.execute(statement)}  # type: ignore[misc]
+            return {tuple(row) for row in await session.execute(statement)}
 
 
 _KEY = ("organization_id", "provider", "dedup_key")
