@@ -14,6 +14,7 @@ run: $(INSTALLED)  ## install, migrate and start the server on SQLite with the s
 test: $(INSTALLED) services  ## lint and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: $(INSTALLED)
@@ -30,6 +31,7 @@ services:  ## make sure PostgreSQL and Redis listen on 127.0.0.1 (installs them 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix src tests bench scripts
@@ -45,4 +47,4 @@ bench: $(INSTALLED)  ## run the benchmarks (they print figures; a JSON line last
 	$(BIN)/python bench/chaos_send.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis build src/*.egg-info
