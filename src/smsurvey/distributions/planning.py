@@ -66,15 +66,59 @@ KINDS = {
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
+class Addressee:
+    """Someone a distribution addresses, as planning and the preview read them: the
+    contact's fields (and a transaction batch's transaction), from plain rows, which cost a
+    fraction of ORM objects per recipient."""
+
     key: str
-    contact: Contact
-    transaction: Transaction | None
+    """The contact's id, or the transaction's for a transaction batch: planning's order."""
+    contact_id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    phone_type: str | None
+    phone_region: str | None
+    time_zone: str | None
+    embedded_data: dict[str, Any]
+    opted_out: bool
+    transaction_id: str | None
+    transaction_data: dict[str, Any] | None
+
+
+_CONTACT_COLUMNS = (
+    Contact.id.label("contact_id"),
+    Contact.first_name,
+    Contact.last_name,
+    Contact.email,
+    Contact.phone,
+    Contact.phone_type,
+    Contact.phone_region,
+    Contact.time_zone,
+    Contact.embedded_data,
+    Contact.opted_out,
+)
+_NO_TRANSACTION = (null().label("transaction_id"), null().label("transaction_data"))
 
 
 def template_hash(text: str) -> str:
     """What the 24-hour duplicate rule compares: the message before piping."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def sent_lately(
+    organization_id: str, template: str, phones: Sequence[str], since: datetime
+) -> Select[str]:
+    """Which of ``phones`` the organisation sent the message whose :func:`template_hash` is
+    ``template`` to after ``since``: read from ``ix_messages_duplicates`` alone, so a chunk
+    costs the same however many texts the organisation sent before."""
+    return select(Message.recipient).where(
+        Message.organization_id == organization_id,
+        Message.template_hash == template,
+        Message.recipient.in_(phones),
+        Message.created_at > since,
+    )
 
 
 def _responded(survey_id: str) -> Select[str | None]:
@@ -85,11 +129,16 @@ def _responded(survey_id: str) -> Select[str | None]:
     )
 
 
-def candidate_query(distribution: Distribution) -> Select[str, Contact, Transaction | None]:
-    """``(key, contact, transaction)`` rows of everyone the distribution addresses, by key."""
+def candidate_query(distribution: Distribution) -> Select[Any]:
+    """Everyone the distribution addresses, by key: rows of :class:`Addressee`'s fields."""
     if distribution.transaction_batch_id:
         return (
-            select(Transaction.id, Contact, Transaction)
+            select(
+                Transaction.id,
+                *_CONTACT_COLUMNS,
+                Transaction.id.label("transaction_id"),
+                Transaction.data.label("transaction_data"),
+            )
             .join(TransactionBatchMember, TransactionBatchMember.transaction_id == Transaction.id)
             .join(Contact, Contact.id == Transaction.contact_id)
             .where(TransactionBatchMember.batch_id == distribution.transaction_batch_id)
@@ -101,29 +150,37 @@ def candidate_query(distribution: Distribution) -> Select[str, Contact, Transact
         )
         responded = Contact.id.in_(_responded(distribution.survey_id))
         wanted = responded if distribution.method == Method.THANK_YOU else ~responded
-        query = select(Contact.id, Contact, null()).where(Contact.id.in_(addressed), wanted)
+        query = select(Contact.id, *_CONTACT_COLUMNS, *_NO_TRANSACTION).where(
+            Contact.id.in_(addressed), wanted
+        )
         return query.order_by(Contact.id)
     if distribution.contact_id:
-        query = select(Contact.id, Contact, null()).where(Contact.id == distribution.contact_id)
+        query = select(Contact.id, *_CONTACT_COLUMNS, *_NO_TRANSACTION).where(
+            Contact.id == distribution.contact_id
+        )
         return query.order_by(Contact.id)
     list_id = distribution.sample_id or distribution.mailing_list_id
     return (
-        select(Contact.id, Contact, null())
+        select(Contact.id, *_CONTACT_COLUMNS, *_NO_TRANSACTION)
         .join(MailingListMember, MailingListMember.contact_id == Contact.id)
         .where(MailingListMember.mailing_list_id == list_id)
         .order_by(Contact.id)
     )
 
 
+async def addressees(session: AsyncSession, query: Select[Any]) -> list[Addressee]:
+    """The rows of a :func:`candidate_query` (narrowed or not), as :class:`Addressee`."""
+    return [Addressee(*row) for row in await session.execute(query)]
+
+
 async def _candidates(
     session: AsyncSession, distribution: Distribution, limit: int
-) -> list[_Candidate]:
+) -> list[Addressee]:
     query = candidate_query(distribution)
     key = query.selected_columns[0]
     if distribution.plan_cursor:
         query = query.where(key > distribution.plan_cursor)
-    rows = await session.execute(query.limit(limit))
-    return [_Candidate(row[0], row[1], row[2]) for row in rows]
+    return await addressees(session, query.limit(limit))
 
 
 async def plan_chunk(session: AsyncSession, runtime: Runtime, distribution_id: str) -> int:
@@ -152,9 +209,7 @@ async def plan_chunk(session: AsyncSession, runtime: Runtime, distribution_id: s
         return 0
     conditions = Conditions.from_json(distribution.conditions) if distribution.conditions else None
     chosen = [
-        c
-        for c in candidates
-        if conditions is None or matches(conditions, candidate_values(c.contact, c.transaction))
+        c for c in candidates if conditions is None or matches(conditions, candidate_values(c))
     ]
     planner = _Planner(session, runtime, distribution, survey)
     await planner.plan(chosen)
@@ -183,16 +238,16 @@ def window_due(
     return next_allowed(window, at, zone)
 
 
-def candidate_values(contact: Contact, transaction: Transaction | None) -> dict[str, Any]:
+def candidate_values(addressee: Addressee) -> dict[str, Any]:
     """What conditions and piping see of a recipient: names, email, embedded data (with the
     transaction's data, for a transaction batch)."""
-    embedded = dict(contact.embedded_data)
-    if transaction is not None:
-        embedded.update({key: str(value) for key, value in transaction.data.items()})
+    embedded = dict(addressee.embedded_data)
+    if addressee.transaction_data is not None:
+        embedded.update({key: str(value) for key, value in addressee.transaction_data.items()})
     return {
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "email": contact.email,
+        "first_name": addressee.first_name,
+        "last_name": addressee.last_name,
+        "email": addressee.email,
         "embedded_data": embedded,
     }
 
@@ -262,8 +317,12 @@ class _Planner:
         )
         text = distribution.message_text
         self.template_hash = template_hash(text) if text is not None else None
+        # Links are signed per recipient: only those the message pipes are minted.
+        used = piping.fields_used(text or "")
+        self.pipes_survey_url = bool(used & {piping.SURVEY_URL, piping.SURVEY_LINK})
+        self.pipes_opt_out_url = piping.OPT_OUT_URL in used
 
-    async def plan(self, chosen: Sequence[_Candidate]) -> None:
+    async def plan(self, chosen: Sequence[Addressee]) -> None:
         chosen = await self._first_of_each_contact(chosen)
         if not chosen:
             return
@@ -275,22 +334,22 @@ class _Planner:
             [
                 {
                     "distribution_id": self.distribution.id,
-                    "contact_id": c.contact.id,
-                    "phone": c.contact.phone,
-                    "transaction_id": c.transaction.id if c.transaction else None,
+                    "contact_id": c.contact_id,
+                    "phone": c.phone,
+                    "transaction_id": c.transaction_id,
                     "created_at": self.now,
                 }
                 for c in chosen
             ],
         )
         recipient_of: dict[str, int] = dict(inserted.all())
-        busy = await self._busy_numbers([c.contact.phone for c in chosen if c.contact.phone])
+        busy = await self._busy_numbers([c.phone for c in chosen if c.phone])
         definition = definition_of(self.survey) if self.method is Method.INTERACTIVE else None
         texts: list[dict[str, Any]] = []
         skipped: list[dict[str, Any]] = []
         for candidate in chosen:
-            recipient_id = recipient_of[candidate.contact.id]
-            reason = self._why_skipped(candidate.contact, busy)
+            recipient_id = recipient_of[candidate.contact_id]
+            reason = self._why_skipped(candidate, busy)
             if reason is not None:
                 status, detail = reason
                 skipped.append(
@@ -302,42 +361,40 @@ class _Planner:
                     }
                 )
             elif definition is not None:
-                busy.add(candidate.contact.phone or "")
+                busy.add(candidate.phone or "")
                 await open_session(
                     self.session,
                     self.runtime,
                     survey=self.survey,
                     definition=definition,
-                    route=self._route(candidate.contact),
-                    contact=candidate.contact,
-                    embedded_data=candidate_values(candidate.contact, candidate.transaction)[
-                        "embedded_data"
-                    ],
+                    route=self._route(candidate),
+                    contact_id=candidate.contact_id,
+                    embedded_data=candidate_values(candidate)["embedded_data"],
                     distribution_id=self.distribution.id,
                     recipient_id=recipient_id,
                     priority=BULK,
                 )
             else:
-                busy.add(candidate.contact.phone or "")
+                busy.add(candidate.phone or "")
                 texts.append(self._text(candidate, recipient_id))
         if skipped:
             await self.session.execute(insert(RecipientEvent.__table__), skipped)
         await insert_texts(self.session, texts)
 
-    async def _first_of_each_contact(self, chosen: Sequence[_Candidate]) -> list[_Candidate]:
+    async def _first_of_each_contact(self, chosen: Sequence[Addressee]) -> list[Addressee]:
         """One text per contact, whatever number of their transactions the batch holds."""
         planned = set(
             await self.session.scalars(
                 select(Recipient.contact_id).where(
                     Recipient.distribution_id == self.distribution.id,
-                    Recipient.contact_id.in_([c.contact.id for c in chosen]),
+                    Recipient.contact_id.in_([c.contact_id for c in chosen]),
                 )
             )
         )
         first = []
         for candidate in chosen:
-            if candidate.contact.id not in planned:
-                planned.add(candidate.contact.id)
+            if candidate.contact_id not in planned:
+                planned.add(candidate.contact_id)
                 first.append(candidate)
         return first
 
@@ -353,15 +410,13 @@ class _Planner:
                 ConversationSession.phone.in_(phones),
             )
         else:
-            query = select(Message.recipient).where(
-                Message.recipient.in_(phones),
-                Message.template_hash == self.template_hash,
-                Message.created_at > self.now - DUPLICATE_WINDOW,
-                Message.organization_id == self.distribution.organization_id,
+            since = self.now - DUPLICATE_WINDOW
+            query = sent_lately(
+                self.distribution.organization_id, self.template_hash or "", phones, since
             )
         return set(await self.session.scalars(query))
 
-    def _why_skipped(self, contact: Contact, busy: set[str]) -> tuple[str, str] | None:
+    def _why_skipped(self, contact: Addressee, busy: set[str]) -> tuple[str, str] | None:
         if contact.opted_out:
             return "Skipped (opt-out)", "the contact opted out of SMS"
         if not contact.phone:
@@ -374,7 +429,7 @@ class _Planner:
             return "Duplicated", "the same message went to this number in the last 24 hours"
         return None
 
-    def _route(self, contact: Contact) -> Route:
+    def _route(self, contact: Addressee) -> Route:
         return Route(
             organization_id=self.distribution.organization_id,
             provider=self.distribution.provider,
@@ -383,12 +438,11 @@ class _Planner:
             region=contact.phone_region,
         )
 
-    def _text(self, candidate: _Candidate, recipient_id: int) -> dict[str, Any]:
-        contact = candidate.contact
-        values = candidate_values(candidate.contact, candidate.transaction)
+    def _text(self, contact: Addressee, recipient_id: int) -> dict[str, Any]:
+        values = candidate_values(contact)
         context = piping.PipeContext(
-            survey_url=survey_url(self.runtime, recipient_id),
-            opt_out_url=opt_out_url(self.runtime, recipient_id),
+            survey_url=survey_url(self.runtime, recipient_id) if self.pipes_survey_url else None,
+            opt_out_url=opt_out_url(self.runtime, recipient_id) if self.pipes_opt_out_url else None,
             first_name=contact.first_name,
             last_name=contact.last_name,
             email=contact.email,
@@ -408,7 +462,7 @@ class _Planner:
             template_hash=self.template_hash,
         )
 
-    def _due(self, contact: Contact) -> datetime:
+    def _due(self, contact: Addressee) -> datetime:
         """Now, or when the quiet hours next allow in the recipient's zone."""
         return window_due(self.runtime, self.window, contact.time_zone, contact.phone, self.now)
 

@@ -14,12 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smsurvey.distributions.conditions import Conditions, matches
 from smsurvey.distributions.holds import survey_warning
 from smsurvey.distributions.links import opt_out_url, survey_url
-from smsurvey.distributions.planning import candidate_query, candidate_values, estimate
+from smsurvey.distributions.planning import (
+    Addressee,
+    addressees,
+    candidate_query,
+    candidate_values,
+    estimate,
+)
 from smsurvey.distributions.quiet_hours import SendingWindow, next_allowed, recipient_zone
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.messaging.outbox import BULK, Route, queue_text
 from smsurvey.messaging.pacing import SenderPaces
-from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution
 from smsurvey.models.surveys import Survey
 from smsurvey.runtime import Runtime
@@ -50,7 +55,7 @@ class Preview:
 
 @dataclass(frozen=True, slots=True)
 class _Sample:
-    contact: Contact
+    contact: Addressee
     values: dict[str, Any]
 
 
@@ -61,8 +66,8 @@ async def preview(session: AsyncSession, runtime: Runtime, distribution: Distrib
     window = SendingWindow.from_json(distribution.quiet_hours) if distribution.quiet_hours else None
     sample: _Sample | None = None
     waiting = 0
-    for _, contact, transaction in await session.execute(candidate_query(distribution)):
-        values = candidate_values(contact, transaction)
+    for contact in await addressees(session, candidate_query(distribution)):
+        values = candidate_values(contact)
         if conditions is not None and not matches(conditions, values):
             continue
         if sample is None and not contact.opted_out and contact.phone:
@@ -98,7 +103,7 @@ async def preview(session: AsyncSession, runtime: Runtime, distribution: Distrib
     )
 
 
-def _name(contact: Contact) -> str:
+def _name(contact: Addressee) -> str:
     return " ".join(filter(None, (contact.first_name, contact.last_name))) or contact.phone or "?"
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import string
 import time
+from functools import lru_cache
 
 ID_LENGTH = 15
 _TIME_CHARS = 7
@@ -51,6 +52,11 @@ def new_ids(prefix: str, count: int) -> list[str]:
     return [head + chars[i : i + _RANDOM_CHARS] for i in range(0, len(chars), _RANDOM_CHARS)]
 
 
+@lru_cache(maxsize=64)
+def _shape(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(prefix)}_[A-Za-z0-9]{{{ID_LENGTH}}}")
+
+
 def is_id(value: str, prefix: str) -> bool:
     """Whether ``value`` has the shape of an id with ``prefix``."""
-    return re.fullmatch(rf"{re.escape(prefix)}_[A-Za-z0-9]{{{ID_LENGTH}}}", value) is not None
+    return _shape(prefix).fullmatch(value) is not None
