@@ -31,6 +31,7 @@ def worker(
     finish, texts it claimed go back to the queue at once."""
     from smsurvey.app import embedded
     from smsurvey.worker.child import follow_server
+    from smsurvey.worker.planners import HelperPlanner
     from smsurvey.worker.runner import Worker
 
     settings = process_settings()
@@ -39,7 +40,7 @@ def worker(
         # The app only takes the simulator's callbacks in-process; it serves nothing.
         _, runtime = embedded(settings)
         try:
-            running = Worker(runtime)
+            running = Worker(runtime, planner=HelperPlanner(runtime))
             if once:
                 try:
                     return await running.drain()

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from smsurvey.distributions.holds import hold_for_surveys
-from smsurvey.distributions.planning import plan_chunk, schedule_next_occurrence
+from smsurvey.distributions.planning import schedule_next_occurrence
 from smsurvey.distributions.service import fail_distribution, in_progress, start_due
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import SmsurveyError
@@ -49,6 +49,7 @@ from smsurvey.messaging.sessions import expire_sessions
 from smsurvey.models.distributions import Distribution
 from smsurvey.responses.subscriptions import deliver_due
 from smsurvey.runtime import Runtime
+from smsurvey.worker.planners import InProcessPlanner, Planner
 from smsurvey.worker.registry import HEARTBEAT, WorkerIdentity, heartbeat, register, unregister
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ PRUNE_EVERY = 60.0
 class Worker:
     """Starts due distributions, plans and sends them, reconciles, recovers, expires."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, planner: Planner | None = None) -> None:
         self.runtime = runtime
+        self._planner = planner or InProcessPlanner(runtime)
         self.me = WorkerIdentity.of_this_process()
         settings = runtime.settings
         self._silence = timedelta(seconds=settings.worker_silence)
@@ -110,13 +112,14 @@ class Worker:
 
     async def close(self) -> None:
         """Say this worker stopped (what it held was given back or written), and let go of
-        the shared pace's connection."""
+        the shared pace's connection and of the planning helper."""
         if self._registered:
             async with unit_of_work(self.runtime.engine) as session:
                 await unregister(session, self.me)
             self._registered = False
         if self._pacer is not None:
             await self._pacer.aclose()
+        await self._planner.aclose()
 
     # -- running ------------------------------------------------------------------------
 
@@ -224,8 +227,7 @@ class Worker:
         """Plan a chunk of a distribution; one that cannot be planned is marked Failed."""
         runtime = self.runtime
         try:
-            async with unit_of_work(runtime.engine) as session:
-                planned = await plan_chunk(session, runtime, distribution_id)
+            planned = await self._planner.plan(distribution_id)
         except Exception as error:
             log.exception("planning failed", extra={"distribution_id": distribution_id})
             reason = (
