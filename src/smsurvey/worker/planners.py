@@ -33,6 +33,10 @@ from smsurvey.settings import Settings
 log = logging.getLogger(__name__)
 
 
+HELPER_NICENESS = 10
+"""How much lower the helper's scheduling priority is than the worker's (``nice``)."""
+
+
 class Planner(Protocol):
     """Plans the next chunk of a distribution in progress."""
 
@@ -136,10 +140,13 @@ _helper: tuple[asyncio.AbstractEventLoop, InProcessPlanner] | None = None
 
 
 def _start_helper(settings: Settings) -> None:
-    """The helper's own event loop and runtime on the worker's settings. Signals to the
-    process group (Ctrl-C, a service manager's SIGTERM) are the worker's to act on: it stops
-    the helper after its chunk under way. A helper whose worker died exits."""
+    """The helper's own event loop and runtime on the worker's settings, at a lower
+    priority: planning is batch work, which should take the cores the server and the sends
+    leave idle, not theirs. Signals to the process group (Ctrl-C, a service manager's
+    SIGTERM) are the worker's to act on: it stops the helper after its chunk under way. A
+    helper whose worker died exits."""
     global _helper
+    os.nice(HELPER_NICENESS)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     logging.basicConfig(
