@@ -3,8 +3,9 @@
 On the embedded default (a SQLite file, one worker process), with pacing off, the real
 commands connect a Twilio account, import a survey and 20,000 contacts and create the
 invitation; then
-``smsurvey worker --once`` plans and sends it through the Twilio adapter to nginx, which
-answers like Twilio after 20 ms (``fake_twilio.py``). The rate is recipients over the
+``smsurvey worker --once`` plans it (in its planning helper process, once that is up) and
+sends it through the Twilio adapter to nginx, which answers like Twilio after 20 ms
+(``fake_twilio.py``). The rate is recipients over the
 time from the distribution's start to its last hand-over, read from the database.
 
 In the same run, against the same fake:
@@ -75,14 +76,16 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 
 def _watch(process: subprocess.Popen[str]) -> float:
-    """Wait for ``process``, sampling its memory; returns the peak RSS in MB."""
+    """Wait for ``process``, sampling its memory with its children's (the planning helper);
+    returns the peak of their summed RSS in MB."""
     watched = psutil.Process(process.pid)
     peak = 0
     while process.poll() is None:
         try:
-            peak = max(peak, watched.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
+            family = [watched, *watched.children(recursive=True)]
+            peak = max(peak, sum(member.memory_info().rss for member in family))
+        except psutil.NoSuchProcess:  # the worker, or a child, ended between the two calls
+            continue
         time.sleep(0.05)
     return peak / 1e6
 
@@ -166,7 +169,7 @@ def main() -> None:
         print(
             f"smsurvey invitation:       {rate:9,.0f} messages/s "
             f"({options.recipients:,} recipients, start to last hand-over), "
-            f"worker peak {peak_mb:.0f} MB"
+            f"worker and planning helper peak {peak_mb:.0f} MB"
         )
         print(
             f"  = {rate / plain:.1f}× the plain loop, {rate / raw:.0%} of the ceiling, "
