@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 import uvicorn
 
 from smsurvey.commands.common import console, fail
 from smsurvey.kit.db import is_sqlite
 from smsurvey.kit.errors import SmsurveyError
-from smsurvey.kit.logs import redact_logs, uvicorn_log_config
+from smsurvey.kit.logs import set_up_logging, uvicorn_log_config
 from smsurvey.kit.secrets import secret_key
 from smsurvey.models.migrate import upgrade
 from smsurvey.settings import Settings, get_settings
@@ -61,10 +59,7 @@ def process_settings() -> Settings:
         secret_key(settings)
     except SmsurveyError as error:
         raise fail(str(error)) from None
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
-    redact_logs()
+    set_up_logging(settings.log_level)
     return settings
 
 

@@ -106,6 +106,12 @@ def redact_logs(logger: logging.Logger | None = None) -> None:
             handler.addFilter(RedactSecrets())
 
 
+def set_up_logging(level: str) -> None:
+    """A process's logging: records at ``level`` and above to stderr, credentials redacted."""
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s %(message)s")
+    redact_logs()
+
+
 def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's own logging set-up, with the filter on its handlers (access log included)."""
     from uvicorn.config import LOGGING_CONFIG

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from smsurvey.distributions.planning import CHUNK, plan_chunk
 from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.logs import set_up_logging
 from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings
 
@@ -149,9 +150,7 @@ def _start_helper(settings: Settings) -> None:
     os.nice(HELPER_NICENESS)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    set_up_logging(settings.log_level)
     threading.Thread(target=_exit_with_worker, daemon=True).start()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
