@@ -42,6 +42,7 @@ from smsurvey.kit.wakeup import wait_for
 from smsurvey.messaging.outbox import BULK
 from smsurvey.messaging.outcomes import COLUMNS, OutboxText, append_history, settle_sent
 from smsurvey.messaging.pacing import Pacer, SenderPaces
+from smsurvey.messaging.precedence import Precedence
 from smsurvey.models.messaging import Message, SendState
 from smsurvey.providers.base import Provider, ProviderError, SendUncertain, hand_over
 from smsurvey.providers.directory import ProviderDirectory
@@ -130,6 +131,7 @@ class SenderLoop:
         me: str,
         pacer: Pacer | None = None,
         paces: SenderPaces | None = None,
+        precedence: Precedence | None = None,
         lanes: int = 200,
         buffer: int = 1000,
         settle: timedelta = timedelta(seconds=60),
@@ -141,6 +143,7 @@ class SenderLoop:
         self._me = me
         self._pacer = pacer
         self._paces = paces or SenderPaces(sessions)
+        self._precedence = precedence
         self._lanes_count = lanes
         self._lanes = asyncio.Semaphore(lanes)
         self._buffer = buffer
@@ -391,11 +394,21 @@ class SenderLoop:
         target = await self._target(organization_id, sender)
         try:
             while queue:
+                # Bulk texts wait for urgent work; once they waited, a batch of them goes.
+                waited = self._held_back(queue)
+                if waited:
+                    assert self._precedence is not None
+                    await self._precedence.bulk_turn()
                 await self._lanes.acquire()
                 if pace is None and len(queue) > 1:
                     await asyncio.sleep(GATHER)
                 batch = [heapq.heappop(queue)[2]]
-                while queue and len(batch) < ahead and not self._lanes.locked():
+                while (
+                    queue
+                    and len(batch) < ahead
+                    and not self._lanes.locked()
+                    and (waited or not self._held_back(queue))
+                ):
                     await self._lanes.acquire()
                     batch.append(heapq.heappop(queue)[2])
                 if len(queue) < target / 2:
@@ -408,6 +421,10 @@ class SenderLoop:
             if self._dispatchers.get(key) is asyncio.current_task():
                 del self._dispatchers[key]
             self._progress.set()
+
+    def _held_back(self, queue: list[tuple[int, int, OutboxText]]) -> bool:
+        """Whether the queue's next text is a bulk one and urgent work runs."""
+        return self._precedence is not None and self._precedence.busy and queue[0][0] >= BULK
 
     async def _mark_sending(self, batch: list[OutboxText]) -> list[OutboxText]:
         """Mark the texts ``sending`` (those still ours); the lanes of the others are freed.

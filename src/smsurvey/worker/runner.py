@@ -42,6 +42,7 @@ from smsurvey.kit.wakeup import Work, wait_for
 from smsurvey.messaging.inbound import flush_stale_parts
 from smsurvey.messaging.inbox import process_inbox, prune_inbox
 from smsurvey.messaging.pacing import Pacer
+from smsurvey.messaging.precedence import Precedence
 from smsurvey.messaging.reconcile import reconcile_due
 from smsurvey.messaging.recovery import recover_claims
 from smsurvey.messaging.sender import SenderLoop
@@ -77,12 +78,14 @@ class Worker:
         self._settle = timedelta(seconds=settings.reconcile_after)
         self._keep_webhooks = timedelta(hours=settings.webhook_retention_hours)
         self._pacer = Pacer.for_settings(settings) if settings.pacing else None
+        self._precedence = Precedence()
         self.sender = SenderLoop(
             runtime.sessions,
             runtime.providers,
             runtime.clock,
             me=self.me.id,
             pacer=self._pacer,
+            precedence=self._precedence,
             settle=self._settle,
         )
         self._registered = False
@@ -189,8 +192,10 @@ class Worker:
         return await reconcile_due(runtime.sessions, runtime.providers, runtime.clock)
 
     async def _process_inbox(self) -> int:
-        """Process the delivery reports and texts the receive endpoints stored."""
-        return await process_inbox(self.runtime, limit=INBOX_BATCH)
+        """Process the delivery reports and texts the receive endpoints stored, bulk
+        sending held back meanwhile."""
+        with self._precedence.urgent():
+            return await process_inbox(self.runtime, limit=INBOX_BATCH)
 
     async def _prune_inbox(self) -> int:
         """Delete a batch of processed inbox events past their retention."""
