@@ -221,3 +221,31 @@ async def test_callbacks_are_stored_at_most_500_events_a_transaction(system: Har
     assert written[:3] == [500, 500, 200]
     assert sum(written) == 2400
     assert max(written) <= WRITE_BATCH
+
+
+async def test_a_group_of_events_writes_only_once_all_are_read(system: Harness) -> None:
+    """Events processed together write at the end, so a group holds SQLite's write lock
+    (which the receive endpoints wait for) only for its writes, not while it thinks."""
+    phones = [f"+1415555{n:04d}" for n in range(4)]
+    await system.distribute_list(await system.people("Respondents", *phones))
+    await system.drain()
+    for phone in phones:
+        await texted(system, phone, "9")
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    engine = system.runtime.engine
+    event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        assert await process_inbox(system.runtime, limit=10) == 4
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", note)
+    claim = statements.index("WITH")  # the claim: UPDATE … WHERE id IN (WITH due …)
+    processing = statements[claim + 1 :]
+    first_write = next(i for i, kind in enumerate(processing) if kind in ("INSERT", "UPDATE"))
+    assert processing.count("SELECT") >= 4  # each event read what it needs …
+    assert "SELECT" not in processing[first_write:]  # … before any of them wrote
+    for phone in phones:
+        assert await received(system, phone) == ["9"]

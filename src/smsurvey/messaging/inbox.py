@@ -14,7 +14,10 @@ at once. An event is claimed only when no earlier event of its lane is still ope
 phone number's texts (and a message's reports) are processed in the order they came, one
 at a time. Events are processed a few at a time in one short transaction
 (:data:`GROUP`, :data:`GROUP_SECONDS`), which also marks them done under their claim: a
-worker whose claim was taken over (it stalled for :data:`LEASE`) writes nothing. When one
+worker whose claim was taken over (it stalled for :data:`LEASE`) writes nothing. The
+group's writes go at its end, in one flush (no autoflush in between: a claim holds one
+event per lane, so no event of a group reads what another writes), so on SQLite the write
+lock the receive endpoints wait for is held for the writes alone. When one
 of them raises, they are processed again one by one: the one that raises is marked failed
 with its error, and blocks nothing.
 
@@ -337,11 +340,12 @@ async def _process_together(runtime: Runtime, claim: str, events: list[_Claimed]
     done: list[_Claimed] = []
     try:
         async with unit_of_work(runtime.engine) as session:
-            for event in events[:GROUP]:
-                await _apply(session, runtime, event)
-                done.append(event)
-                if time.monotonic() - started >= GROUP_SECONDS:
-                    break
+            with session.no_autoflush:
+                for event in events[:GROUP]:
+                    await _apply(session, runtime, event)
+                    done.append(event)
+                    if time.monotonic() - started >= GROUP_SECONDS:
+                        break
             await _settle(session, done, claim, EventState.DONE, runtime.clock.now())
     except Exception:
         return None
