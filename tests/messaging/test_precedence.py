@@ -37,7 +37,8 @@ class Recording:
         return getattr(self.simulator, name)
 
 
-async def test_bulk_waits_for_urgent_work_to_end() -> None:
+async def test_bulk_waits_for_urgent_work_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precedence, "BULK_WAIT", 3600.0)  # no way out but the end
     order = Precedence()
     await asyncio.wait_for(order.bulk_turn(), 5)  # nothing urgent: at once
     with order.urgent():
