@@ -143,7 +143,8 @@ class SenderLoop:
         self._me = me
         self._pacer = pacer
         self._paces = paces or SenderPaces(sessions)
-        self._precedence = precedence
+        self._precedence = precedence or Precedence()
+        """Whose urgent work bulk texts wait for (by default, none ever runs)."""
         self._lanes_count = lanes
         self._lanes = asyncio.Semaphore(lanes)
         self._buffer = buffer
@@ -397,7 +398,6 @@ class SenderLoop:
                 # Bulk texts wait for urgent work; once they waited, a batch of them goes.
                 waited = self._held_back(queue)
                 if waited:
-                    assert self._precedence is not None
                     await self._precedence.bulk_turn()
                 await self._lanes.acquire()
                 if pace is None and len(queue) > 1:
@@ -424,7 +424,7 @@ class SenderLoop:
 
     def _held_back(self, queue: list[tuple[int, int, OutboxText]]) -> bool:
         """Whether the queue's next text is a bulk one and urgent work runs."""
-        return self._precedence is not None and self._precedence.busy and queue[0][0] >= BULK
+        return self._precedence.busy and queue[0][0] >= BULK
 
     async def _mark_sending(self, batch: list[OutboxText]) -> list[OutboxText]:
         """Mark the texts ``sending`` (those still ours); the lanes of the others are freed.
