@@ -8,11 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
+from swagger_ui_bundle import swagger_ui_path
 
 from smsurvey import __version__
+from smsurvey.accounts.pages import router as account_pages_router
 from smsurvey.api import api_routers, oauth_router
 from smsurvey.contacts.pages import router as opt_out_router
 from smsurvey.kit import envelope
@@ -25,6 +29,7 @@ from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
 from smsurvey.surveys.pages import router as survey_pages_router
 from smsurvey.web import STATIC_DIR
+from smsurvey.web.admin import SignInNeeded, error_page, sign_in_needed
 from smsurvey.worker.child import WorkerChild
 
 
@@ -70,6 +75,8 @@ def create_app(
         version=__version__,
         summary="Self-hosted surveys over SMS.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     checked = [Depends(refuse_unstorable_text)]
@@ -78,9 +85,12 @@ def create_app(
     app.include_router(survey_pages_router, dependencies=checked)
     app.include_router(opt_out_router, dependencies=checked)
     app.include_router(oauth_router, dependencies=checked)
+    app.include_router(account_pages_router, dependencies=checked)
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    envelope.install(app)
+    envelope.install(app, page_error=error_page)
+    app.add_exception_handler(SignInNeeded, sign_in_needed)
     for router in api_routers():
         app.include_router(router, prefix=envelope.API_PREFIX, dependencies=checked)
     app.add_middleware(
@@ -89,6 +99,22 @@ def create_app(
         by_prefix=[(receive_router.prefix, settings.webhook_body_limit)],
     )
     app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
+
+    @app.get("/", include_in_schema=False)
+    async def root(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/admin", status_code=307)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        """Swagger UI from the installed ``swagger-ui-bundle``: no CDN, works offline."""
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title="smsurvey API",
+            swagger_js_url=f"{root}/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{root}/static/swagger-ui/favicon-32x32.png",
+        )
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> Health:

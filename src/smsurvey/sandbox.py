@@ -63,6 +63,10 @@ class Sandbox:
         self.organization = organization
         self.worker = Worker(runtime)
 
+    def browser(self) -> httpx.AsyncClient:
+        """Another HTTP client on the same app, with cookies of its own (a second browser)."""
+        return httpx.AsyncClient(transport=self.client._transport, base_url=self.client.base_url)
+
     @classmethod
     @asynccontextmanager
     async def open(

@@ -12,7 +12,7 @@ import secrets
 import string
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -30,14 +30,18 @@ _ALPHABET = string.ascii_letters + string.digits
 API_TOKEN = "api"
 OAUTH_CLIENT = "oauth_client"
 BEARER = "bearer"
+WEB_SESSION = "web_session"
+"""A browser's session of the admin pages (``accounts.sign_in``)."""
 
 
-def _secret(length: int = 40) -> str:
-    # 40 characters: Qualtrics clients check the length of API tokens.
+def new_secret(length: int = 40) -> str:
+    """A random secret of letters and digits (40: Qualtrics clients check the length of
+    API tokens)."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """What is kept of a secret: its SHA-256, hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -64,6 +68,10 @@ async def create_user(
         raise InvalidInput(f"unknown permission {unknown[0]!r}; known: {', '.join(PERMISSIONS)}")
     if await session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"a user called {username!r} already exists")
+    if email and await session.scalar(
+        select(User.id).where(func.lower(User.email) == email.strip().lower())
+    ):
+        raise Conflict(f"a user with the email {email.strip()} already exists")
     user = User(
         id=new_id("UR"),
         organization_id=organization.id,
@@ -90,11 +98,12 @@ async def users_of(session: AsyncSession, organization: Organization) -> list[Us
 
 
 async def get_user(session: AsyncSession, organization: Organization, user_id: str) -> User:
-    """One of the organisation's users (by id or username); :class:`NotFound` otherwise."""
+    """One of the organisation's users (by id, username or email); :class:`NotFound`
+    otherwise."""
     user = await session.scalar(
         select(User).where(
             User.organization_id == organization.id,
-            (User.id == user_id) | (User.username == user_id),
+            (User.id == user_id) | (User.username == user_id) | (User.email == user_id),
         )
     )
     if user is None:
@@ -102,7 +111,7 @@ async def get_user(session: AsyncSession, organization: Organization, user_id: s
     return user
 
 
-def _credential(
+def credential(
     user_id: str,
     kind: str,
     secret: str,
@@ -118,7 +127,7 @@ def _credential(
         id=token_id or new_id("TK"),
         user_id=user_id,
         kind=kind,
-        secret_hash=_hash(secret),
+        secret_hash=hash_secret(secret),
         name=name,
         hint=secret[-4:],
         created_at=now,
@@ -132,8 +141,8 @@ async def create_api_token(
     session: AsyncSession, user: User, now: datetime, name: str | None = None
 ) -> tuple[ApiToken, str]:
     """A new API token of ``user`` and its secret (shown this once)."""
-    secret = _secret()
-    token = _credential(user.id, API_TOKEN, secret, now, name=name)
+    secret = new_secret()
+    token = credential(user.id, API_TOKEN, secret, now, name=name)
     session.add(token)
     await session.flush()
     return token, secret
@@ -143,8 +152,8 @@ async def create_oauth_client(
     session: AsyncSession, user: User, now: datetime, name: str | None = None
 ) -> tuple[str, str]:
     """A new OAuth 2 client of ``user``: its client id and secret (shown this once)."""
-    client_id, secret = _secret(32).lower(), _secret()
-    session.add(_credential(user.id, OAUTH_CLIENT, secret, now, token_id=client_id, name=name))
+    client_id, secret = new_secret(32).lower(), new_secret()
+    session.add(credential(user.id, OAUTH_CLIENT, secret, now, token_id=client_id, name=name))
     await session.flush()
     return client_id, secret
 
@@ -158,12 +167,15 @@ async def issue_bearer(
         client is None
         or client.kind != OAUTH_CLIENT
         or client.revoked_at is not None
-        or not secrets.compare_digest(client.secret_hash, _hash(client_secret))
+        or not secrets.compare_digest(client.secret_hash, hash_secret(client_secret))
     ):
         raise Unauthorized("invalid client credentials")
-    secret = _secret()
+    owner = await session.get(User, client.user_id)
+    if owner is None or owner.disabled_at is not None:
+        raise Unauthorized("invalid client credentials")
+    secret = new_secret()
     session.add(
-        _credential(
+        credential(
             client.user_id,
             BEARER,
             secret,
@@ -175,28 +187,40 @@ async def issue_bearer(
     return secret, int(BEARER_LIFETIME.total_seconds())
 
 
-async def authenticate(
-    session: AsyncSession, secret: str, now: datetime, *, bearer: bool
-) -> tuple[User, Organization]:
-    """The user an API token (or, with ``bearer``, a bearer token) belongs to, and their
-    organisation (read together); :class:`Unauthorized` when it is unknown, revoked or
-    expired."""
+async def find_credential(
+    session: AsyncSession, secret: str, kind: str, now: datetime
+) -> tuple[ApiToken, User, Organization] | None:
+    """The live credential of ``kind`` whose secret this is, its user and organisation
+    (read together); none when it is unknown, of another kind, revoked, expired, or its
+    user is disabled."""
     found = (
         await session.execute(
             select(ApiToken, User, Organization)
             .join(User, User.id == ApiToken.user_id)
             .join(Organization, Organization.id == User.organization_id)
-            .where(ApiToken.secret_hash == _hash(secret))
+            .where(ApiToken.secret_hash == hash_secret(secret))
         )
     ).one_or_none()
     if found is None:
-        raise Unauthorized("the token is not valid")
+        return None
     token, user, organization = found
-    wanted = BEARER if bearer else API_TOKEN
-    if token.kind != wanted or token.revoked_at is not None:
-        raise Unauthorized("the token is not valid")
+    if token.kind != kind or token.revoked_at is not None or user.disabled_at is not None:
+        return None
     if token.expires_at is not None and token.expires_at <= now:
-        raise Unauthorized("the token has expired")
+        return None
+    return token, user, organization
+
+
+async def authenticate(
+    session: AsyncSession, secret: str, now: datetime, *, bearer: bool
+) -> tuple[User, Organization]:
+    """The user an API token (or, with ``bearer``, a bearer token) belongs to, and their
+    organisation; :class:`Unauthorized` when it is unknown, revoked or expired, or its user
+    is disabled."""
+    found = await find_credential(session, secret, BEARER if bearer else API_TOKEN, now)
+    if found is None:
+        raise Unauthorized("the token is not valid or has expired")
+    token, user, organization = found
     if token.client_id is not None:
         client = await session.get(ApiToken, token.client_id)
         if client is None or client.revoked_at is not None:
@@ -209,7 +233,7 @@ async def tokens_of(session: AsyncSession, user: User) -> list[ApiToken]:
     return list(
         await session.scalars(
             select(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.kind != BEARER)
+            .where(ApiToken.user_id == user.id, ApiToken.kind.in_((API_TOKEN, OAUTH_CLIENT)))
             .order_by(ApiToken.created_at)
         )
     )
@@ -225,6 +249,49 @@ async def revoke_token(
         raise NotFound(f"no token {token_id}")
     token.revoked_at = token.revoked_at or now
     return token
+
+
+async def revoke_own_token(
+    session: AsyncSession, user: User, token_id: str, now: datetime
+) -> ApiToken:
+    """Revoke one of ``user``'s own API tokens or OAuth clients."""
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.kind not in (API_TOKEN, OAUTH_CLIENT):
+        raise NotFound(f"no token {token_id}")
+    token.revoked_at = token.revoked_at or now
+    return token
+
+
+async def update_user(
+    session: AsyncSession,
+    organization: Organization,
+    user_id: str,
+    *,
+    by: User,
+    role: str,
+    permissions: tuple[str, ...],
+    disabled: bool,
+    now: datetime,
+) -> User:
+    """Set a user's role, permissions and whether they are disabled (a Brand
+    Administrator's decision). Nobody disables or demotes themselves, so an organisation
+    always keeps a Brand Administrator who can act."""
+    require_admin(by)
+    user = await get_user(session, organization, user_id)
+    if role not in ROLES:
+        raise InvalidInput(f"role {role!r}: use one of {', '.join(ROLES)}")
+    unknown = sorted(set(permissions) - set(PERMISSIONS))
+    if unknown:
+        raise InvalidInput(f"unknown permission {unknown[0]!r}; known: {', '.join(PERMISSIONS)}")
+    if user.id == by.id and (disabled or role != BRAND_ADMINISTRATOR):
+        raise Conflict("you cannot disable yourself or give up your own administrator role")
+    user.role = role
+    user.permissions = sorted(set(permissions))
+    if disabled and user.disabled_at is None:
+        user.disabled_at = now
+    elif not disabled:
+        user.disabled_at = None
+    return user
 
 
 def require_admin(user: User) -> None:

@@ -22,10 +22,12 @@ from smsurvey.accounts.access import (
     tokens_of,
     users_of,
 )
+from smsurvey.accounts.sign_in import password_setup_link, setup_url_for
 from smsurvey.commands.common import ID_WIDTH, OrgOption, console, table, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.models.accounts import Organization
+from smsurvey.settings import get_settings
 
 users = typer.Typer(help="Users of the API and their roles.", no_args_is_help=True)
 tokens = typer.Typer(help="API tokens and OAuth clients (shown once).", no_args_is_help=True)
@@ -85,28 +87,58 @@ def list_users(org: OrgOption = None) -> None:
 @users.command("bootstrap")
 @user_errors
 def bootstrap(org: OrgOption = None) -> None:
-    """Make a first Brand Administrator with an API token, unless the organisation has users."""
+    """Make a first Brand Administrator with an API token and a one-time link to set their
+    admin password, unless the organisation has users; while that administrator has no
+    password, print a fresh link."""
 
-    async def work(session: AsyncSession, organization: Organization) -> tuple[str, str] | None:
-        if await users_of(session, organization):
-            return None
+    async def work(session: AsyncSession, organization: Organization) -> tuple[str | None, str]:
+        existing = await users_of(session, organization)
+        if existing:
+            first = next((u for u in existing if u.username == BOOTSTRAP_ADMIN), None)
+            if first is None or first.password_hash is not None:
+                return None, ""
+            return None, await password_setup_link(session, first, _now())
         admin = await create_user(
             session, organization, BOOTSTRAP_ADMIN, _now(), role=BRAND_ADMINISTRATOR,
             permissions=PERMISSIONS,
         )  # fmt: skip
         _, secret = await create_api_token(session, admin, _now(), name="bootstrap")
-        return organization.id, secret
+        return secret, await password_setup_link(session, admin, _now())
 
-    made = in_organization(org, work)
-    if made is None:
-        console.print("Users exist already: `smsurvey tokens create USER` makes a token.")
+    token, setup = in_organization(org, work)
+    settings = get_settings()
+    admin_url = f"{settings.public_url.rstrip('/')}/admin"
+    if token is not None:
+        console.print(
+            f"First Brand Administrator [bold]{BOOTSTRAP_ADMIN}[/]; "
+            "their API token (shown once, keep it):"
+        )
+        console.print(f"  X-API-TOKEN: [bold]{token}[/]", soft_wrap=True)
+    elif not setup:
+        console.print(f"Users exist already. The admin pages: {admin_url}")
         return
-    organization_id, secret = made
     console.print(
-        f"First Brand Administrator [bold]{BOOTSTRAP_ADMIN}[/] of {organization_id}; "
-        "their API token (shown once, keep it):"
+        f"Set the administrator's password (the link works once, for 24 hours), then sign in "
+        f"at {admin_url}:"
     )
-    console.print(f"  X-API-TOKEN: [bold]{secret}[/]", soft_wrap=True)
+    console.print(f"  [bold]{setup_url_for(settings.public_url, setup)}[/]", soft_wrap=True)
+
+
+@users.command("password-link")
+@user_errors
+def password_link(
+    user: Annotated[str, typer.Argument(help="The user's id (UR_…), username or email.")],
+    org: OrgOption = None,
+) -> None:
+    """Print a one-time link at which a user sets (or resets) their admin password."""
+
+    async def work(session: AsyncSession, organization: Organization) -> str:
+        owner = await get_user(session, organization, user)
+        return await password_setup_link(session, owner, _now())
+
+    secret = in_organization(org, work)
+    console.print("The link works once, for 24 hours; earlier links stop working:")
+    console.print(f"  [bold]{setup_url_for(get_settings().public_url, secret)}[/]", soft_wrap=True)
 
 
 @tokens.command("create")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -202,25 +203,41 @@ def _document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def install(app: FastAPI) -> None:
+PageError = Callable[[Request, int, str], Response | None]
+"""An error page for a request that is not an API call, or none to answer in JSON."""
+
+
+def _no_page(_request: Request, _status: int, _message: str) -> Response | None:
+    return None
+
+
+def install(app: FastAPI, page_error: PageError = _no_page) -> None:
     """Answer API errors in the envelope: domain errors as their 4xx, validation as 400
-    naming the field, unknown routes as 404, anything else as a logged 500."""
+    naming the field, unknown routes as 404, anything else as a logged 500. A request for
+    which ``page_error`` gives a page (the admin's) gets that page instead."""
     app.add_middleware(NormalisePaths)
     _document_errors(app)
 
+    def answer(request: Request, status: int, message: str, code: str) -> Response:
+        page = page_error(request, status, message)
+        return page if page is not None else error_response(request, status, message, code)
+
     @app.exception_handler(SmsurveyError)
-    async def domain_error(request: Request, error: SmsurveyError) -> JSONResponse:
-        return error_response(request, error.http_status, str(error), error.code)
+    async def domain_error(request: Request, error: SmsurveyError) -> Response:
+        return answer(request, error.http_status, str(error), error.code)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
         problems = [
             f"{_field(tuple(item.get('loc', ())))}: {_message(item)}" for item in error.errors()
         ]
-        return error_response(request, 400, "; ".join(problems) or "invalid request", "BAD_REQUEST")
+        return answer(request, 400, "; ".join(problems) or "invalid request", "BAD_REQUEST")
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        page = page_error(request, error.status_code, str(error.detail))
+        if page is not None:
+            return page
         if not _is_api(request):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         message = str(error.detail)
@@ -230,6 +247,6 @@ def install(app: FastAPI) -> None:
         return error_response(request, error.status_code, message, code)
 
     @app.exception_handler(Exception)
-    async def crash(request: Request, error: Exception) -> JSONResponse:
+    async def crash(request: Request, error: Exception) -> Response:
         log.exception("unhandled error", extra={"request_id": request_id(request)})
-        return error_response(request, 500, "internal error: see the server log", "INTERNAL")
+        return answer(request, 500, "internal error: see the server log", "INTERNAL")

@@ -54,7 +54,7 @@ class Sender(Base):
 
 
 class User(Base):
-    """Someone who uses the API (and, later, the pages) on behalf of an organisation.
+    """Someone who uses the API and the admin pages on behalf of an organisation.
 
     ``role`` is ``BrandAdministrator`` or ``User``; ``permissions`` names what a user may
     do beyond the basics (``UseSMSDistributions`` gates every SMS distribution call).
@@ -73,6 +73,13 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     permissions: Mapped[list[str]]
     created_at: Mapped[datetime]
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """Argon2 (``pwdlib``); none until the user sets a password for the admin pages."""
+    disabled_at: Mapped[datetime | None]
+    """A disabled user can neither sign in nor use their tokens."""
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Failed sign-ins since the last one that succeeded: each beyond a few waits longer."""
+    failed_sign_in_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
