@@ -10,47 +10,16 @@ import httpx
 
 from smsurvey.accounts.access import BRAND_ADMINISTRATOR, USER, create_user
 from smsurvey.accounts.service import create_organization
-from smsurvey.accounts.sign_in import FREE_FAILURES, password_setup_link
+from smsurvey.accounts.sign_in import FREE_FAILURES
 from smsurvey.kit.db import unit_of_work
-from tests.messaging.harness import Harness, harness
+from tests.messaging.harness import harness
 from tests.support import found, invoke
-
-PASSWORD = "correct horse battery"
-
-
-def csrf(page: httpx.Response) -> str:
-    """The CSRF token of the first form on ``page``."""
-    return found(r'(?<=name="csrf_token" value=")[0-9a-f]+', page.text)
-
-
-async def _user(
-    system: Harness, email: str, *, role: str = BRAND_ADMINISTRATOR, sms: bool = True
-) -> str:
-    """A user of the sandbox's organisation; the secret of their one-time setup link."""
-    async with unit_of_work(system.runtime.engine) as session:
-        user = await create_user(
-            session, system.organization, email, system.clock.now(), role=role, email=email,
-            permissions=("UseSMSDistributions",) if sms else (),
-        )  # fmt: skip
-        return await password_setup_link(session, user, system.clock.now())
-
-
-async def signed_in(
-    client: httpx.AsyncClient, system: Harness, email: str, *, role: str = BRAND_ADMINISTRATOR
-) -> None:
-    """Make a user and set their password through the link's page, which signs them in on
-    ``client``."""
-    setup = await _user(system, email, role=role)
-    form = await client.get(f"/admin/set-password?token={setup}")
-    assert form.status_code == 200
-    done = await client.post(
-        "/admin/set-password",
-        data={"csrf_token": csrf(form), "token": setup, "email": email,
-              "password": PASSWORD, "again": PASSWORD},
-    )  # fmt: skip
-    assert done.status_code == 303, done.text
-    assert done.headers["location"] == "/admin"
-    assert (await client.get("/admin")).status_code == 200
+from tests.web.admin_support import (
+    PASSWORD,
+    csrf,
+    set_password_and_sign_in,
+    setup_secret,
+)
 
 
 async def _sign_in(client: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
@@ -67,7 +36,9 @@ async def test_a_new_administrator_sets_a_password_signs_in_and_out(database_url
         away = await browser.get("/admin/users")
         assert away.status_code == 303
         assert away.headers["location"] == "/admin/sign-in?next=/admin/users"
-        await signed_in(browser, system, "ada@example.org")
+        await set_password_and_sign_in(
+            browser, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         cookie = next(c for c in browser.cookies.jar if c.name == "smsurvey_session")
         assert cookie.has_nonstandard_attr("HttpOnly")
         assert cookie.get_nonstandard_attr("SameSite", "").lower() == "lax"
@@ -90,7 +61,7 @@ async def test_a_new_administrator_sets_a_password_signs_in_and_out(database_url
 
 async def test_a_setup_link_works_once(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as browser:
-        setup = await _user(system, "ada@example.org")
+        setup = await setup_secret(system, "ada@example.org")
         form = await browser.get(f"/admin/set-password?token={setup}")
         fields = {"csrf_token": csrf(form), "token": setup, "email": "ada@example.org"}
         short = await browser.post(
@@ -114,7 +85,9 @@ async def test_a_setup_link_works_once(database_url: str) -> None:
 
 async def test_a_form_without_its_csrf_token_is_refused(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as browser:
-        await signed_in(browser, system, "ada@example.org")
+        await set_password_and_sign_in(
+            browser, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         page = await browser.get("/admin/tokens")
         for data in ({}, {"csrf_token": "0" * 64}):
             refused = await browser.post("/admin/tokens", data=data | {"name": "forged"})
@@ -134,7 +107,9 @@ async def test_a_form_without_its_csrf_token_is_refused(database_url: str) -> No
 
 async def test_failed_sign_ins_are_slowed_and_tell_nobody_who_exists(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as browser:
-        await signed_in(browser, system, "ada@example.org")
+        await set_password_and_sign_in(
+            browser, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         home = await browser.get("/admin")
         await browser.post("/admin/sign-out", data={"csrf_token": csrf(home)})
         nobody = await _sign_in(browser, "nobody@example.org", PASSWORD)
@@ -153,7 +128,9 @@ async def test_failed_sign_ins_are_slowed_and_tell_nobody_who_exists(database_ur
 
 async def test_only_local_pages_follow_a_sign_in(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as browser:
-        await signed_in(browser, system, "ada@example.org")
+        await set_password_and_sign_in(
+            browser, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         for target, lands in [
             ("/admin/tokens", "/admin/tokens"),
             ("https://evil.example/admin", "/admin"),
@@ -171,7 +148,9 @@ async def test_only_local_pages_follow_a_sign_in(database_url: str) -> None:
 
 async def test_a_forged_session_cookie_signs_nobody_in(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as browser:
-        await signed_in(browser, system, "ada@example.org")
+        await set_password_and_sign_in(
+            browser, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         real = browser.cookies["smsurvey_session"]
         secret = real.split(".")[0]
         for forged in (secret, real[:-2] + "xx", "x" * 40):
@@ -182,7 +161,9 @@ async def test_a_forged_session_cookie_signs_nobody_in(database_url: str) -> Non
 
 async def test_administrators_manage_users_of_their_organisation_only(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as admin:
-        await signed_in(admin, system, "ada@example.org")
+        await set_password_and_sign_in(
+            admin, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         page = await admin.get("/admin/users")
         added = await admin.post(
             "/admin/users",
@@ -192,14 +173,7 @@ async def test_administrators_manage_users_of_their_organisation_only(database_u
         link = found(r"http://\S+/admin/set-password\?token=\w+", added.text)
         bo_id = found(r"UR_\w+", added.text)
         async with system.browser() as bo:
-            setup = link.split("token=")[1]
-            form = await bo.get(f"/admin/set-password?token={setup}")
-            await bo.post(
-                "/admin/set-password",
-                data={"csrf_token": csrf(form), "token": setup, "email": "bo@example.org",
-                      "password": PASSWORD, "again": PASSWORD},
-            )  # fmt: skip
-            assert (await bo.get("/admin")).status_code == 200
+            await set_password_and_sign_in(bo, link.split("token=")[1], "bo@example.org")
             assert (await bo.get("/admin/users")).status_code == 403  # not an administrator
             assert ">Users<" not in (await bo.get("/admin")).text
 
@@ -232,7 +206,9 @@ async def test_administrators_manage_users_of_their_organisation_only(database_u
 
 async def test_a_token_made_on_its_page_calls_the_api_until_revoked(database_url: str) -> None:
     async with harness(database_url) as system, system.browser() as browser:
-        await signed_in(browser, system, "ada@example.org")
+        await set_password_and_sign_in(
+            browser, await setup_secret(system, "ada@example.org"), "ada@example.org"
+        )
         page = await browser.get("/admin/tokens")
         made = await browser.post("/admin/tokens", data={"csrf_token": csrf(page), "name": "CRM"})
         secret = found(r'(?<=<code id="new-token">)\w{40}', made.text)
@@ -242,7 +218,9 @@ async def test_a_token_made_on_its_page_calls_the_api_until_revoked(database_url
         assert secret not in listed.text  # shown once
         token_id = found(r"(?<=/admin/tokens/)TK_\w+(?=/revoke)", listed.text)
         async with system.browser() as bo:
-            await signed_in(bo, system, "bo@example.org", role=USER)
+            await set_password_and_sign_in(
+                bo, await setup_secret(system, "bo@example.org", role=USER), "bo@example.org"
+            )
             theirs = csrf(await bo.get("/admin/tokens"))
             stolen = await bo.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": theirs})
             assert stolen.status_code == 404
