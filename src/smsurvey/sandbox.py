@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import ColumnElement, select
 
 from smsurvey.accounts.service import default_organization
@@ -51,13 +52,14 @@ class Sandbox:
 
     def __init__(
         self,
+        app: FastAPI,
         runtime: Runtime,
-        client: httpx.AsyncClient,
         clock: FrozenClock,
         organization: Organization,
     ) -> None:
+        self.app = app
         self.runtime = runtime
-        self.client = client
+        self.client = self.browser()
         """An HTTP client on the app (no network), for the API and the receive endpoints."""
         self.clock = clock
         self.organization = organization
@@ -65,7 +67,7 @@ class Sandbox:
 
     def browser(self) -> httpx.AsyncClient:
         """Another HTTP client on the same app, with cookies of its own (a second browser)."""
-        return httpx.AsyncClient(transport=self.client._transport, base_url=self.client.base_url)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://app")
 
     @classmethod
     @asynccontextmanager
@@ -95,13 +97,15 @@ class Sandbox:
             simulator_enabled=simulator,
         )
         app, runtime = embedded(settings, clock=clock, seed=seed)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app")
+        system: Sandbox | None = None
         try:
             async with unit_of_work(runtime.engine) as session:
                 organization = await default_organization(session, clock)
-            yield cls(runtime, client, clock, organization)
+            system = cls(app, runtime, clock, organization)
+            yield system
         finally:
-            await client.aclose()
+            if system is not None:
+                await system.client.aclose()
             await runtime.aclose()
 
     @property
