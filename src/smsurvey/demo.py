@@ -18,8 +18,9 @@ from smsurvey.contacts.service import ContactFields
 from smsurvey.distributions.service import Recipients
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Recipient, RecipientEvent
-from smsurvey.models.messaging import ConversationSession, Message
+from smsurvey.models.messaging import ConversationSession, Direction, Message
 from smsurvey.models.responses import Response
+from smsurvey.models.simulator import HandsetDirection
 from smsurvey.sandbox import Sandbox
 from smsurvey.surveys.conversation import NpsGroup
 
@@ -125,7 +126,9 @@ async def _report(sandbox: Sandbox, survey_id: str, distribution_id: str) -> Dem
         outcome.transcripts[person.phone] = [
             {
                 "at": text.created_at.isoformat(),
-                "from": person.first_name if text.direction == "from_handset" else "smsurvey",
+                "from": person.first_name
+                if text.direction == HandsetDirection.FROM_HANDSET
+                else "smsurvey",
                 "text": text.body,
             }
             for text in texts
@@ -173,10 +176,10 @@ async def _report(sandbox: Sandbox, survey_id: str, distribution_id: str) -> Dem
                 "opted_out": bool(contact and contact.opted_out),
             }
         )
-    sent = await sandbox.rows(Message, Message.direction == "out")
+    sent = await sandbox.rows(Message, Message.direction == Direction.OUT)
     outcome.messages = {
         "sent": len(sent),
-        "received": len(await sandbox.rows(Message, Message.direction == "in")),
+        "received": len(await sandbox.rows(Message, Message.direction == Direction.IN)),
         "parts": sum(m.parts for m in sent),
         "credits": format(sum((m.credits for m in sent), Decimal(0)).normalize(), "f"),
     }

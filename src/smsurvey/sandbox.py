@@ -36,7 +36,7 @@ from smsurvey.distributions.service import (
 from smsurvey.kit.clock import FrozenClock
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.accounts import Organization
-from smsurvey.models.simulator import SimulatedText
+from smsurvey.models.simulator import HandsetDirection, SimulatedText
 from smsurvey.runtime import Runtime
 from smsurvey.settings import Settings
 from smsurvey.surveys.formats import load_survey
@@ -180,7 +180,11 @@ class Sandbox:
 
     async def inbox(self, handset: str) -> list[str]:
         """What the simulated phone received from us, oldest first."""
-        return [t.body for t in await self.transcript(handset) if t.direction == "to_handset"]
+        return [
+            t.body
+            for t in await self.transcript(handset)
+            if t.direction == HandsetDirection.TO_HANDSET
+        ]
 
     async def rows(self, model: type[M], *where: ColumnElement[bool]) -> list[M]:
         """Rows of a table in the order they were made (for reports and tests)."""

@@ -12,6 +12,7 @@ import httpx
 import typer
 
 from smsurvey.commands.common import console, fail
+from smsurvey.models.simulator import HandsetDirection
 from smsurvey.settings import get_settings
 
 POLL_SECONDS = 0.5
@@ -77,7 +78,7 @@ async def _phone(base: str, number: str, to: str | None, token: str) -> None:
             for text in await _texts(client, path, seen):
                 seen = text["id"]
                 last_news = asyncio.get_running_loop().time()
-                if text["direction"] == "to_handset":
+                if text["direction"] == HandsetDirection.TO_HANDSET:
                     at = datetime.fromisoformat(text["at"]).strftime("%H:%M:%S")
                     console.print(f"[dim]{at}[/] [magenta]{text['counterpart']}[/]: {text['body']}")
             if typing.done() and asyncio.get_running_loop().time() - last_news > LINGER_SECONDS:

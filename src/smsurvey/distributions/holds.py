@@ -44,7 +44,13 @@ from smsurvey.distributions.service import Lifecycle
 from smsurvey.messaging.sessions import close_session, state_of
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
-from smsurvey.models.messaging import ConversationSession, Message, MessageEvent, SendState
+from smsurvey.models.messaging import (
+    ConversationSession,
+    Message,
+    MessageEvent,
+    SendState,
+    SessionStatus,
+)
 from smsurvey.models.surveys import Survey
 from smsurvey.runtime import Runtime
 from smsurvey.surveys.availability import (
@@ -244,7 +250,10 @@ async def _restart_sessions(
     opened = set(
         await session.scalars(
             update(ConversationSession)
-            .where(ConversationSession.id.in_(session_ids), ConversationSession.status == "open")
+            .where(
+                ConversationSession.id.in_(session_ids),
+                ConversationSession.status == SessionStatus.OPEN,
+            )
             .values(expires_at=now + runtime.session_length)
             .returning(ConversationSession.id)
         )
@@ -262,10 +271,12 @@ async def _end(
     sessions = {row.session_id for row in failed} - {None}
     for conversation in await session.scalars(
         select(ConversationSession).where(
-            ConversationSession.id.in_(sessions), ConversationSession.status == "open"
+            ConversationSession.id.in_(sessions), ConversationSession.status == SessionStatus.OPEN
         )
     ):
-        await close_session(session, runtime, conversation, state_of(conversation), "expired")
+        await close_session(
+            session, runtime, conversation, state_of(conversation), SessionStatus.EXPIRED
+        )
     await session.execute(
         update(Distribution)
         .where(

@@ -44,7 +44,7 @@ from smsurvey.models.contacts import (
     TransactionBatchMember,
 )
 from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
-from smsurvey.models.messaging import ConversationSession, Message
+from smsurvey.models.messaging import ConversationSession, Message, MessageKind, SessionStatus
 from smsurvey.models.responses import Response
 from smsurvey.models.surveys import Survey
 from smsurvey.runtime import Runtime
@@ -59,9 +59,9 @@ CHUNK = 250
 _RECIPIENTS = Recipient.__table__
 DUPLICATE_WINDOW = timedelta(hours=24)
 KINDS = {
-    Method.INVITE: "invite",
-    Method.REMINDER: "reminder",
-    Method.THANK_YOU: "thank_you",
+    Method.INVITE: MessageKind.INVITE,
+    Method.REMINDER: MessageKind.REMINDER,
+    Method.THANK_YOU: MessageKind.THANK_YOU,
 }
 
 
@@ -406,7 +406,7 @@ class _Planner:
         if self.method is Method.INTERACTIVE:
             query = select(ConversationSession.phone).where(
                 ConversationSession.organization_id == self.distribution.organization_id,
-                ConversationSession.status == "open",
+                ConversationSession.status == SessionStatus.OPEN,
                 ConversationSession.phone.in_(phones),
             )
         else:

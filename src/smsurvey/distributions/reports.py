@@ -34,7 +34,7 @@ from smsurvey.models.accounts import Organization
 from smsurvey.models.connections import ProviderConnection
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
-from smsurvey.models.messaging import Message, MessageEvent, SendState
+from smsurvey.models.messaging import Direction, Message, MessageEvent, SendState
 from smsurvey.models.responses import Response
 from smsurvey.models.surveys import Survey
 from smsurvey.providers.registry import kind_named
@@ -149,7 +149,9 @@ async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
         (
             await session.execute(
                 select(Message.send_state, func.count())
-                .where(Message.distribution_id == distribution.id, Message.direction == "out")
+                .where(
+                    Message.distribution_id == distribution.id, Message.direction == Direction.OUT
+                )
                 .group_by(Message.send_state)
             )
         ).all()
@@ -159,7 +161,9 @@ async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
             select(
                 func.coalesce(func.sum(Message.parts), 0),
                 func.coalesce(func.sum(Message.credits), 0),
-            ).where(Message.distribution_id == distribution.id, Message.send_state == "sent")
+            ).where(
+                Message.distribution_id == distribution.id, Message.send_state == SendState.SENT
+            )
         )
     ).one()
     # Text by text through the distribution's index: a join would let the planner scan
@@ -231,7 +235,7 @@ async def report(
         await session.scalar(
             select(func.count()).where(
                 Message.distribution_id == distribution.id,
-                Message.direction == "out",
+                Message.direction == Direction.OUT,
                 Message.send_state.in_([SendState.EXHAUSTED, SendState.UNDECIDED]),
             )
         )

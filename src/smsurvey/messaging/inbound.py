@@ -34,7 +34,16 @@ from smsurvey.messaging.sessions import (
     state_of,
     take_reply,
 )
-from smsurvey.models.messaging import ConversationSession, InboundPart, Message, MessageEvent
+from smsurvey.models.messaging import (
+    ConversationSession,
+    Direction,
+    InboundPart,
+    Message,
+    MessageEvent,
+    MessageKind,
+    SendState,
+    SessionStatus,
+)
 from smsurvey.models.surveys import Survey
 from smsurvey.providers.base import InboundSms
 from smsurvey.runtime import Runtime
@@ -69,20 +78,20 @@ class _Inbound:
         self.route = Route(organization_id, provider, sms.recipient, self.phone, self.region)
         self.message = Message(
             organization_id=organization_id,
-            direction="in",
+            direction=Direction.IN,
             provider=provider,
             sender=self.phone,
             recipient=sms.recipient,
             body=sms.text,
-            kind="reply",
+            kind=MessageKind.REPLY,
             provider_message_id=sms.provider_message_id,
-            send_state="received",
+            send_state=SendState.RECEIVED,
             created_at=runtime.clock.now(),
             events=[MessageEvent(status="Received", at=sms.received_at or runtime.clock.now())],
         )
         session.add(self.message)
 
-    def reply(self, body: str, kind: str, session_id: str | None = None) -> None:
+    def reply(self, body: str, kind: MessageKind, session_id: str | None = None) -> None:
         self.session.add(
             queue_text(
                 self.route,
@@ -128,25 +137,27 @@ async def handle_inbound(
         inbound.message.session_id = live.id
     if keyword is not None and keyword.keyword is Keyword.STOP:
         if live is not None:
-            await close_session(session, runtime, live, state_of(live), "opted_out")
+            await close_session(session, runtime, live, state_of(live), SessionStatus.OPTED_OUT)
         await inbound.set_opted_out(True, keyword.word)
-        inbound.reply(runtime.settings.stop_text, "confirmation")
+        inbound.reply(runtime.settings.stop_text, MessageKind.CONFIRMATION)
         return "opted out"
     if live is not None and await _survey_over(inbound, live):
-        await close_session(session, runtime, live, state_of(live), "expired")
+        await close_session(session, runtime, live, state_of(live), SessionStatus.EXPIRED)
         live = None
         if keyword is None:
-            inbound.reply(runtime.settings.survey_closed_text, "end", inbound.message.session_id)
+            inbound.reply(
+                runtime.settings.survey_closed_text, MessageKind.END, inbound.message.session_id
+            )
             return "survey closed"
     if live is not None and not _keyword_wins(live, sms.text, keyword):
         turn = await take_reply(session, runtime, live, sms.text, inbound.region)
         return f"answer {turn.outcome}"
     if keyword is not None and keyword.keyword is Keyword.START:
         await inbound.set_opted_out(False, keyword.word)
-        inbound.reply(runtime.settings.start_text, "confirmation")
+        inbound.reply(runtime.settings.start_text, MessageKind.CONFIRMATION)
         return "opted in"
     if keyword is not None:  # HELP
-        inbound.reply(runtime.settings.help_text, "help", live.id if live else None)
+        inbound.reply(runtime.settings.help_text, MessageKind.HELP, live.id if live else None)
         return "help"
     if await _all_opted_out(inbound):
         log.info("text from an opted-out number not answered", extra={"phone": inbound.phone})
@@ -158,7 +169,9 @@ async def _live_session(inbound: _Inbound) -> ConversationSession | None:
     """The number's open session, expiring it first when its 48 hours are over."""
     live = await open_session_for(inbound.session, inbound.organization_id, inbound.phone)
     if live is not None and live.expires_at <= inbound.runtime.clock.now():
-        await close_session(inbound.session, inbound.runtime, live, state_of(live), "expired")
+        await close_session(
+            inbound.session, inbound.runtime, live, state_of(live), SessionStatus.EXPIRED
+        )
         return None
     return live
 
@@ -189,21 +202,22 @@ async def _access_code_or_nothing(inbound: _Inbound) -> str:
     session, runtime = inbound.session, inbound.runtime
     code = await find_access_code(session, inbound.organization_id, inbound.sms.text)
     if code is None:
-        inbound.reply(runtime.settings.not_in_session_text, "not_in_session")
+        inbound.reply(runtime.settings.not_in_session_text, MessageKind.NOT_IN_SESSION)
         return "not in a session"
     if inbound.region != code.region:
-        inbound.reply(runtime.settings.access_code_refused_text, "refusal")
+        inbound.reply(runtime.settings.access_code_refused_text, MessageKind.REFUSAL)
         return "access code refused"
     survey = await session.get(Survey, code.survey_id)
     if survey is None:  # the survey was deleted after the code was linked
-        inbound.reply(runtime.settings.not_in_session_text, "not_in_session")
+        inbound.reply(runtime.settings.not_in_session_text, MessageKind.NOT_IN_SESSION)
         return "not in a session"
     reason = unavailable(survey, runtime.clock.now())
     if reason is not None:
         paused = reason is Unavailable.PAUSED
         settings = runtime.settings
         inbound.reply(
-            settings.survey_paused_text if paused else settings.survey_closed_text, "refusal"
+            settings.survey_paused_text if paused else settings.survey_closed_text,
+            MessageKind.REFUSAL,
         )
         return f"access code refused (survey {reason})"
     started = await open_session(

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.kit.ids import is_id
-from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.models.messaging import Direction, Message, MessageEvent, MessageKind, SendState
 from smsurvey.sms.credits import CreditRates, message_cost
 from smsurvey.sms.encoding import prepare
 
@@ -49,7 +49,7 @@ def text_row(
     route: Route,
     body: str,
     *,
-    kind: str,
+    kind: MessageKind,
     rates: CreditRates,
     now: datetime,
     due: datetime | None = None,
@@ -67,7 +67,7 @@ def text_row(
     )
     return {
         "organization_id": route.organization_id,
-        "direction": "out",
+        "direction": Direction.OUT,
         "provider": route.provider,
         "sender": route.sender,
         "recipient": route.to,
@@ -82,7 +82,7 @@ def text_row(
         "distribution_id": distribution_id,
         "recipient_id": recipient_id,
         "session_id": session_id,
-        "send_state": "queued",
+        "send_state": SendState.QUEUED,
         "next_attempt_at": due or now,
         "attempts": 0,
         "created_at": now,

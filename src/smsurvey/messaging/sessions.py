@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smsurvey.kit.ids import new_id
 from smsurvey.messaging.outbox import Route, queue_text
 from smsurvey.models.contacts import Contact
-from smsurvey.models.messaging import ConversationSession
+from smsurvey.models.messaging import ConversationSession, MessageKind, SessionStatus
 from smsurvey.models.surveys import Survey
 from smsurvey.responses.service import record_conversation
 from smsurvey.responses.subscriptions import publish_response
@@ -42,7 +42,7 @@ async def open_session_for(
         select(ConversationSession).where(
             ConversationSession.organization_id == organization_id,
             ConversationSession.phone == phone,
-            ConversationSession.status == "open",
+            ConversationSession.status == SessionStatus.OPEN,
         )
     )
 
@@ -77,7 +77,7 @@ async def open_session(
         phone=route.to,
         our_number=route.sender,
         provider=route.provider,
-        status="open",
+        status=SessionStatus.OPEN,
         definition=definition.to_document(),
         state=turn.state.to_json(),
         opened_at=now,
@@ -88,7 +88,7 @@ async def open_session(
         queue_text(
             route,
             turn.text,
-            kind="question",
+            kind=MessageKind.QUESTION,
             rates=runtime.rates,
             now=now,
             priority=priority,
@@ -98,7 +98,9 @@ async def open_session(
         )
     )
     if turn.finished:
-        await close_session(session, runtime, conversation_session, turn.state, "completed")
+        await close_session(
+            session, runtime, conversation_session, turn.state, SessionStatus.COMPLETED
+        )
     return conversation_session
 
 
@@ -127,7 +129,7 @@ async def take_reply(
         queue_text(
             route_of(conversation_session, region),
             turn.text,
-            kind="end" if turn.finished else "question",
+            kind=MessageKind.END if turn.finished else MessageKind.QUESTION,
             rates=runtime.rates,
             now=runtime.clock.now(),
             distribution_id=conversation_session.distribution_id,
@@ -135,7 +137,9 @@ async def take_reply(
         )
     )
     if turn.finished:
-        await close_session(session, runtime, conversation_session, turn.state, "completed")
+        await close_session(
+            session, runtime, conversation_session, turn.state, SessionStatus.COMPLETED
+        )
     return turn
 
 
@@ -144,7 +148,7 @@ async def close_session(
     runtime: Runtime,
     conversation_session: ConversationSession,
     state: ConversationState,
-    status: str,
+    status: SessionStatus,
 ) -> None:
     """End the session (``completed``, ``expired`` or ``opted_out``) and store its response.
 
@@ -171,12 +175,17 @@ async def expire_sessions(session: AsyncSession, runtime: Runtime) -> int:
     due = list(
         await session.scalars(
             select(ConversationSession).where(
-                ConversationSession.status == "open", ConversationSession.expires_at <= now
+                ConversationSession.status == SessionStatus.OPEN,
+                ConversationSession.expires_at <= now,
             )
         )
     )
     for conversation_session in due:
         await close_session(
-            session, runtime, conversation_session, state_of(conversation_session), "expired"
+            session,
+            runtime,
+            conversation_session,
+            state_of(conversation_session),
+            SessionStatus.EXPIRED,
         )
     return len(due)

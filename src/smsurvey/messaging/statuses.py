@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.messaging.outcomes import COLUMNS, OutboxText, settle_sent
 from smsurvey.models.distributions import RecipientEvent
-from smsurvey.models.messaging import UNCERTAIN, Message, MessageEvent
+from smsurvey.models.messaging import UNCERTAIN, Direction, Message, MessageEvent
 from smsurvey.providers.base import DeliveryReport, message_id_of
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ async def _settle_named(
     ours = (
         (Message.organization_id == organization_id)
         & (Message.provider == provider)
-        & (Message.direction == "out")
+        & (Message.direction == Direction.OUT)
         & Message.send_state.in_(UNCERTAIN)
     )
     row = (await session.execute(select(*COLUMNS).where(Message.id == named[1], ours))).first()

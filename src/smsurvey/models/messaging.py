@@ -37,6 +37,49 @@ class SendState(StrEnum):
     """An inbound text."""
 
 
+class Direction(StrEnum):
+    """Which way a text went (``messages.direction``)."""
+
+    OUT = "out"
+    """Sent by us."""
+    IN = "in"
+    """Received from a phone."""
+
+
+class MessageKind(StrEnum):
+    """What a text is for (``messages.kind``)."""
+
+    INVITE = "invite"
+    REMINDER = "reminder"
+    THANK_YOU = "thank_you"
+    QUESTION = "question"
+    """A 2-way conversation's next question."""
+    END = "end"
+    """A 2-way conversation's end message (or the survey is closed)."""
+    CONFIRMATION = "confirmation"
+    """The answer to STOP or START."""
+    HELP = "help"
+    NOT_IN_SESSION = "not_in_session"
+    REFUSAL = "refusal"
+    """An access code that cannot start its survey now."""
+    TEST = "test"
+    """A distribution's test text."""
+    REPLY = "reply"
+    """An inbound text."""
+
+
+class SessionStatus(StrEnum):
+    """Where a 2-way conversation or a web survey visit is (``conversation_sessions.status``,
+    ``web_sessions.status``)."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    """It ran out of time, or its survey stopped taking answers."""
+    OPTED_OUT = "opted_out"
+    """The respondent texted STOP (conversations only)."""
+
+
 PLANNED_PENDING = "send_state IN ('queued', 'held') AND recipient_id IS NOT NULL"
 """Texts planned for a distribution recipient and not sent yet (the partial index's rows)."""
 
@@ -92,11 +135,13 @@ class Message(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))
+    """A :class:`Direction`."""
     provider: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
+    """A :class:`MessageKind`."""
     template_hash: Mapped[str | None] = mapped_column(String(16))
     """For invitations: the message before piping, hashed (the 24-hour duplicate rule)."""
     region: Mapped[str | None] = mapped_column(String(4))
@@ -180,6 +225,7 @@ class ConversationSession(Base):
     our_number: Mapped[str] = mapped_column(String(32))
     provider: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12))
+    """A :class:`SessionStatus`."""
     definition: Mapped[dict[str, Any]]
     state: Mapped[dict[str, Any]]
     opened_at: Mapped[datetime]

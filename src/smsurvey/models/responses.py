@@ -65,6 +65,7 @@ class WebSession(Base):
     """One visit per recipient: a second visit resumes the first."""
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12))
+    """A :class:`~smsurvey.models.messaging.SessionStatus` (``open`` or ``completed``)."""
     definition: Mapped[dict[str, Any]]
     state: Mapped[dict[str, Any]]
     opened_at: Mapped[datetime]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsurvey.models.base import Base
+
+
+class HandsetDirection(StrEnum):
+    """Which way a simulated phone's text went (``simulator_texts.direction``)."""
+
+    TO_HANDSET = "to_handset"
+    """We sent it."""
+    FROM_HANDSET = "from_handset"
+    """Typed on the phone and sent to us."""
 
 
 class SimulatedText(Base):
@@ -26,6 +36,7 @@ class SimulatedText(Base):
     handset: Mapped[str] = mapped_column(String(32), index=True)
     counterpart: Mapped[str] = mapped_column(String(32))
     direction: Mapped[str] = mapped_column(String(16))
+    """A :class:`HandsetDirection`."""
     body: Mapped[str] = mapped_column(Text)
     provider_message_id: Mapped[str] = mapped_column(String(64), unique=True)
     reference: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -4,11 +4,21 @@ and the deliveries owed to them."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsurvey.models.base import Base
+
+
+class DeliveryState(StrEnum):
+    """Where an event owed to a subscription is (``event_deliveries.state``)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """Given up after a day."""
 
 
 class EventSubscription(Base):
@@ -42,7 +52,7 @@ class EventDelivery(Base):
     topic: Mapped[str] = mapped_column(String(400))
     message: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(12))
-    """``pending``, ``delivered`` or ``failed`` (gave up after a day)."""
+    """A :class:`DeliveryState`."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     created_at: Mapped[datetime]

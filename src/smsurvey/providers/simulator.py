@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
 from smsurvey.kit.secrets import derived_key
-from smsurvey.models.simulator import SimulatedText
+from smsurvey.models.simulator import HandsetDirection, SimulatedText
 from smsurvey.providers.base import (
     DeliveryReport,
     DeliveryStatus,
@@ -129,7 +129,7 @@ class Simulator:
             organization_id=message.organization_id,
             handset=message.to,
             counterpart=message.sender,
-            direction="to_handset",
+            direction=HandsetDirection.TO_HANDSET,
             body=message.body,
             provider_message_id=f"SM{secrets.token_hex(16)}",
             reference=message.reference,
@@ -185,7 +185,7 @@ class Simulator:
             organization_id=organization_id,
             handset=handset,
             counterpart=to,
-            direction="from_handset",
+            direction=HandsetDirection.FROM_HANDSET,
             body=body,
             provider_message_id=f"SM{secrets.token_hex(16)}",
             created_at=now,

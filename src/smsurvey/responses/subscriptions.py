@@ -30,7 +30,7 @@ from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
 from smsurvey.kit.secrets import seal, unseal
 from smsurvey.models.responses import Response
-from smsurvey.models.subscriptions import EventDelivery, EventSubscription
+from smsurvey.models.subscriptions import DeliveryState, EventDelivery, EventSubscription
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ async def publish_response(session: AsyncSession, response: Response, now: datet
             subscription_id=subscription.id,
             topic=f"{response.organization_id}.{topic}",
             message=message,
-            state="pending",
+            state=DeliveryState.PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -172,7 +172,10 @@ async def deliver_due(
         due = list(
             await session.scalars(
                 select(EventDelivery)
-                .where(EventDelivery.state == "pending", EventDelivery.next_attempt_at <= now)
+                .where(
+                    EventDelivery.state == DeliveryState.PENDING,
+                    EventDelivery.next_attempt_at <= now,
+                )
                 .order_by(EventDelivery.id)
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
@@ -207,7 +210,7 @@ def _settle(
     """Record a try: delivered, or the error and the next try (or, after a day, failed)."""
     delivery.attempts += 1
     if error is None:
-        delivery.state = "delivered"
+        delivery.state = DeliveryState.DELIVERED
         subscription.successful_calls += 1
         return
     delivery.last_error = error[:500]
@@ -215,7 +218,7 @@ def _settle(
     subscription.last_errors = [*subscription.last_errors, stamp][-KEPT_ERRORS:]
     retry_at = now + _wait(delivery.attempts)
     if retry_at - delivery.created_at > GIVE_UP_AFTER:
-        delivery.state = "failed"
+        delivery.state = DeliveryState.FAILED
         delivery.next_attempt_at = now  # when it was last tried
         log.warning("event delivery given up", extra={"subscription": subscription.id})
     else:
