@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.commands.common import OrgOption, console, table, user_errors
 from smsurvey.commands.database import in_organization
-from smsurvey.distributions.access_codes import link_access_code
-from smsurvey.models.accounts import Organization
-from smsurvey.models.distributions import AccessCode
+from smsurvey.distributions.access_codes import access_codes_of, link_access_code
 from smsurvey.settings import get_settings
 
 app = typer.Typer(
@@ -43,16 +39,7 @@ def link(
 @user_errors
 def list_(org: OrgOption = None) -> None:
     """Show the organisation's access codes."""
-
-    async def work(session: AsyncSession, organization: Organization) -> list[AccessCode]:
-        rows = await session.scalars(
-            select(AccessCode)
-            .where(AccessCode.organization_id == organization.id)
-            .order_by(AccessCode.code)
-        )
-        return list(rows)
-
     codes = table("Code", "Region", "Survey", "Linked (UTC)", whole={"Survey": 18})
-    for code in in_organization(org, work):
+    for code in in_organization(org, access_codes_of):
         codes.add_row(code.code, code.region, code.survey_id, f"{code.created_at:%Y-%m-%d %H:%M}")
     console.print(codes)

@@ -56,6 +56,16 @@ async def link_access_code(
     return access_code
 
 
+async def access_codes_of(session: AsyncSession, organization: Organization) -> list[AccessCode]:
+    """The organisation's access codes, by code."""
+    rows = await session.scalars(
+        select(AccessCode)
+        .where(AccessCode.organization_id == organization.id)
+        .order_by(AccessCode.code)
+    )
+    return list(rows)
+
+
 async def find_access_code(
     session: AsyncSession, organization_id: str, text: str
 ) -> AccessCode | None:

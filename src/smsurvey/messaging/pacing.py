@@ -33,6 +33,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import accumulate
@@ -43,6 +44,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from smsurvey.kit.errors import InvalidInput
 from smsurvey.kit.http import TIMEOUT
 from smsurvey.models.accounts import Sender
 from smsurvey.settings import Settings
@@ -280,6 +282,33 @@ class Pacer:
                 log.warning("a turn's end was not recorded: its lease frees it", exc_info=True)
 
 
+async def senders_of(session: AsyncSession, organization_id: str) -> list[Sender]:
+    """The organisation's senders with a pace of their own, by address."""
+    rows = await session.scalars(
+        select(Sender).where(Sender.organization_id == organization_id).order_by(Sender.address)
+    )
+    return list(rows)
+
+
+async def set_sender_pace(
+    session: AsyncSession, organization_id: str, address: str, pace: Decimal, now: datetime
+) -> Sender:
+    """Let ``address`` (a number or an alphanumeric id) send ``pace`` SMS parts per second."""
+    try:
+        sender_kind(address)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    row = await session.scalar(
+        select(Sender).where(Sender.organization_id == organization_id, Sender.address == address)
+    )
+    if row is None:
+        row = Sender(organization_id=organization_id, address=address, created_at=now)
+        session.add(row)
+    row.parts_per_second = pace
+    await session.flush()
+    return row
+
+
 class SenderPaces:
     """Each sender's pace: its ``senders`` row, else :func:`default_pace` (cached a while)."""
 
@@ -293,11 +322,7 @@ class SenderPaces:
         loaded_at, paces = self._loaded.get(organization_id, (0.0, {}))
         if time.monotonic() - loaded_at > self._refresh:
             async with self._sessions() as session:
-                rows = await session.execute(
-                    select(Sender.address, Sender.parts_per_second).where(
-                        Sender.organization_id == organization_id
-                    )
-                )
-                paces = dict(rows.all())
+                found = await senders_of(session, organization_id)
+            paces = {row.address: row.parts_per_second for row in found}
             self._loaded[organization_id] = (time.monotonic(), paces)
         return paces.get(sender) or default_pace(sender)
