@@ -1,13 +1,15 @@
 """Who calls the API: the ``X-API-TOKEN`` or ``Authorization: Bearer`` credentials of a
-request, resolved to a user of an organisation (a FastAPI dependency)."""
+request, resolved to a user of an organisation (a FastAPI dependency), inside the request's
+one unit of work."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.accounts.access import (
     USE_SMS_DISTRIBUTIONS,
@@ -15,9 +17,9 @@ from smsurvey.accounts.access import (
     require_admin,
     require_permission,
 )
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import Unauthorized
 from smsurvey.models.accounts import Organization, User
+from smsurvey.requests import RuntimeDep, SessionDep
 from smsurvey.runtime import Runtime
 
 _api_token = APIKeyHeader(name="X-API-TOKEN", auto_error=False, description="An API token.")
@@ -26,32 +28,29 @@ _bearer = HTTPBearer(auto_error=False, description="A token from POST /oauth2/to
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The user a request acts as, their organisation, and the process's runtime."""
+    """The user a request acts as, their organisation, the process's runtime, and the
+    request's unit of work (committed when the handler returns)."""
 
     user: User
     organization: Organization
     runtime: Runtime
+    session: AsyncSession
 
 
 async def _caller(
-    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
     api_token: Annotated[str | None, Depends(_api_token)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    runtime: Runtime = request.app.state.runtime
-    if not api_token and bearer is None:
+    if api_token:
+        secret, is_bearer = api_token, False
+    elif bearer is not None:
+        secret, is_bearer = bearer.credentials, True
+    else:
         raise Unauthorized("send an X-API-TOKEN header or an Authorization: Bearer token")
-    async with unit_of_work(runtime.engine) as session:
-        if api_token:
-            user, organization = await authenticate(
-                session, api_token, runtime.clock.now(), bearer=False
-            )
-        else:
-            assert bearer is not None
-            user, organization = await authenticate(
-                session, bearer.credentials, runtime.clock.now(), bearer=True
-            )
-    return Caller(user, organization, runtime)
+    user, organization = await authenticate(session, secret, runtime.clock.now(), bearer=is_bearer)
+    return Caller(user, organization, runtime, session)
 
 
 async def _sms_caller(caller: Annotated[Caller, Depends(_caller)]) -> Caller:

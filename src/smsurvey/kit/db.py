@@ -26,7 +26,7 @@ import itertools
 import re
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -259,3 +259,9 @@ async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session whose work is committed when the block ends normally, rolled back otherwise."""
     async with session_factory(engine)() as session, session.begin():
         yield session
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the session's transaction has committed (never when it rolls
+    back): a wake-up sent before the commit would find nothing to do."""
+    event.listen(session.sync_session, "after_commit", lambda _session: callback(), once=True)
