@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.accounts.dependencies import Caller, CallerDep
+from smsurvey.contacts import service
 from smsurvey.contacts.schemas import (
     ContactDetail,
     ContactIn,
@@ -26,81 +25,47 @@ from smsurvey.contacts.schemas import (
     lookup_id,
 )
 from smsurvey.contacts.search import MAX_DEPTH, search_contacts
-from smsurvey.contacts.service import (
-    add_to_list,
-    create_mailing_list,
-    delete_contact,
-    delete_mailing_list,
-    directories_with_counts,
-    directory_contacts,
-    get_contact,
-    get_directory,
-    get_mailing_list,
-    list_members,
-    remove_from_list,
-    rename_mailing_list,
-    set_opted_out,
-    update_contact,
-    upsert_contact,
-)
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
-from smsurvey.kit.pagination import Paged, Window, paging, read_ahead
-from smsurvey.models.contacts import Contact, Directory, MailingList, MailingListMember
+from smsurvey.kit.pagination import Paged, Window, page_of, paging, read_ahead
+from smsurvey.models.contacts import Contact, Directory, MailingList
 
 router = APIRouter(prefix="/directories", tags=["directories"])
 IncludeEmbedded = Annotated[bool, Query(description="Include each contact's embedded data.")]
 MembersPage = Annotated[Window, Depends(paging(default=50, maximum=50))]
 
 
-async def directory_of(session: AsyncSession, caller: Caller, directory_id: str) -> Directory:
+async def directory_of(caller: Caller, directory_id: str) -> Directory:
     """The caller's directory ``directory_id``, or :class:`NotFound`."""
-    return await get_directory(session, caller.organization, directory_id)
+    return await service.get_directory(caller.session, caller.organization, directory_id)
 
 
-async def _contact(
-    session: AsyncSession, caller: Caller, directory: Directory, contact_id: str
-) -> Contact:
-    contact = await get_contact(session, caller.organization, contact_id)
-    if contact.directory_id != directory.id:
-        raise NotFound(f"no contact {contact_id} in {directory.id}")
-    return contact
-
-
-async def list_of(
-    session: AsyncSession, caller: Caller, directory: Directory, mailing_list_id: str
-) -> MailingList:
-    """The directory's mailing list ``mailing_list_id``, or :class:`NotFound`."""
-    mailing_list = await get_mailing_list(session, caller.organization, mailing_list_id)
-    if mailing_list.directory_id != directory.id:
-        raise NotFound(f"no mailing list {mailing_list_id} in {directory.id}")
-    return mailing_list
-
-
-async def _write(
-    session: AsyncSession, caller: Caller, directory: Directory, body: NewContactIn
-) -> Contact:
-    clock = caller.runtime.clock
-    contact, _ = await upsert_contact(
+async def _write(caller: Caller, directory: Directory, body: NewContactIn) -> Contact:
+    clock, session = caller.runtime.clock, caller.session
+    contact, _ = await service.upsert_contact(
         session, directory, body.fields(),
         default_region=caller.runtime.settings.default_region, clock=clock,
     )  # fmt: skip
     if body.unsubscribed is not None:
-        await set_opted_out(session, contact, body.unsubscribed, source="api", clock=clock)
+        await service.set_opted_out(session, contact, body.unsubscribed, source="api", clock=clock)
     return contact
 
 
-@router.get("")
-async def list_directories(request: Request, caller: CallerDep) -> Envelope[Page[DirectoryOut]]:
+@router.get("", operation_id="listDirectories")
+async def list_directories(
+    request: Request, caller: CallerDep, page: Paged
+) -> Envelope[Page[DirectoryOut]]:
     """The organisation's directories with their number of contacts."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        rows = await directories_with_counts(session, caller.organization, caller.runtime.clock)
-    return envelope(request, Page(elements=[DirectoryOut.of(d, n) for d, n in rows]))
+    rows = await service.directories_with_counts(
+        caller.session, caller.organization, caller.runtime.clock
+    )
+    chosen, following = page_of(request, page, rows)
+    elements = [DirectoryOut.of(d, n) for d, n in chosen]
+    return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@router.get("/{directoryId}/contacts")
-async def list_contacts(
+@router.get("/{directoryId}/contacts", operation_id="listDirectoryContacts")
+async def list_directory_contacts(
     request: Request,
     caller: CallerDep,
     directoryId: str,
@@ -108,46 +73,39 @@ async def list_contacts(
     includeEmbedded: IncludeEmbedded = False,
 ) -> Envelope[Page[ContactOut]]:
     """A page of the directory's contacts."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        rows = await directory_contacts(session, directory, limit=page.size + 1, offset=page.offset)
+    directory = await directory_of(caller, directoryId)
+    rows = await service.directory_contacts(
+        caller.session, directory, limit=page.size + 1, offset=page.offset
+    )
     shown, following = read_ahead(request, page, rows)
     elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
     return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@router.post("/{directoryId}/contacts")
-async def create_contact(
+@router.post("/{directoryId}/contacts", operation_id="createDirectoryContact")
+async def create_directory_contact(
     request: Request, caller: CallerDep, directoryId: str, body: NewContactIn
 ) -> Envelope[Created]:
     """Create a contact, or merge into the one the directory's deduplication rule matches."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        contact = await _write(session, caller, directory, body)
+    contact = await _write(caller, await directory_of(caller, directoryId), body)
     return envelope(request, Created(id=contact.id))
 
 
-@router.get("/{directoryId}/contacts/{contactId}")
-async def get_one_contact(
+@router.get("/{directoryId}/contacts/{contactId}", operation_id="getDirectoryContact")
+async def get_directory_contact(
     request: Request, caller: CallerDep, directoryId: str, contactId: str
 ) -> Envelope[ContactDetail]:
     """A contact with its embedded data and mailing lists."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        contact = await _contact(session, caller, directory, contactId)
-        lists = await session.execute(
-            select(MailingList.id, MailingList.name)
-            .join(MailingListMember, MailingListMember.mailing_list_id == MailingList.id)
-            .where(MailingListMember.contact_id == contact.id)
+    directory = await directory_of(caller, directoryId)
+    contact = await service.get_directory_contact(caller.session, directory, contactId)
+    memberships = {
+        list_id: Membership(
+            name=name,
+            contactLookupId=lookup_id(list_id, contact.id),
+            unsubscribed=contact.opted_out,
         )
-        memberships = {
-            list_id: Membership(
-                name=name,
-                contactLookupId=lookup_id(list_id, contact.id),
-                unsubscribed=contact.opted_out,
-            )
-            for list_id, name in lists.all()
-        }
+        for list_id, name in await service.lists_of_contact(caller.session, contact)
+    }
     base = ContactOut.of(contact, embedded=True)
     detail = ContactDetail(
         **base.model_dump(),
@@ -158,39 +116,38 @@ async def get_one_contact(
     return envelope(request, detail)
 
 
-@router.put("/{directoryId}/contacts/{contactId}")
-async def change_contact(
+@router.put("/{directoryId}/contacts/{contactId}", operation_id="updateDirectoryContact")
+async def update_directory_contact(
     request: Request, caller: CallerDep, directoryId: str, contactId: str, body: ContactIn
 ) -> MetaOnly:
     """Change the fields given (embedded data is merged key by key)."""
-    runtime = caller.runtime
-    async with unit_of_work(runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        contact = await _contact(session, caller, directory, contactId)
-        await update_contact(
-            session, contact, body.fields(),
-            default_region=runtime.settings.default_region, clock=runtime.clock,
-        )  # fmt: skip
-        if body.unsubscribed is not None:
-            await set_opted_out(
-                session, contact, body.unsubscribed, source="api", clock=runtime.clock
-            )
+    runtime, session = caller.runtime, caller.session
+    directory = await directory_of(caller, directoryId)
+    contact = await service.get_directory_contact(session, directory, contactId)
+    await service.update_contact(
+        session, contact, body.fields(),
+        default_region=runtime.settings.default_region, clock=runtime.clock,
+    )  # fmt: skip
+    if body.unsubscribed is not None:
+        await service.set_opted_out(
+            session, contact, body.unsubscribed, source="api", clock=runtime.clock
+        )
     return meta_only(request)
 
 
-@router.delete("/{directoryId}/contacts/{contactId}")
-async def remove_contact(
+@router.delete("/{directoryId}/contacts/{contactId}", operation_id="deleteDirectoryContact")
+async def delete_directory_contact(
     request: Request, caller: CallerDep, directoryId: str, contactId: str
 ) -> MetaOnly:
     """Delete a contact (what was sent to it stays in the histories)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        await delete_contact(session, await _contact(session, caller, directory, contactId))
+    directory = await directory_of(caller, directoryId)
+    contact = await service.get_directory_contact(caller.session, directory, contactId)
+    await service.delete_contact(caller.session, contact)
     return meta_only(request)
 
 
-@router.post("/{directoryId}/contacts/search")
-async def search(
+@router.post("/{directoryId}/contacts/search", operation_id="searchDirectoryContacts")
+async def search_directory_contacts(
     request: Request,
     caller: CallerDep,
     directoryId: str,
@@ -201,11 +158,10 @@ async def search(
     """Contacts matching a filter, a page at a time (at most 10,000 deep)."""
     if page.offset + page.size > MAX_DEPTH:
         raise InvalidInput(f"a search goes at most {MAX_DEPTH:,} contacts deep")
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        rows = await search_contacts(
-            session, directory, body.filter, limit=page.size + 1, offset=page.offset
-        )
+    directory = await directory_of(caller, directoryId)
+    rows = await search_contacts(
+        caller.session, directory, body.filter, limit=page.size + 1, offset=page.offset
+    )
     shown, following = read_ahead(request, page, rows)
     hits = [SearchHit.of(contact, embedded=includeEmbedded) for contact in shown]
     return envelope(request, Page(elements=hits, nextPage=following))
@@ -214,88 +170,75 @@ async def search(
 # Mailing lists ---------------------------------------------------------------
 
 
-async def _count(session: AsyncSession, mailing_list: MailingList) -> int:
-    count = await session.scalar(
-        select(func.count()).where(MailingListMember.mailing_list_id == mailing_list.id)
-    )
-    return int(count or 0)
+async def list_of(caller: Caller, directory_id: str, mailing_list_id: str) -> MailingList:
+    """The mailing list ``mailing_list_id`` of the caller's directory ``directory_id``, or
+    :class:`NotFound`."""
+    directory = await directory_of(caller, directory_id)
+    return await service.get_directory_mailing_list(caller.session, directory, mailing_list_id)
 
 
-@router.post("/{directoryId}/mailinglists")
-async def new_mailing_list(
+@router.post("/{directoryId}/mailinglists", operation_id="createMailingList")
+async def create_mailing_list(
     request: Request, caller: CallerDep, directoryId: str, body: MailingListIn
 ) -> Envelope[Created]:
     """Create a mailing list in the directory."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        made = await create_mailing_list(session, directory, body.name, caller.runtime.clock)
+    directory = await directory_of(caller, directoryId)
+    made = await service.create_mailing_list(
+        caller.session, directory, body.name, caller.runtime.clock
+    )
     return envelope(request, Created(id=made.id))
 
 
-@router.get("/{directoryId}/mailinglists")
-async def mailing_lists(
+@router.get("/{directoryId}/mailinglists", operation_id="listMailingLists")
+async def list_mailing_lists(
     request: Request, caller: CallerDep, directoryId: str, page: Paged
 ) -> Envelope[Page[MailingListOut]]:
-    """The directory's mailing lists with their sizes."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        count = (
-            select(func.count())
-            .where(MailingListMember.mailing_list_id == MailingList.id)
-            .scalar_subquery()
-        )
-        rows = (
-            await session.execute(
-                select(MailingList, count)
-                .where(MailingList.directory_id == directory.id)
-                .order_by(MailingList.created_at, MailingList.id)
-                .limit(page.size + 1)
-                .offset(page.offset)
-            )
-        ).all()
-    shown, following = read_ahead(request, page, list(rows))
+    """The directory's mailing lists with their sizes, oldest first."""
+    directory = await directory_of(caller, directoryId)
+    rows = await service.mailing_lists_with_counts(
+        caller.session, caller.organization, directory=directory,
+        limit=page.size + 1, offset=page.offset,
+    )  # fmt: skip
+    shown, following = read_ahead(request, page, rows)
     owner = caller.user.id
     elements = [MailingListOut.of(mailing_list, n, owner) for mailing_list, n in shown]
     return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@router.get("/{directoryId}/mailinglists/{mailingListId}")
-async def one_mailing_list(
+@router.get("/{directoryId}/mailinglists/{mailingListId}", operation_id="getMailingList")
+async def get_mailing_list(
     request: Request, caller: CallerDep, directoryId: str, mailingListId: str
 ) -> Envelope[MailingListOut]:
     """A mailing list and its size."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        mailing_list = await list_of(session, caller, directory, mailingListId)
-        count = await _count(session, mailing_list)
+    mailing_list = await list_of(caller, directoryId, mailingListId)
+    count = await service.mailing_list_size(caller.session, mailing_list)
     return envelope(request, MailingListOut.of(mailing_list, count, caller.user.id))
 
 
-@router.put("/{directoryId}/mailinglists/{mailingListId}")
-async def rename(
+@router.put("/{directoryId}/mailinglists/{mailingListId}", operation_id="updateMailingList")
+async def update_mailing_list(
     request: Request, caller: CallerDep, directoryId: str, mailingListId: str, body: MailingListIn
 ) -> MetaOnly:
     """Rename a mailing list."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        mailing_list = await list_of(session, caller, directory, mailingListId)
-        await rename_mailing_list(session, mailing_list, body.name)
+    mailing_list = await list_of(caller, directoryId, mailingListId)
+    await service.rename_mailing_list(caller.session, mailing_list, body.name)
     return meta_only(request)
 
 
-@router.delete("/{directoryId}/mailinglists/{mailingListId}")
-async def remove_mailing_list(
+@router.delete("/{directoryId}/mailinglists/{mailingListId}", operation_id="deleteMailingList")
+async def delete_mailing_list(
     request: Request, caller: CallerDep, directoryId: str, mailingListId: str
 ) -> MetaOnly:
     """Delete a mailing list (its contacts stay in the directory)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        await delete_mailing_list(session, await list_of(session, caller, directory, mailingListId))
+    mailing_list = await list_of(caller, directoryId, mailingListId)
+    await service.delete_mailing_list(caller.session, mailing_list)
     return meta_only(request)
 
 
-@router.get("/{directoryId}/mailinglists/{mailingListId}/contacts")
-async def members(
+@router.get(
+    "/{directoryId}/mailinglists/{mailingListId}/contacts", operation_id="listMailingListContacts"
+)
+async def list_mailing_list_contacts(
     request: Request,
     caller: CallerDep,
     directoryId: str,
@@ -304,38 +247,46 @@ async def members(
     includeEmbedded: IncludeEmbedded = False,
 ) -> Envelope[Page[ContactOut]]:
     """A page (at most 50) of the list's contacts."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        mailing_list = await list_of(session, caller, directory, mailingListId)
-        rows = await list_members(session, mailing_list, limit=page.size + 1, offset=page.offset)
+    mailing_list = await list_of(caller, directoryId, mailingListId)
+    rows = await service.list_members(
+        caller.session, mailing_list, limit=page.size + 1, offset=page.offset
+    )
     shown, following = read_ahead(request, page, rows)
     elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
     return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@router.post("/{directoryId}/mailinglists/{mailingListId}/contacts")
-async def add_member(
+@router.post(
+    "/{directoryId}/mailinglists/{mailingListId}/contacts",
+    operation_id="createMailingListContact",
+)
+async def create_mailing_list_contact(
     request: Request, caller: CallerDep, directoryId: str, mailingListId: str, body: NewContactIn
 ) -> Envelope[MemberCreated]:
     """Create a contact (or merge into its duplicate) and put it in the list."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        mailing_list = await list_of(session, caller, directory, mailingListId)
-        contact = await _write(session, caller, directory, body)
-        await add_to_list(session, mailing_list, contact, caller.runtime.clock)
+    directory = await directory_of(caller, directoryId)
+    mailing_list = await service.get_directory_mailing_list(
+        caller.session, directory, mailingListId
+    )
+    contact = await _write(caller, directory, body)
+    await service.add_to_list(caller.session, mailing_list, contact, caller.runtime.clock)
     made = MemberCreated(id=contact.id, contactLookupId=lookup_id(mailing_list.id, contact.id))
     return envelope(request, made)
 
 
-@router.delete("/{directoryId}/mailinglists/{mailingListId}/contacts/{contactId}")
-async def remove_member(
+@router.delete(
+    "/{directoryId}/mailinglists/{mailingListId}/contacts/{contactId}",
+    operation_id="deleteMailingListContact",
+)
+async def delete_mailing_list_contact(
     request: Request, caller: CallerDep, directoryId: str, mailingListId: str, contactId: str
 ) -> MetaOnly:
     """Take a contact out of the list (it stays in the directory)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        mailing_list = await list_of(session, caller, directory, mailingListId)
-        contact = await _contact(session, caller, directory, contactId)
-        if not await remove_from_list(session, mailing_list, contact):
-            raise NotFound(f"{contactId} is not in {mailingListId}")
+    directory = await directory_of(caller, directoryId)
+    mailing_list = await service.get_directory_mailing_list(
+        caller.session, directory, mailingListId
+    )
+    contact = await service.get_directory_contact(caller.session, directory, contactId)
+    if not await service.remove_from_list(caller.session, mailing_list, contact):
+        raise NotFound(f"{contactId} is not in {mailingListId}")
     return meta_only(request)

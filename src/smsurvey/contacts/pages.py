@@ -18,15 +18,14 @@ from enum import StrEnum
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.contacts.service import contacts_with_phone, set_opted_out
+from smsurvey.contacts.service import contacts_with_phone, first_text_sent, set_opted_out
 from smsurvey.distributions.links import OPT_OUT_LINK_LIFETIME, opt_out_link_recipient
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.tokens import InvalidToken
 from smsurvey.models.contacts import Contact
-from smsurvey.models.messaging import Message, MessageEvent
+from smsurvey.models.messaging import Message
+from smsurvey.requests import RuntimeDep, SessionDep
 from smsurvey.runtime import Runtime
 from smsurvey.sms.sender_ids import can_receive_replies
 from smsurvey.web import page
@@ -68,36 +67,36 @@ class _Link:
 
 
 @router.api_route("/o/{token}", methods=["GET", "HEAD"])
-async def opt_out_page(request: Request, token: str) -> HTMLResponse:
+async def opt_out_page(
+    request: Request, runtime: RuntimeDep, session: SessionDep, token: str
+) -> HTMLResponse:
     """The page that offers to opt out (or says the link expired, or that it is done)."""
-    runtime: Runtime = request.app.state.runtime
-    async with unit_of_work(runtime.engine) as session:
-        link = await _find_link(session, runtime, token)
+    link = await _find_link(session, runtime, token)
     if link is None:
         return page(request, "link_invalid.html", status_code=404)
     return _show(request, link, link.state(runtime.clock.now()))
 
 
 @router.post("/o/{token}")
-async def opt_out(request: Request, token: str) -> HTMLResponse:
+async def opt_out(
+    request: Request, runtime: RuntimeDep, session: SessionDep, token: str
+) -> HTMLResponse:
     """Opt out the number the link's text went to, while the link works."""
-    runtime: Runtime = request.app.state.runtime
-    async with unit_of_work(runtime.engine) as session:
-        link = await _find_link(session, runtime, token)
-        if link is None:
-            return page(request, "link_invalid.html", status_code=404)
-        state = link.state(runtime.clock.now())
-        if state is LinkState.OFFER:
-            for contact in link.contacts:
-                await set_opted_out(
-                    session,
-                    contact,
-                    True,
-                    source=SOURCE,
-                    detail=f"message {link.message.id}",
-                    clock=runtime.clock,
-                )
-            state = LinkState.DONE
+    link = await _find_link(session, runtime, token)
+    if link is None:
+        return page(request, "link_invalid.html", status_code=404)
+    state = link.state(runtime.clock.now())
+    if state is LinkState.OFFER:
+        for contact in link.contacts:
+            await set_opted_out(
+                session,
+                contact,
+                True,
+                source=SOURCE,
+                detail=f"message {link.message.id}",
+                clock=runtime.clock,
+            )
+        state = LinkState.DONE
     return _show(request, link, state)
 
 
@@ -107,23 +106,12 @@ async def _find_link(session: AsyncSession, runtime: Runtime, token: str) -> _Li
         recipient_id = opt_out_link_recipient(runtime, token)
     except InvalidToken:
         return None
-    message = await session.scalar(
-        select(Message)
-        .where(Message.recipient_id == recipient_id, Message.direction == "out")
-        .order_by(Message.id)
-        .limit(1)
-    )
-    if message is None:
+    sent = await first_text_sent(session, recipient_id)
+    if sent is None:
         return None
-    sent_at = await session.scalar(
-        select(func.min(MessageEvent.at)).where(
-            MessageEvent.message_id == message.id, MessageEvent.status == "Sent"
-        )
-    )
+    message, sent_at = sent
     contacts = await contacts_with_phone(session, message.organization_id, message.recipient)
-    if sent_at is None or not contacts:
-        return None
-    return _Link(message, sent_at, contacts)
+    return _Link(message, sent_at, contacts) if contacts else None
 
 
 def _show(request: Request, link: _Link, state: LinkState) -> HTMLResponse:

@@ -29,6 +29,8 @@ from smsurvey.models.contacts import (
     TransactionBatch,
     TransactionBatchMember,
 )
+from smsurvey.models.messaging import Direction, Message, MessageEvent
+from smsurvey.providers.base import DeliveryStatus
 from smsurvey.sms.phones import check_phone
 
 DEFAULT_DIRECTORY_NAME = "Default directory"
@@ -54,17 +56,28 @@ _NAMES = {MailingList: "mailing list", Contact: "contact"}
 
 
 async def _in_directory_of(
-    session: AsyncSession, model: type[M], record_id: str, organization: Organization
+    session: AsyncSession, model: type[M], record_id: str, organization_id: str
 ) -> M:
-    """The record ``record_id`` of a directory of ``organization``, or :class:`NotFound`."""
+    """The record ``record_id`` of a directory of the organisation, or :class:`NotFound`."""
     found = await session.execute(
         select(model)
         .join(Directory, Directory.id == model.directory_id)
-        .where(model.id == record_id, Directory.organization_id == organization.id)
+        .where(model.id == record_id, Directory.organization_id == organization_id)
     )
     record = found.scalar_one_or_none()
     if record is None:
         raise NotFound(f"no {_NAMES[model]} {record_id}")
+    return record
+
+
+async def _in_directory(
+    session: AsyncSession, model: type[M], record_id: str, directory: Directory
+) -> M:
+    """The record ``record_id`` of ``directory``, or :class:`NotFound` (which names the
+    directory when the record is in another of the organisation's)."""
+    record = await _in_directory_of(session, model, record_id, directory.organization_id)
+    if record.directory_id != directory.id:
+        raise NotFound(f"no {_NAMES[model]} {record_id} in {directory.id}")
     return record
 
 
@@ -217,25 +230,62 @@ async def get_mailing_list(
     session: AsyncSession, organization: Organization, mailing_list_id: str
 ) -> MailingList:
     """The mailing list ``mailing_list_id`` of ``organization``, or :class:`NotFound`."""
-    return await _in_directory_of(session, MailingList, mailing_list_id, organization)
+    return await _in_directory_of(session, MailingList, mailing_list_id, organization.id)
+
+
+async def get_directory_mailing_list(
+    session: AsyncSession, directory: Directory, mailing_list_id: str
+) -> MailingList:
+    """The mailing list ``mailing_list_id`` of ``directory``, or :class:`NotFound`."""
+    return await _in_directory(session, MailingList, mailing_list_id, directory)
 
 
 async def mailing_lists_with_counts(
-    session: AsyncSession, organization: Organization
+    session: AsyncSession,
+    organization: Organization,
+    *,
+    directory: Directory | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple[MailingList, int]]:
-    """Every mailing list of the organisation with its number of contacts, by name."""
+    """The organisation's mailing lists (of ``directory`` only, when given) with their
+    number of contacts, oldest first: all of them, or ``limit`` from ``offset``."""
     count = (
         select(func.count())
         .where(MailingListMember.mailing_list_id == MailingList.id)
         .scalar_subquery()
     )
-    rows = await session.execute(
+    query = (
         select(MailingList, count)
         .join(Directory, Directory.id == MailingList.directory_id)
         .where(Directory.organization_id == organization.id)
-        .order_by(MailingList.name)
+        .order_by(MailingList.created_at, MailingList.id)
+        .limit(limit)
+        .offset(offset)
     )
+    if directory is not None:
+        query = query.where(MailingList.directory_id == directory.id)
+    rows = await session.execute(query)
     return [(mailing_list, n) for mailing_list, n in rows.all()]
+
+
+async def mailing_list_size(session: AsyncSession, mailing_list: MailingList) -> int:
+    """How many contacts ``mailing_list`` holds."""
+    count = await session.scalar(
+        select(func.count()).where(MailingListMember.mailing_list_id == mailing_list.id)
+    )
+    return int(count or 0)
+
+
+async def lists_of_contact(session: AsyncSession, contact: Contact) -> list[tuple[str, str]]:
+    """The id and name of every mailing list ``contact`` is in, oldest first."""
+    rows = await session.execute(
+        select(MailingList.id, MailingList.name)
+        .join(MailingListMember, MailingListMember.mailing_list_id == MailingList.id)
+        .where(MailingListMember.contact_id == contact.id)
+        .order_by(MailingList.created_at, MailingList.id)
+    )
+    return [(list_id, name) for list_id, name in rows.all()]
 
 
 async def create_mailing_list(
@@ -323,7 +373,14 @@ async def get_contact(
     session: AsyncSession, organization: Organization, contact_id: str
 ) -> Contact:
     """The contact ``contact_id`` of ``organization``, or :class:`NotFound`."""
-    return await _in_directory_of(session, Contact, contact_id, organization)
+    return await _in_directory_of(session, Contact, contact_id, organization.id)
+
+
+async def get_directory_contact(
+    session: AsyncSession, directory: Directory, contact_id: str
+) -> Contact:
+    """The contact ``contact_id`` of ``directory``, or :class:`NotFound`."""
+    return await _in_directory(session, Contact, contact_id, directory)
 
 
 async def directory_contacts(
@@ -490,6 +547,27 @@ async def contacts_with_phone(
     return list(rows)
 
 
+async def first_text_sent(
+    session: AsyncSession, recipient_id: int
+) -> tuple[Message, datetime] | None:
+    """The first text to a distribution recipient and when it was first ``Sent``, if it
+    was handed to the provider (what an opt-out link in it is valid from)."""
+    message = await session.scalar(
+        select(Message)
+        .where(Message.recipient_id == recipient_id, Message.direction == Direction.OUT)
+        .order_by(Message.id)
+        .limit(1)
+    )
+    if message is None:
+        return None
+    sent_at = await session.scalar(
+        select(func.min(MessageEvent.at)).where(
+            MessageEvent.message_id == message.id, MessageEvent.status == DeliveryStatus.SENT
+        )
+    )
+    return None if sent_at is None else (message, sent_at)
+
+
 async def opt_out_history(session: AsyncSession, contact: Contact) -> list[OptOutEvent]:
     """The contact's opt-out changes, oldest first."""
     rows = await session.scalars(
@@ -550,6 +628,30 @@ async def create_transaction_batch(
     await session.flush()
     session.add_all(TransactionBatchMember(batch_id=batch.id, transaction_id=i) for i in ids)
     await session.flush()
+    return batch
+
+
+async def transaction_batches(
+    session: AsyncSession, directory: Directory, *, limit: int, offset: int
+) -> list[TransactionBatch]:
+    """A page of the directory's transaction batches, oldest first."""
+    rows = await session.scalars(
+        select(TransactionBatch)
+        .where(TransactionBatch.directory_id == directory.id)
+        .order_by(TransactionBatch.created_at, TransactionBatch.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+async def get_transaction_batch(
+    session: AsyncSession, directory: Directory, batch_id: str
+) -> TransactionBatch:
+    """The directory's transaction batch ``batch_id``, or :class:`NotFound`."""
+    batch = await session.get(TransactionBatch, batch_id)
+    if batch is None or batch.directory_id != directory.id:
+        raise NotFound(f"no transaction batch {batch_id} in {directory.id}")
     return batch
 
 

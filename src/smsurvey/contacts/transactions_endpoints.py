@@ -7,22 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
 
 from smsurvey.accounts.dependencies import CallerDep
-from smsurvey.contacts.endpoints import directory_of, list_of
-from smsurvey.contacts.service import (
-    batch_transactions,
-    create_transaction,
-    create_transaction_batch,
-    draw_sample,
-    get_contact,
-)
-from smsurvey.kit.db import unit_of_work
+from smsurvey.contacts import service
+from smsurvey.contacts.endpoints import directory_of
 from smsurvey.kit.envelope import Created, Envelope, Page, envelope
-from smsurvey.kit.errors import InvalidInput, NotFound, SmsurveyError
+from smsurvey.kit.errors import InvalidInput, SmsurveyError
 from smsurvey.kit.pagination import Paged, page_of, read_ahead
-from smsurvey.models.contacts import Transaction, TransactionBatch
+from smsurvey.models.contacts import Transaction
 
 router = APIRouter(prefix="/directories/{directoryId}", tags=["transactions"])
 TRANSACTION_DATE = "%Y-%m-%d %H:%M:%S"
@@ -126,68 +118,57 @@ def _when(raw: str | None) -> datetime | None:
     raise InvalidInput(f"transactionDate {raw!r}: write it YYYY-MM-DD HH:MM:SS (UTC)")
 
 
-@router.post("/transactions")
-async def record_transactions(
+@router.post("/transactions", operation_id="createTransactions")
+async def create_transactions(
     request: Request, caller: CallerDep, directoryId: str, body: dict[str, TransactionIn]
 ) -> Envelope[TransactionsOut]:
     """Record transactions keyed by the caller's own keys; each one that cannot be recorded
     is reported under its key, the others are kept."""
     created: dict[str, Created] = {}
     unprocessed: dict[str, Unprocessed] = {}
-    clock = caller.runtime.clock
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        for key, item in body.items():
-            try:
-                async with session.begin_nested():
-                    contact = await get_contact(session, caller.organization, item.contactId)
-                    if contact.directory_id != directory.id:
-                        raise NotFound(f"no contact {item.contactId} in {directory.id}")
-                    mailing_list = (
-                        await list_of(session, caller, directory, item.mailingListId)
-                        if item.mailingListId
-                        else None
-                    )
-                    made = await create_transaction(
-                        session, contact, item.data, transaction_date=_when(item.transactionDate),
-                        mailing_list=mailing_list, clock=clock,
-                    )  # fmt: skip
-                created[key] = Created(id=made.id)
-            except SmsurveyError as error:
-                unprocessed[key] = Unprocessed(error=error.code, errorMessage=str(error))
+    clock, session = caller.runtime.clock, caller.session
+    directory = await directory_of(caller, directoryId)
+    for key, item in body.items():
+        try:
+            async with session.begin_nested():
+                contact = await service.get_directory_contact(session, directory, item.contactId)
+                mailing_list = (
+                    await service.get_directory_mailing_list(session, directory, item.mailingListId)
+                    if item.mailingListId
+                    else None
+                )
+                made = await service.create_transaction(
+                    session, contact, item.data, transaction_date=_when(item.transactionDate),
+                    mailing_list=mailing_list, clock=clock,
+                )  # fmt: skip
+            created[key] = Created(id=made.id)
+        except SmsurveyError as error:
+            unprocessed[key] = Unprocessed(error=error.code, errorMessage=str(error))
     result = TransactionsOut(createdTransactions=created, unprocessedTransactions=unprocessed)
     return envelope(request, result)
 
 
-@router.post("/transactionbatches")
-async def new_batch(
+@router.post("/transactionbatches", operation_id="createTransactionBatch")
+async def create_transaction_batch(
     request: Request, caller: CallerDep, directoryId: str, body: BatchIn
 ) -> Envelope[Created]:
     """Put transactions in a batch a distribution can target."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        batch = await create_transaction_batch(
-            session, directory, body.transactionIds, caller.runtime.clock
-        )
+    directory = await directory_of(caller, directoryId)
+    batch = await service.create_transaction_batch(
+        caller.session, directory, body.transactionIds, caller.runtime.clock
+    )
     return envelope(request, Created(id=batch.id))
 
 
-@router.get("/transactionbatches")
-async def batches(
+@router.get("/transactionbatches", operation_id="listTransactionBatches")
+async def list_transaction_batches(
     request: Request, caller: CallerDep, directoryId: str, page: Paged
 ) -> Envelope[Page[BatchOut]]:
     """The directory's transaction batches, oldest first."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        rows = list(
-            await session.scalars(
-                select(TransactionBatch)
-                .where(TransactionBatch.directory_id == directory.id)
-                .order_by(TransactionBatch.created_at, TransactionBatch.id)
-                .limit(page.size + 1)
-                .offset(page.offset)
-            )
-        )
+    directory = await directory_of(caller, directoryId)
+    rows = await service.transaction_batches(
+        caller.session, directory, limit=page.size + 1, offset=page.offset
+    )
     chosen, following = read_ahead(request, page, rows)
     shown = [
         BatchOut(batchId=b.id, creationDate=b.created_at.astimezone(UTC).strftime(TRANSACTION_DATE))
@@ -196,35 +177,33 @@ async def batches(
     return envelope(request, Page(elements=shown, nextPage=following))
 
 
-@router.get("/transactionbatches/{batchId}/transactions")
-async def batch_members(
+@router.get(
+    "/transactionbatches/{batchId}/transactions", operation_id="listTransactionBatchTransactions"
+)
+async def list_transaction_batch_transactions(
     request: Request, caller: CallerDep, directoryId: str, batchId: str, page: Paged
 ) -> Envelope[Page[TransactionOut]]:
     """The transactions of a batch."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        batch = await session.get(TransactionBatch, batchId)
-        if batch is None or batch.directory_id != directory.id:
-            raise NotFound(f"no transaction batch {batchId} in {directory.id}")
-        found = await batch_transactions(session, batch)
+    directory = await directory_of(caller, directoryId)
+    batch = await service.get_transaction_batch(caller.session, directory, batchId)
+    found = await service.batch_transactions(caller.session, batch)
     chosen, following = page_of(request, page, found)
     return envelope(
         request, Page(elements=[TransactionOut.of(t) for t in chosen], nextPage=following)
     )
 
 
-@router.post("/samples")
-async def new_sample(
+@router.post("/samples", operation_id="createSample")
+async def create_sample(
     request: Request, caller: CallerDep, directoryId: str, body: SampleIn
 ) -> Envelope[SampleOut]:
     """Draw a random sample of a mailing list (made at once: ``progressId`` is its id)."""
     if not body.parentId.startswith("CG_"):
         raise InvalidInput("parentId: samples are drawn from mailing lists (CG_…) here")
-    async with unit_of_work(caller.runtime.engine) as session:
-        directory = await directory_of(session, caller, directoryId)
-        parent = await list_of(session, caller, directory, body.parentId)
-        sample = await draw_sample(
-            session, parent, body.name, size=body.maxSampleSize,
-            percentage=body.samplePercentage, clock=caller.runtime.clock,
-        )  # fmt: skip
+    directory = await directory_of(caller, directoryId)
+    parent = await service.get_directory_mailing_list(caller.session, directory, body.parentId)
+    sample = await service.draw_sample(
+        caller.session, parent, body.name, size=body.maxSampleSize,
+        percentage=body.samplePercentage, clock=caller.runtime.clock,
+    )  # fmt: skip
     return envelope(request, SampleOut(sampleId=sample.id, progressId=sample.id))
