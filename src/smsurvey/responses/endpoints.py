@@ -11,18 +11,16 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 
 from smsurvey.accounts.dependencies import AdminDep, Caller, CallerDep
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.downloads import attachment
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
-from smsurvey.kit.errors import InvalidInput, NotFound
-from smsurvey.kit.ids import new_id
-from smsurvey.models.responses import Response as SurveyResponse
+from smsurvey.kit.errors import InvalidInput
+from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.models.responses import ResponseExport
 from smsurvey.models.subscriptions import EventSubscription
 from smsurvey.models.surveys import Survey
+from smsurvey.responses import service
 from smsurvey.responses.export import response_document, to_csv, to_json
 from smsurvey.responses.subscriptions import (
     get_subscription,
@@ -72,16 +70,13 @@ class ExportProgress(BaseModel):
     fileId: str
 
 
-@router.get("/responses/{responseId}")
-async def one_response(
+@router.get("/responses/{responseId}", operation_id="getResponse")
+async def get_response(
     request: Request, caller: CallerDep, surveyId: str, responseId: str
 ) -> Envelope[ResponseOut]:
     """A response of the survey."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        survey = await get_survey(session, caller.organization, surveyId)
-        found = await session.get(SurveyResponse, responseId)
-    if found is None or found.survey_id != survey.id:
-        raise NotFound(f"no response {responseId} to {surveyId}")
+    survey = await get_survey(caller.session, caller.organization, surveyId)
+    found = await service.get_response(caller.session, survey, responseId)
     document = response_document(found)
     shown = ResponseOut(
         responseId=found.id,
@@ -93,40 +88,27 @@ async def one_response(
     return envelope(request, shown)
 
 
-@router.post("/export-responses")
-async def start_export(
+@router.post("/export-responses", operation_id="createResponseExport")
+async def create_response_export(
     request: Request, caller: CallerDep, surveyId: str, body: ExportIn
 ) -> Envelope[ExportProgress]:
     """Ask for an export of the survey's responses (CSV or JSON)."""
-    now = caller.runtime.clock.now()
-    async with unit_of_work(caller.runtime.engine) as session:
-        survey = await get_survey(session, caller.organization, surveyId)
-        export = ResponseExport(
-            id=new_id("ES"),
-            organization_id=caller.organization.id,
-            survey_id=survey.id,
-            format=body.format,
-            compress=body.compress,
-            in_progress=body.exportResponsesInProgress,
-            since=body.startDate,
-            until=min(body.endDate, now) if body.endDate else now,
-            created_at=now,
-        )
-        session.add(export)
+    survey = await get_survey(caller.session, caller.organization, surveyId)
+    export = await service.request_export(
+        caller.session, survey, body.format, compress=body.compress,
+        in_progress=body.exportResponsesInProgress, since=body.startDate, until=body.endDate,
+        now=caller.runtime.clock.now(),
+    )  # fmt: skip
     return envelope(request, ExportProgress(progressId=export.id, fileId=export.id))
 
 
 async def _export(caller: Caller, survey_id: str, export_id: str) -> tuple[ResponseExport, Survey]:
-    async with unit_of_work(caller.runtime.engine) as session:
-        survey = await get_survey(session, caller.organization, survey_id)
-        export = await session.get(ResponseExport, export_id)
-    if export is None or export.survey_id != survey.id:
-        raise NotFound(f"no export {export_id} of {survey_id}")
-    return export, survey
+    survey = await get_survey(caller.session, caller.organization, survey_id)
+    return await service.get_export(caller.session, survey, export_id), survey
 
 
-@router.get("/export-responses/{progressId}")
-async def export_progress(
+@router.get("/export-responses/{progressId}", operation_id="getResponseExportProgress")
+async def get_response_export_progress(
     request: Request, caller: CallerDep, surveyId: str, progressId: str
 ) -> Envelope[ExportProgress]:
     """Where the export stands."""
@@ -136,6 +118,7 @@ async def export_progress(
 
 @router.get(
     "/export-responses/{fileId}/file",
+    operation_id="getResponseExportFile",
     response_class=Response,
     responses={
         200: {
@@ -147,21 +130,13 @@ async def export_progress(
         }
     },
 )
-async def export_file(caller: CallerDep, surveyId: str, fileId: str) -> Response:
+async def get_response_export_file(caller: CallerDep, surveyId: str, fileId: str) -> Response:
     """The export: a zip holding ``{survey name}.csv`` or ``.json`` (or the file itself
     when the export was asked with ``compress: false``)."""
     export, survey = await _export(caller, surveyId, fileId)
-    async with unit_of_work(caller.runtime.engine) as session:
-        query = select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey.id, SurveyResponse.ended_at <= export.until
-        )
-        if export.since is not None:
-            query = query.where(SurveyResponse.ended_at >= export.since)
-        if not export.in_progress:
-            query = query.where(SurveyResponse.finished.is_(True))
-        rows = list(
-            await session.scalars(query.order_by(SurveyResponse.ended_at, SurveyResponse.id))
-        )
+    # The file is made whole here, inside the request's unit of work: the response sends
+    # bytes, not rows read from a session that has been committed by then.
+    rows = await service.exported_responses(caller.session, caller.organization, export)
     if export.format == "csv":
         content, media = to_csv(definition_of(survey), rows), "text/csv"
     else:
@@ -215,43 +190,45 @@ class SubscriptionOut(BaseModel):
         )
 
 
-@subscriptions_router.post("")
-async def create_subscription(
+@subscriptions_router.post("", operation_id="createEventSubscription")
+async def create_event_subscription(
     request: Request, caller: AdminDep, body: SubscriptionIn
 ) -> Envelope[Created]:
     """Subscribe a URL to survey events (Brand Administrators)."""
     if body.encrypt:
         raise InvalidInput("encrypt: encrypted deliveries are not supported; use sharedKey (HMAC)")
     runtime = caller.runtime
-    async with unit_of_work(runtime.engine) as session:
-        made = await subscribe(
-            session, caller.organization.id, runtime.secret, topics=body.topics,
-            url=body.publicationUrl, shared_key=body.sharedKey, now=runtime.clock.now(),
-        )  # fmt: skip
+    made = await subscribe(
+        caller.session, caller.organization.id, runtime.secret, topics=body.topics,
+        url=body.publicationUrl, shared_key=body.sharedKey, now=runtime.clock.now(),
+    )  # fmt: skip
     return envelope(request, Created(id=made.id))
 
 
-@subscriptions_router.get("")
-async def list_subscriptions(request: Request, caller: AdminDep) -> Envelope[Page[SubscriptionOut]]:
+@subscriptions_router.get("", operation_id="listEventSubscriptions")
+async def list_event_subscriptions(
+    request: Request, caller: AdminDep, page: Paged
+) -> Envelope[Page[SubscriptionOut]]:
     """The organisation's subscriptions."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await subscriptions_of(session, caller.organization.id)
-    return envelope(request, Page(elements=[SubscriptionOut.of(s) for s in found]))
+    found = await subscriptions_of(caller.session, caller.organization.id)
+    chosen, following = page_of(request, page, found)
+    elements = [SubscriptionOut.of(s) for s in chosen]
+    return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@subscriptions_router.get("/{subscriptionId}")
-async def one_subscription(
+@subscriptions_router.get("/{subscriptionId}", operation_id="getEventSubscription")
+async def get_event_subscription(
     request: Request, caller: AdminDep, subscriptionId: str
 ) -> Envelope[SubscriptionOut]:
     """A subscription with its counts and last errors."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await get_subscription(session, caller.organization.id, subscriptionId)
+    found = await get_subscription(caller.session, caller.organization.id, subscriptionId)
     return envelope(request, SubscriptionOut.of(found))
 
 
-@subscriptions_router.delete("/{subscriptionId}")
-async def delete_subscription(request: Request, caller: AdminDep, subscriptionId: str) -> MetaOnly:
+@subscriptions_router.delete("/{subscriptionId}", operation_id="deleteEventSubscription")
+async def delete_event_subscription(
+    request: Request, caller: AdminDep, subscriptionId: str
+) -> MetaOnly:
     """Stop posting to a subscription."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        await unsubscribe(session, caller.organization.id, subscriptionId)
+    await unsubscribe(caller.session, caller.organization.id, subscriptionId)
     return meta_only(request)

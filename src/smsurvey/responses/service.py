@@ -1,17 +1,20 @@
-"""Storing responses: a finished conversation, or what an expired one had answered."""
+"""Storing responses (a finished conversation, or what an expired one had answered), and
+reading them: one, counts, lists and exports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.kit.errors import NotFound
 from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import Contact
 from smsurvey.models.messaging import ConversationSession
-from smsurvey.models.responses import Response
+from smsurvey.models.responses import Response, ResponseExport
+from smsurvey.models.surveys import Survey
 from smsurvey.surveys.conversation import ConversationState, response_values
 from smsurvey.surveys.definition import SurveyDefinition
 
@@ -58,12 +61,101 @@ def record_conversation(
 
 
 async def list_responses(
-    session: AsyncSession, organization: Organization, survey_id: str
+    session: AsyncSession,
+    organization: Organization,
+    survey_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    unfinished: bool = True,
 ) -> list[Response]:
-    """The survey's responses, in the order they ended."""
-    rows = await session.scalars(
-        select(Response)
-        .where(Response.organization_id == organization.id, Response.survey_id == survey_id)
-        .order_by(Response.ended_at, Response.id)
+    """The survey's responses, in the order they ended: those that ended from ``since``
+    up to ``until`` when given, and only the finished ones without ``unfinished``."""
+    query = select(Response).where(
+        Response.organization_id == organization.id, Response.survey_id == survey_id
     )
-    return list(rows)
+    if since is not None:
+        query = query.where(Response.ended_at >= since)
+    if until is not None:
+        query = query.where(Response.ended_at <= until)
+    if not unfinished:
+        query = query.where(Response.finished.is_(True))
+    return list(await session.scalars(query.order_by(Response.ended_at, Response.id)))
+
+
+async def get_response(session: AsyncSession, survey: Survey, response_id: str) -> Response:
+    """The response ``response_id`` to ``survey``, or :class:`NotFound`."""
+    found = await session.get(Response, response_id)
+    if found is None or found.survey_id != survey.id:
+        raise NotFound(f"no response {response_id} to {survey.id}")
+    return found
+
+
+async def finished_responses(session: AsyncSession, survey: Survey) -> int:
+    """How many finished responses ``survey`` has."""
+    count = await session.scalar(
+        select(func.count()).where(Response.survey_id == survey.id, Response.finished.is_(True))
+    )
+    return int(count or 0)
+
+
+async def distribution_responses(session: AsyncSession, distribution_id: str) -> tuple[int, int]:
+    """How many responses a distribution collected, and how many of them are finished."""
+    counts = dict(
+        (
+            await session.execute(
+                select(Response.finished, func.count())
+                .where(Response.distribution_id == distribution_id)
+                .group_by(Response.finished)
+            )
+        ).all()
+    )
+    finished = counts.get(True, 0)
+    return finished + counts.get(False, 0), finished
+
+
+async def request_export(
+    session: AsyncSession,
+    survey: Survey,
+    export_format: str,
+    *,
+    compress: bool,
+    in_progress: bool,
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+) -> ResponseExport:
+    """A new export of the survey's responses that ended up to ``until`` (``now`` at the
+    latest); its file is made when it is fetched."""
+    export = ResponseExport(
+        id=new_id("ES"),
+        organization_id=survey.organization_id,
+        survey_id=survey.id,
+        format=export_format,
+        compress=compress,
+        in_progress=in_progress,
+        since=since,
+        until=min(until, now) if until else now,
+        created_at=now,
+    )
+    session.add(export)
+    await session.flush()
+    return export
+
+
+async def get_export(session: AsyncSession, survey: Survey, export_id: str) -> ResponseExport:
+    """The export ``export_id`` of ``survey``, or :class:`NotFound`."""
+    export = await session.get(ResponseExport, export_id)
+    if export is None or export.survey_id != survey.id:
+        raise NotFound(f"no export {export_id} of {survey.id}")
+    return export
+
+
+async def exported_responses(
+    session: AsyncSession, organization: Organization, export: ResponseExport
+) -> list[Response]:
+    """The responses ``export`` holds."""
+    return await list_responses(
+        session, organization, export.survey_id, since=export.since, until=export.until,
+        unfinished=export.in_progress,
+    )  # fmt: skip

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smsurvey.kit.ids import new_id
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution, Recipient, RecipientEvent
+from smsurvey.models.messaging import SessionStatus
 from smsurvey.models.responses import Response, WebSession
 from smsurvey.models.surveys import Survey
 from smsurvey.responses.service import recipient_fields
@@ -64,6 +65,28 @@ def state_of(web_session: WebSession) -> ConversationState:
     return ConversationState.from_json(web_session.state)
 
 
+async def link_recipient(
+    session: AsyncSession, recipient_id: int
+) -> tuple[Recipient, Distribution, Survey, Contact | None] | None:
+    """The recipient a survey link names, its distribution, survey and contact; the
+    recipient row is locked until the transaction ends (so two first visits cannot both
+    open a session)."""
+    row = (
+        await session.execute(
+            select(Recipient, Distribution, Survey, Contact)
+            .join(Distribution, Distribution.id == Recipient.distribution_id)
+            .join(Survey, Survey.id == Distribution.survey_id)
+            .outerjoin(Contact, Contact.id == Recipient.contact_id)
+            .where(Recipient.id == recipient_id)
+            .with_for_update(of=Recipient)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    recipient, distribution, survey, contact = row
+    return recipient, distribution, survey, contact
+
+
 async def find_web_session(session: AsyncSession, recipient_id: int) -> WebSession | None:
     """The recipient's web session, if they have visited their link."""
     return await session.scalar(
@@ -98,7 +121,7 @@ async def open_web_session(
         distribution_id=distribution.id,
         recipient_id=recipient.id,
         contact_id=contact.id if contact else None,
-        status="open",
+        status=SessionStatus.OPEN,
         definition=definition.to_document(),
         state=state.to_json(),
         opened_at=now,
@@ -158,7 +181,7 @@ def _complete(
     phone: str | None,
     now: datetime,
 ) -> Response:
-    web_session.status = "completed"
+    web_session.status = SessionStatus.COMPLETED
     web_session.closed_at = now
     values = response_values(definition, state)
     response = Response(

@@ -7,23 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import func, select
 
 from smsurvey.accounts.dependencies import CallerDep
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.kit.pagination import Paged, page_of
-from smsurvey.models.responses import Response
+from smsurvey.responses.service import finished_responses
+from smsurvey.surveys import service
 from smsurvey.surveys.formats import DocumentFormat, dumps_survey, loads_survey
 from smsurvey.surveys.schemas import ImportedOut, SurveyChange, SurveyDetail, SurveySummary
-from smsurvey.surveys.service import (
-    change_survey,
-    definition_of,
-    get_survey,
-    import_survey,
-    list_surveys,
-)
 
 router = APIRouter(tags=["surveys"])
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -38,32 +30,28 @@ _DEFINITION_BODY: dict[str, Any] = {
 }
 
 
-@router.get("/surveys")
-async def surveys(
+@router.get("/surveys", operation_id="listSurveys")
+async def list_surveys(
     request: Request, caller: CallerDep, page: Paged
 ) -> Envelope[Page[SurveySummary]]:
     """The organisation's surveys, oldest first."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await list_surveys(session, caller.organization)
+    found = await service.list_surveys(caller.session, caller.organization)
     chosen, following = page_of(request, page, found)
     return envelope(
         request, Page(elements=[SurveySummary.of(s) for s in chosen], nextPage=following)
     )
 
 
-@router.get("/surveys/{surveyId}")
-async def survey(request: Request, caller: CallerDep, surveyId: str) -> Envelope[SurveyDetail]:
+@router.get("/surveys/{surveyId}", operation_id="getSurvey")
+async def get_survey(request: Request, caller: CallerDep, surveyId: str) -> Envelope[SurveyDetail]:
     """A survey with its questions, blocks, flow and response count."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await get_survey(session, caller.organization, surveyId)
-        finished = await session.scalar(
-            select(func.count()).where(Response.survey_id == found.id, Response.finished.is_(True))
-        )
-    return envelope(request, SurveyDetail.of(found, definition_of(found), int(finished or 0)))
+    found = await service.get_survey(caller.session, caller.organization, surveyId)
+    finished = await finished_responses(caller.session, found)
+    return envelope(request, SurveyDetail.of(found, service.definition_of(found), finished))
 
 
-@router.put("/surveys/{surveyId}")
-async def change(
+@router.put("/surveys/{surveyId}", operation_id="updateSurvey")
+async def update_survey(
     request: Request, caller: CallerDep, surveyId: str, body: SurveyChange
 ) -> MetaOnly:
     """Rename, activate or deactivate a survey, or set when it expires."""
@@ -71,17 +59,18 @@ async def change(
         expires_at = body.end_date()
     except ValueError:
         raise InvalidInput("expiration.endDate must be an ISO 8601 date and time") from None
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await get_survey(session, caller.organization, surveyId)
-        await change_survey(
-            session, found, caller.runtime.clock.now(),
-            name=body.name, active=body.isActive, expires_at=expires_at,
-        )  # fmt: skip
+    found = await service.get_survey(caller.session, caller.organization, surveyId)
+    await service.change_survey(
+        caller.session, found, caller.runtime.clock.now(),
+        name=body.name, active=body.isActive, expires_at=expires_at,
+    )  # fmt: skip
     return meta_only(request)
 
 
-@router.post("/survey-definitions", openapi_extra=_DEFINITION_BODY)
-async def import_definition(request: Request, caller: CallerDep) -> Envelope[ImportedOut]:
+@router.post(
+    "/survey-definitions", operation_id="createSurveyDefinition", openapi_extra=_DEFINITION_BODY
+)
+async def create_survey_definition(request: Request, caller: CallerDep) -> Envelope[ImportedOut]:
     """Import a survey: a JSON or YAML definition (docs/survey-format.md). A definition
     carrying the id of one of the organisation's surveys replaces it."""
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
@@ -91,10 +80,9 @@ async def import_definition(request: Request, caller: CallerDep) -> Envelope[Imp
     except UnicodeDecodeError:
         raise InvalidInput("the body is not UTF-8 text") from None
     definition = loads_survey(text, document_format, source="body")
-    async with unit_of_work(caller.runtime.engine) as session:
-        imported = await import_survey(
-            session, caller.organization, definition, caller.runtime.clock
-        )
+    imported = await service.import_survey(
+        caller.session, caller.organization, definition, caller.runtime.clock
+    )
     return envelope(request, ImportedOut(SurveyID=imported.survey.id, created=imported.created))
 
 
@@ -107,6 +95,7 @@ _DEFINITION_EXAMPLE = {
 
 @router.get(
     "/survey-definitions/{surveyId}",
+    operation_id="getSurveyDefinition",
     response_model=None,
     responses={
         200: {
@@ -122,7 +111,7 @@ _DEFINITION_EXAMPLE = {
         }
     },
 )
-async def export_definition(
+async def get_survey_definition(
     request: Request,
     caller: CallerDep,
     surveyId: str,
@@ -131,9 +120,8 @@ async def export_definition(
     ),
 ) -> Envelope[dict[str, Any]] | PlainTextResponse:
     """A survey's definition, in our format."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await get_survey(session, caller.organization, surveyId)
-    definition = definition_of(found)
+    found = await service.get_survey(caller.session, caller.organization, surveyId)
+    definition = service.definition_of(found)
     if format is DocumentFormat.YAML:
         return PlainTextResponse(dumps_survey(definition, format), media_type="application/yaml")
     return envelope(request, definition.to_document())

@@ -25,23 +25,24 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.distributions.follow_ups import response_owner
 from smsurvey.distributions.links import survey_link_recipient
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.kit.tokens import InvalidToken
 from smsurvey.models.contacts import Contact
 from smsurvey.models.distributions import Distribution, Recipient
+from smsurvey.models.messaging import SessionStatus
 from smsurvey.models.responses import WebSession
 from smsurvey.models.surveys import Survey
+from smsurvey.requests import SessionDep
 from smsurvey.responses.web import (
     answer_web_session,
     definition_of,
     end_message,
     find_web_session,
+    link_recipient,
     open_web_session,
     record_opened,
     state_after,
@@ -173,11 +174,12 @@ class _Visit:
 
 
 @router.api_route("/s/{token}", methods=["GET", "HEAD"])
-async def survey_page(request: Request, token: str) -> HTMLResponse:
+async def survey_page(request: Request, session: SessionDep, token: str) -> HTMLResponse:
     """The recipient's survey: the question waiting for them, or the end."""
-    runtime: Runtime = request.app.state.runtime
     try:
-        async with unit_of_work(runtime.engine) as session:
+        # A savepoint: a survey this page cannot run leaves nothing of the visit behind,
+        # though the request's unit of work commits the page that says so.
+        async with session.begin_nested():
             visit = await _visit(session, request, token, record=not is_link_preview(request))
             return visit if isinstance(visit, HTMLResponse) else _show(request, visit)
     except InvalidInput:
@@ -187,6 +189,7 @@ async def survey_page(request: Request, token: str) -> HTMLResponse:
 @router.post("/s/{token}")
 async def answer_question(
     request: Request,
+    session: SessionDep,
     token: str,
     question: Annotated[str, Form()] = "",
     answer: Annotated[str, Form()] = "",
@@ -197,7 +200,7 @@ async def answer_question(
     """
     runtime: Runtime = request.app.state.runtime
     try:
-        async with unit_of_work(runtime.engine) as session:
+        async with session.begin_nested():  # as in survey_page
             visit = await _visit(session, request, token, record=True)
             if isinstance(visit, HTMLResponse):
                 return visit
@@ -234,7 +237,7 @@ async def _visit(
         return page(request, "link_invalid.html", status_code=404)
     owner, distribution = await response_owner(session, link.recipient, link.distribution)
     web_session = await find_web_session(session, owner.id)
-    finished = web_session is not None and web_session.status == "completed"
+    finished = web_session is not None and web_session.status == SessionStatus.COMPLETED
     now = runtime.clock.now()
     if not finished and (reason := unavailable(link.survey, now)) is not None:
         return _unavailable_page(request, link, reason)
@@ -258,22 +261,12 @@ async def _visit(
 
 
 async def _find_link(session: AsyncSession, runtime: Runtime, token: str) -> _Link | None:
-    """The recipient the token names, locked until the visit's transaction ends (so two
-    first visits cannot both open a session)."""
+    """The recipient the token names, locked until the visit's transaction ends."""
     try:
         recipient_id = survey_link_recipient(runtime, token)
     except InvalidToken:
         return None
-    row = (
-        await session.execute(
-            select(Recipient, Distribution, Survey, Contact)
-            .join(Distribution, Distribution.id == Recipient.distribution_id)
-            .join(Survey, Survey.id == Distribution.survey_id)
-            .outerjoin(Contact, Contact.id == Recipient.contact_id)
-            .where(Recipient.id == recipient_id)
-            .with_for_update(of=Recipient)
-        )
-    ).one_or_none()
+    row = await link_recipient(session, recipient_id)
     return None if row is None else _Link(*row)
 
 
