@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 from smsurvey.accounts.access import issue_bearer
 from smsurvey.accounts.credits import Period, balance, consumption
 from smsurvey.accounts.dependencies import AdminDep, CallerDep
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, Page, envelope
 from smsurvey.kit.errors import Unauthorized
+from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.kit.text import problem
-from smsurvey.runtime import Runtime
+from smsurvey.requests import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["accounts"])
 oauth_router = APIRouter(tags=["accounts"])
@@ -36,8 +36,8 @@ class WhoAmI(BaseModel):
     datacenter: str = "self-hosted"
 
 
-@router.get("/whoami")
-async def whoami(request: Request, caller: CallerDep) -> Envelope[WhoAmI]:
+@router.get("/whoami", operation_id="whoAmI")
+async def get_who_am_i(request: Request, caller: CallerDep) -> Envelope[WhoAmI]:
     """Who the token belongs to."""
     user = caller.user
     return envelope(
@@ -80,19 +80,19 @@ def _client_credentials(
     raise Unauthorized("send the client id and secret with HTTP Basic auth")
 
 
-@oauth_router.post("/oauth2/token")
-async def token(
+@oauth_router.post("/oauth2/token", operation_id="createOAuthToken")
+async def create_oauth_token(
     request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
     grant_type: Annotated[Literal["client_credentials"], Form()],
     scope: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
 ) -> BearerToken:
     """A bearer token for an OAuth client's credentials (an hour long; then ``AUTH_6.0``)."""
-    runtime: Runtime = request.app.state.runtime
     given_id, given_secret = _client_credentials(request, client_id, client_secret)
-    async with unit_of_work(runtime.engine) as session:
-        secret, lifetime = await issue_bearer(session, given_id, given_secret, runtime.clock.now())
+    secret, lifetime = await issue_bearer(session, given_id, given_secret, runtime.clock.now())
     return BearerToken(access_token=secret, expires_in=lifetime, scope=scope or "manage:all")
 
 
@@ -111,29 +111,29 @@ class Spent(BaseModel):
     credits: float
 
 
-@router.get("/credits", tags=["credits"])
-async def credits_balance(request: Request, caller: AdminDep) -> Envelope[Balance]:
+@router.get("/credits", tags=["credits"], operation_id="getCreditBalance")
+async def get_credit_balance(request: Request, caller: AdminDep) -> Envelope[Balance]:
     """The organisation's credit balance (Brand Administrators)."""
     runtime = caller.runtime
-    async with unit_of_work(runtime.engine) as session:
-        left = await balance(
-            session, caller.organization, runtime.settings.initial_credits, runtime.clock.now()
-        )
+    left = await balance(
+        caller.session, caller.organization, runtime.settings.initial_credits, runtime.clock.now()
+    )
     return envelope(request, Balance(balance=float(left)))
 
 
-@router.get("/credits/consumption", tags=["credits"])
-async def credits_consumption(
+@router.get("/credits/consumption", tags=["credits"], operation_id="listCreditConsumption")
+async def list_credit_consumption(
     request: Request,
     caller: AdminDep,
+    page: Paged,
     period: Annotated[Period, Query(description="day or month (UTC)")] = Period.MONTH,
     since: Annotated[datetime | None, Query(description="From this moment on")] = None,
 ) -> Envelope[Page[Spent]]:
     """Credits spent on texts by period and destination region (Brand Administrators)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        rows = await consumption(session, caller.organization, period, since)
+    rows = await consumption(caller.session, caller.organization, period, since)
+    chosen, following = page_of(request, page, rows)
     elements = [
         Spent(period=row.period, region=row.region, texts=row.texts, credits=float(row.credits))
-        for row in rows
+        for row in chosen
     ]
-    return envelope(request, Page(elements=elements))
+    return envelope(request, Page(elements=elements, nextPage=following))

@@ -8,11 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.accounts.access import get_user
 from smsurvey.accounts.dependencies import Caller, SmsCallerDep
+from smsurvey.distributions import service
 from smsurvey.distributions.library import (
     delete_message,
     get_message,
@@ -22,19 +21,13 @@ from smsurvey.distributions.library import (
 from smsurvey.distributions.links import survey_url
 from smsurvey.distributions.reports import history, report
 from smsurvey.distributions.schemas import DistributionOut, HistoryOut, SmsDistributionIn
-from smsurvey.distributions.service import (
-    Method,
-    cancel,
-    create_distribution,
-    get_distribution,
-    list_distributions,
-)
-from smsurvey.kit.db import unit_of_work
+from smsurvey.distributions.service import Method
+from smsurvey.kit.db import after_commit
 from smsurvey.kit.envelope import Created, Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.pagination import Paged, Window, page_of
 from smsurvey.kit.wakeup import Work
-from smsurvey.models.responses import Response
+from smsurvey.responses.service import distribution_responses
 from smsurvey.surveys.service import get_survey
 
 router = APIRouter(prefix="/distributions", tags=["distributions"])
@@ -42,64 +35,54 @@ SurveyId = Annotated[str, Query(description="The survey (SV_…).", examples=["S
 OptionalSurveyId = Annotated[str | None, Query(description="The survey (SV_…); checked if given.")]
 
 
-async def _shown(session: AsyncSession, caller: Caller, distribution_id: str) -> DistributionOut:
-    seen = await report(session, caller.organization, distribution_id, caller.runtime.clock)
-    counts = dict(
-        (
-            await session.execute(
-                select(Response.finished, func.count())
-                .where(Response.distribution_id == distribution_id)
-                .group_by(Response.finished)
-            )
-        ).all()
-    )
-    finished = counts.get(True, 0)
-    return DistributionOut.of(seen, finished + counts.get(False, 0), finished)
+async def _shown(caller: Caller, distribution_id: str) -> DistributionOut:
+    seen = await report(caller.session, caller.organization, distribution_id, caller.runtime.clock)
+    started, finished = await distribution_responses(caller.session, distribution_id)
+    return DistributionOut.of(seen, started, finished)
 
 
 async def _page(
     request: Request, caller: Caller, survey_id: str, page: Window
 ) -> Page[DistributionOut]:
-    async with unit_of_work(caller.runtime.engine) as session:
-        await get_survey(session, caller.organization, survey_id)
-        found = await list_distributions(session, caller.organization, survey_id)
-        chosen, following = page_of(request, page, found)
-        elements = [await _shown(session, caller, item.id) for item in chosen]
+    await get_survey(caller.session, caller.organization, survey_id)
+    found = await service.list_distributions(caller.session, caller.organization, survey_id)
+    chosen, following = page_of(request, page, found)
+    elements = [await _shown(caller, item.id) for item in chosen]
     return Page(elements=elements, nextPage=following)
 
 
 async def _one(caller: Caller, distribution_id: str, survey_id: str | None) -> DistributionOut:
-    async with unit_of_work(caller.runtime.engine) as session:
-        distribution = await get_distribution(session, caller.organization, distribution_id)
-        if survey_id is not None and survey_id != distribution.survey_id:
-            await get_survey(session, caller.organization, survey_id)
-        return await _shown(session, caller, distribution.id)
+    distribution = await service.get_distribution(
+        caller.session, caller.organization, distribution_id
+    )
+    if survey_id is not None and survey_id != distribution.survey_id:
+        await get_survey(caller.session, caller.organization, survey_id)
+    return await _shown(caller, distribution.id)
 
 
-@router.post("/sms")
-async def create_sms(
+@router.post("/sms", operation_id="createSmsDistribution")
+async def create_sms_distribution(
     request: Request, caller: SmsCallerDep, body: SmsDistributionIn
 ) -> Envelope[DistributionOut]:
     """Schedule an SMS distribution (now when ``sendDate`` is omitted)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        made = await create_distribution(
-            session, caller.runtime, caller.organization, body.request()
-        )
-        shown = await _shown(session, caller, made.id)
-    caller.runtime.wake.set(Work.PLAN)
-    return envelope(request, shown)
+    runtime = caller.runtime
+    made = await service.create_distribution(
+        caller.session, runtime, caller.organization, body.request()
+    )
+    after_commit(caller.session, lambda: runtime.wake.set(Work.PLAN))
+    return envelope(request, await _shown(caller, made.id))
 
 
-@router.get("/sms")
-async def list_sms(
+@router.get("/sms", operation_id="listSmsDistributions")
+async def list_sms_distributions(
     request: Request, caller: SmsCallerDep, surveyId: SurveyId, page: Paged
 ) -> Envelope[Page[DistributionOut]]:
     """A survey's SMS distributions, newest first."""
     return envelope(request, await _page(request, caller, surveyId, page))
 
 
-@router.get("/sms/{smsDistributionId}")
-async def get_sms(
+@router.get("/sms/{smsDistributionId}", operation_id="getSmsDistribution")
+async def get_sms_distribution(
     request: Request,
     caller: SmsCallerDep,
     smsDistributionId: str,
@@ -109,43 +92,43 @@ async def get_sms(
     return envelope(request, await _one(caller, smsDistributionId, surveyId))
 
 
-@router.delete("/sms/{smsDistributionId}")
-async def cancel_sms(
+@router.delete("/sms/{smsDistributionId}", operation_id="deleteSmsDistribution")
+async def delete_sms_distribution(
     request: Request,
     caller: SmsCallerDep,
     smsDistributionId: str,
     surveyId: OptionalSurveyId = None,
 ) -> MetaOnly:
     """Cancel an SMS distribution that has not started (409 once it has)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        await cancel(session, caller.organization, [smsDistributionId])
+    await service.cancel(caller.session, caller.organization, [smsDistributionId])
     return meta_only(request)
 
 
-@router.get("")
-async def list_all(
+@router.get("", operation_id="listDistributions")
+async def list_distributions(
     request: Request, caller: SmsCallerDep, surveyId: SurveyId, page: Paged
 ) -> Envelope[Page[DistributionOut]]:
     """A survey's distributions (this server sends SMS ones only)."""
     return envelope(request, await _page(request, caller, surveyId, page))
 
 
-@router.get("/{distributionId}")
-async def get_any(
+@router.get("/{distributionId}", operation_id="getDistribution")
+async def get_distribution(
     request: Request, caller: SmsCallerDep, distributionId: str, surveyId: OptionalSurveyId = None
 ) -> Envelope[DistributionOut]:
     """A distribution."""
     return envelope(request, await _one(caller, distributionId, surveyId))
 
 
-@router.get("/{distributionId}/history")
-async def recipients_history(
+@router.get("/{distributionId}/history", operation_id="listDistributionHistory")
+async def list_distribution_history(
     request: Request, caller: SmsCallerDep, distributionId: str, page: Paged
 ) -> Envelope[Page[HistoryOut]]:
     """One row per recipient: the v3 status (``SurveyFinished`` for respondents) and ours."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        distribution = await get_distribution(session, caller.organization, distributionId)
-        rows = await history(session, caller.organization, distribution.id)
+    distribution = await service.get_distribution(
+        caller.session, caller.organization, distributionId
+    )
+    rows = await history(caller.session, caller.organization, distribution.id)
     linked = Method(distribution.method) in (Method.INVITE, Method.REMINDER)
     chosen, following = page_of(request, page, rows)
     elements = [
@@ -192,22 +175,25 @@ class LibraryMessageOut(BaseModel):
     messages: dict[str, str] | None = None
 
 
-async def _library(session: AsyncSession, caller: Caller, library_id: str) -> None:
+async def _library(caller: Caller, library_id: str) -> None:
     """The library id must be one of the organisation's users (``UR_…``): 404 otherwise."""
-    await get_user(session, caller.organization, library_id)
+    await get_user(caller.session, caller.organization, library_id)
     if not library_id.startswith("UR_"):
         raise NotFound(f"no library {library_id}")
 
 
-@library_router.get("")
-async def libraries(request: Request, caller: SmsCallerDep) -> Envelope[Page[LibraryOut]]:
+@library_router.get("", operation_id="listLibraries")
+async def list_libraries(
+    request: Request, caller: SmsCallerDep, page: Paged
+) -> Envelope[Page[LibraryOut]]:
     """The caller's library (messages are shared by the organisation)."""
     library = LibraryOut(libraryId=caller.user.id, libraryName=caller.organization.name)
-    return envelope(request, Page(elements=[library]))
+    chosen, following = page_of(request, page, [library])
+    return envelope(request, Page(elements=chosen, nextPage=following))
 
 
-@library_router.get("/{libraryId}/messages")
-async def messages(
+@library_router.get("/{libraryId}/messages", operation_id="listLibraryMessages")
+async def list_library_messages(
     request: Request,
     caller: SmsCallerDep,
     libraryId: str,
@@ -215,9 +201,8 @@ async def messages(
     category: Annotated[str | None, Query(description="Invite, Interactive, …")] = None,
 ) -> Envelope[Page[LibraryMessageOut]]:
     """The saved messages (of one kind when asked)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        await _library(session, caller, libraryId)
-        found = await library_messages(session, caller.organization, category)
+    await _library(caller, libraryId)
+    found = await library_messages(caller.session, caller.organization, category)
     chosen, following = page_of(request, page, found)
     elements = [
         LibraryMessageOut(id=m.id, description=m.description, category=m.category) for m in chosen
@@ -225,31 +210,29 @@ async def messages(
     return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@library_router.post("/{libraryId}/messages")
-async def save(
+@library_router.post("/{libraryId}/messages", operation_id="createLibraryMessage")
+async def create_library_message(
     request: Request, caller: SmsCallerDep, libraryId: str, body: LibraryMessageIn
 ) -> Envelope[Created]:
     """Save a message."""
     if len(body.messages) != 1:
         raise InvalidInput("messages: give the text in one language")
     [text] = body.messages.values()
-    async with unit_of_work(caller.runtime.engine) as session:
-        await _library(session, caller, libraryId)
-        saved = await save_message(
-            session, caller.organization, text, body.category, caller.runtime.clock.now(),
-            body.description,
-        )  # fmt: skip
+    await _library(caller, libraryId)
+    saved = await save_message(
+        caller.session, caller.organization, text, body.category, caller.runtime.clock.now(),
+        body.description,
+    )  # fmt: skip
     return envelope(request, Created(id=saved.id))
 
 
-@library_router.get("/{libraryId}/messages/{messageId}")
-async def message(
+@library_router.get("/{libraryId}/messages/{messageId}", operation_id="getLibraryMessage")
+async def get_library_message(
     request: Request, caller: SmsCallerDep, libraryId: str, messageId: str
 ) -> Envelope[LibraryMessageOut]:
     """A saved message and its text."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        await _library(session, caller, libraryId)
-        found = await get_message(session, caller.organization, messageId)
+    await _library(caller, libraryId)
+    found = await get_message(caller.session, caller.organization, messageId)
     shown = LibraryMessageOut(
         id=found.id, description=found.description, category=found.category,
         messages={"en": found.text},
@@ -257,12 +240,11 @@ async def message(
     return envelope(request, shown)
 
 
-@library_router.delete("/{libraryId}/messages/{messageId}")
-async def forget(
+@library_router.delete("/{libraryId}/messages/{messageId}", operation_id="deleteLibraryMessage")
+async def delete_library_message(
     request: Request, caller: SmsCallerDep, libraryId: str, messageId: str
 ) -> MetaOnly:
     """Delete a saved message."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        await _library(session, caller, libraryId)
-        await delete_message(session, caller.organization, messageId)
+    await _library(caller, libraryId)
+    await delete_message(caller.session, caller.organization, messageId)
     return meta_only(request)

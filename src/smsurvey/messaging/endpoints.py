@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from smsurvey.accounts.dependencies import SmsCallerDep
 from smsurvey.distributions.service import get_distribution
-from smsurvey.kit.db import unit_of_work
+from smsurvey.kit.db import after_commit
 from smsurvey.kit.envelope import Envelope, Page, envelope
 from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.kit.wakeup import Work
@@ -67,8 +67,8 @@ class DecisionOut(BaseModel):
     changed: int
 
 
-@router.get("")
-async def list_unknown(
+@router.get("", operation_id="listUnknownMessages")
+async def list_unknown_messages(
     request: Request,
     caller: SmsCallerDep,
     page: Paged,
@@ -77,31 +77,29 @@ async def list_unknown(
     ] = None,
 ) -> Envelope[Page[UnknownMessageOut]]:
     """The organisation's texts that may or may not have reached the provider, oldest first."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        if distributionId is not None:
-            await get_distribution(session, caller.organization, distributionId)
-        found = await uncertain_texts(session, caller.organization.id, distributionId)
+    if distributionId is not None:
+        await get_distribution(caller.session, caller.organization, distributionId)
+    found = await uncertain_texts(caller.session, caller.organization.id, distributionId)
     chosen, following = page_of(request, page, found)
     return envelope(
         request, Page(elements=[UnknownMessageOut.of(t) for t in chosen], nextPage=following)
     )
 
 
-@router.post("/decisions")
-async def post_decision(
+@router.post("/decisions", operation_id="createUnknownMessageDecision")
+async def create_unknown_message_decision(
     request: Request, caller: SmsCallerDep, body: DecisionIn
 ) -> Envelope[DecisionOut]:
     """Send the texts again, or settle them as sent or failed."""
     runtime = caller.runtime
-    async with unit_of_work(runtime.engine) as session:
-        changed = await decide(
-            session,
-            caller.organization.id,
-            body.messageIds,
-            body.decision,
-            f"{caller.user.username} ({caller.user.id})",
-            runtime.clock.now(),
-        )
+    changed = await decide(
+        caller.session,
+        caller.organization.id,
+        body.messageIds,
+        body.decision,
+        f"{caller.user.username} ({caller.user.id})",
+        runtime.clock.now(),
+    )
     if body.decision is Decision.RESEND:
-        runtime.wake.set(Work.SEND)
+        after_commit(caller.session, lambda: runtime.wake.set(Work.SEND))
     return envelope(request, DecisionOut(changed=changed))

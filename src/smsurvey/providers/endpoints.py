@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from smsurvey.accounts.dependencies import AdminDep
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
+from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.models.connections import ProviderConnection
 from smsurvey.providers.connections import (
     NewConnection,
@@ -64,49 +64,51 @@ def _shown(connection: ProviderConnection, public_url: str, order: int) -> Conne
     )
 
 
-@router.post("")
-async def connect(
+@router.post("", operation_id="createProviderConnection")
+async def create_provider_connection(
     request: Request, caller: AdminDep, body: ConnectionIn
 ) -> Envelope[ConnectionOut]:
     """Connect a provider account (fields checked, secrets encrypted, never shown again)."""
-    runtime = caller.runtime
+    runtime, session = caller.runtime, caller.session
     new = NewConnection(body.name, body.provider, body.sender, body.fields)
-    async with unit_of_work(runtime.engine) as session:
-        made = await add_connection(
-            session, runtime.secret, caller.organization.id, new, runtime.clock.now()
-        )
-        order = len(await list_connections(session, caller.organization.id))
+    made = await add_connection(
+        session, runtime.secret, caller.organization.id, new, runtime.clock.now()
+    )
+    order = len(await list_connections(session, caller.organization.id))
     return envelope(request, _shown(made, runtime.settings.public_url, order))
 
 
-@router.get("")
-async def connections(request: Request, caller: AdminDep) -> Envelope[Page[ConnectionOut]]:
+@router.get("", operation_id="listProviderConnections")
+async def list_provider_connections(
+    request: Request, caller: AdminDep, page: Paged
+) -> Envelope[Page[ConnectionOut]]:
     """The connections in sending order (the first sends, the next take over)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await list_connections(session, caller.organization.id)
+    found = await list_connections(caller.session, caller.organization.id)
     public_url = caller.runtime.settings.public_url
-    elements = [_shown(c, public_url, order) for order, c in enumerate(found, start=1)]
-    return envelope(request, Page(elements=elements))
+    ordered = list(enumerate(found, start=1))
+    chosen, following = page_of(request, page, ordered)
+    elements = [_shown(c, public_url, order) for order, c in chosen]
+    return envelope(request, Page(elements=elements, nextPage=following))
 
 
-@router.get("/{connectionId}")
-async def connection(
+@router.get("/{connectionId}", operation_id="getProviderConnection")
+async def get_provider_connection(
     request: Request, caller: AdminDep, connectionId: str
 ) -> Envelope[ConnectionOut]:
     """One connection and its webhook URLs."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        found = await get_connection(session, caller.organization.id, connectionId)
-        ids = [c.id for c in await list_connections(session, caller.organization.id)]
+    found = await get_connection(caller.session, caller.organization.id, connectionId)
+    ids = [c.id for c in await list_connections(caller.session, caller.organization.id)]
     return envelope(
         request, _shown(found, caller.runtime.settings.public_url, ids.index(found.id) + 1)
     )
 
 
-@router.delete("/{connectionId}")
-async def disconnect(request: Request, caller: AdminDep, connectionId: str) -> MetaOnly:
+@router.delete("/{connectionId}", operation_id="deleteProviderConnection")
+async def delete_provider_connection(
+    request: Request, caller: AdminDep, connectionId: str
+) -> MetaOnly:
     """Delete a connection (to change one, create a new one and delete the old)."""
-    async with unit_of_work(caller.runtime.engine) as session:
-        await delete_connection(
-            session, caller.organization.id, connectionId, caller.runtime.clock.now()
-        )
+    await delete_connection(
+        caller.session, caller.organization.id, connectionId, caller.runtime.clock.now()
+    )
     return meta_only(request)

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from smsurvey.accounts.dependencies import Caller, SmsCallerDep
-from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.errors import NotFound
-from smsurvey.models.simulator import SimulatedText
+from smsurvey.models.simulator import HandsetDirection, SimulatedText
 from smsurvey.providers.simulator import NAME, Simulator
 from smsurvey.sms.phones import check_phone
 
@@ -26,7 +25,9 @@ class Text(BaseModel):
     """A text on a simulated phone."""
 
     id: int
-    direction: str = Field(description="to_handset (we sent it) or from_handset (typed on it)")
+    direction: HandsetDirection = Field(
+        description="to_handset (we sent it) or from_handset (typed on it)"
+    )
     counterpart: str = Field(description="our number")
     body: str
     at: datetime
@@ -35,7 +36,7 @@ class Text(BaseModel):
     def of(cls, text: SimulatedText) -> Text:
         return cls(
             id=text.id,
-            direction=text.direction,
+            direction=HandsetDirection(text.direction),
             counterpart=text.counterpart,
             body=text.body,
             at=text.created_at,
@@ -52,8 +53,7 @@ class Typed(BaseModel):
 async def _simulator(caller: Caller) -> Simulator:
     """The simulator, if the caller's organisation sends through it; else 404."""
     runtime = caller.runtime
-    async with unit_of_work(runtime.engine) as session:
-        serving = await runtime.providers.serving(session, caller.organization.id, NAME)
+    serving = await runtime.providers.serving(caller.session, caller.organization.id, NAME)
     if serving is None:
         raise NotFound("no simulated phones in this organisation")
     return runtime.simulator
@@ -64,8 +64,8 @@ def _handset(number: str) -> str:
     return checked.e164 or number
 
 
-@router.get("/phones/{number}/texts")
-async def texts(
+@router.get("/phones/{number}/texts", operation_id="listSimulatedTexts")
+async def list_simulated_texts(
     number: str,
     caller: SmsCallerDep,
     after: int = Query(0, ge=0, le=2**63 - 1, description="only texts with a larger id"),
@@ -76,9 +76,11 @@ async def texts(
     return [Text.of(text) for text in found]
 
 
-@router.post("/phones/{number}/texts", status_code=201)
-async def type_text(number: str, typed: Typed, caller: SmsCallerDep) -> Text:
+@router.post("/phones/{number}/texts", status_code=201, operation_id="createSimulatedText")
+async def create_simulated_text(number: str, typed: Typed, caller: SmsCallerDep) -> Text:
     """Send a text from a simulated phone to our number, as a person would."""
+    # The request's unit of work has only read here: the simulated phone's text goes to our
+    # receive endpoint over HTTP, which writes, so a write before it would wait on SQLite.
     simulator = await _simulator(caller)
     to = typed.to or caller.runtime.settings.simulator_number
     sent = await simulator.type_on_handset(caller.organization.id, _handset(number), to, typed.text)
