@@ -116,8 +116,8 @@ def create_app(
             swagger_favicon_url=f"{root}/static/swagger-ui/favicon-32x32.png",
         )
 
-    @app.get("/healthz", tags=["operations"])
-    async def healthz(request: Request) -> Health:
+    @app.get("/healthz", tags=["operations"], operation_id="getHealth")
+    async def get_health(request: Request) -> Health:
         """Liveness and database reachability."""
         async with request.app.state.runtime.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

@@ -43,8 +43,8 @@ class Received(BaseModel):
     received: int
 
 
-@router.get(CALLBACK_PATH, operation_id="receive_provider_callback_get")
-@router.post(CALLBACK_PATH, operation_id="receive_provider_callback")
+@router.get(CALLBACK_PATH, operation_id="receiveProviderCallbackByGet")
+@router.post(CALLBACK_PATH, operation_id="receiveProviderCallback")
 async def receive(
     kind: Literal["status", "message"], provider: str, organization_id: str, request: Request
 ) -> Received:
