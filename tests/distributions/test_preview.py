@@ -72,6 +72,7 @@ async def test_the_preview_counts_only_whom_the_conditions_keep(system: Harness)
     )
     shown = await previewed(system, distribution_id)
     assert (shown.recipients, shown.texts, shown.total_parts) == (1, 1, 1)
+    assert shown.conditions == "Store is 12"
     assert shown.sample_recipient == "P7"
     assert shown.total_credits == shown.credits_each
     async with unit_of_work(system.runtime.engine) as session:

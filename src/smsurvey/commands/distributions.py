@@ -188,7 +188,8 @@ def _print_preview(shown: Preview) -> None:
     grid.add_row(
         "Encoding", f"{shown.encoding}, {shown.parts} part(s), {shown.credits_each:f} credits each"
     )
-    grid.add_row("Recipients", f"{shown.recipients:,} (those the conditions keep)")
+    kept = f" where {shown.conditions}" if shown.conditions else ""
+    grid.add_row("Recipients", f"{shown.recipients:,}{kept}")
     skipped = shown.recipients - shown.texts
     grid.add_row(
         "Texts",

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.distributions.conditions import Conditions, matches
+from smsurvey.distributions.conditions import describe as describe_conditions
 from smsurvey.distributions.holds import survey_warning
 from smsurvey.distributions.links import opt_out_url, survey_url
 from smsurvey.distributions.planning import (
@@ -65,6 +66,8 @@ class Preview:
     recipients: int
     """Recipients the limiting conditions keep (opted-out ones and those without a mobile
     number included)."""
+    conditions: str | None
+    """The limiting conditions as a person reads them (``first name is Ann``), if any."""
     texts: int
     """Of those, the ones a text goes to; for a 2-way survey, the first questions."""
     total_parts: int
@@ -72,7 +75,7 @@ class Preview:
     duration: timedelta
     """How long sending takes at the sender's pace."""
     waiting: int
-    """Texts the quiet hours hold back at the send date."""
+    """Texts the quiet hours hold back when sending starts (the send date, or now if it is past)."""
     warnings: tuple[str, ...] = ()
     """What would make the distribution not do what its author expects."""
     personal_links: bool = False
@@ -106,6 +109,7 @@ async def _addressed(
     sample: _Sample | None = None
     recipients, waiting = 0, 0
     texts: Counter[str | None] = Counter()
+    start = max(distribution.send_at, runtime.clock.now())  # a past send date sends now
     for contact in await addressees(session, candidate_query(distribution)):
         values = candidate_values(contact)
         if conditions is not None and not matches(conditions, values):
@@ -120,10 +124,10 @@ async def _addressed(
             zone = recipient_zone(
                 contact.time_zone,
                 check_phone(contact.phone).time_zones,
-                at=distribution.send_at,
+                at=start,
                 default=runtime.settings.default_time_zone,
             )
-            waiting += next_allowed(window, distribution.send_at, zone) > distribution.send_at
+            waiting += next_allowed(window, start, zone) > start
     return _Addressed(recipients, texts, sample, waiting)
 
 
@@ -155,6 +159,9 @@ async def preview(session: AsyncSession, runtime: Runtime, distribution: Distrib
         parts=measured.parts,
         credits_each=cost.credits,
         recipients=addressed.recipients,
+        conditions=describe_conditions(Conditions.from_json(distribution.conditions))
+        if distribution.conditions
+        else None,
         texts=texts,
         total_parts=texts * typical,
         total_credits=credits_for(runtime, distribution, addressed.texts, typical),
