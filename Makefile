@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
 
 .PHONY: run test install lint format bench services clean
 
@@ -11,7 +12,7 @@ run: $(INSTALLED)  ## install, migrate and start the server on SQLite with the s
 	$(BIN)/smsurvey users bootstrap
 	$(BIN)/smsurvey serve
 
-test: $(INSTALLED) services  ## lint and run the whole suite (SQLite and PostgreSQL)
+test: $(DEV_INSTALLED) services  ## lint and run the whole suite (SQLite and PostgreSQL)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
@@ -19,25 +20,33 @@ test: $(INSTALLED) services  ## lint and run the whole suite (SQLite and Postgre
 
 install: $(INSTALLED)
 
+# What running needs: the package and its dependencies (about 1 minute the first time).
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing smsurvey and what it needs to run into $(VENV) …"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+# The test, lint and benchmark tools on top (the [dev] extra: Playwright, mypy, provider SDKs …).
+$(DEV_INSTALLED): $(INSTALLED)
+	@echo "Installing the test, lint and benchmark tools ([dev]) into $(VENV) …"
+	$(BIN)/python -m pip install -e '.[dev]'
 	touch $@
 
 services:  ## make sure PostgreSQL and Redis listen on 127.0.0.1 (installs them on a bare machine)
 	scripts/test-services.sh
 
-lint: $(INSTALLED)
+lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
-format: $(INSTALLED)
+format: $(DEV_INSTALLED)
 	$(BIN)/ruff check --fix src tests bench scripts
 	$(BIN)/ruff format src tests bench scripts
 
-bench: $(INSTALLED)  ## run the benchmarks (they print figures; a JSON line last)
+bench: $(DEV_INSTALLED)  ## run the benchmarks (they print figures; a JSON line last)
 	$(BIN)/python bench/segments.py
 	$(BIN)/python bench/import_contacts.py
 	$(BIN)/python bench/send_throughput.py

@@ -112,7 +112,7 @@ def distribute(instance: Instance, list_name: str, *options: str) -> str:
     """Create a distribution of the survey to a list now (the CLI's options); its id."""
     created = run(
         instance.env, "distributions", "create", "--survey", instance.survey,
-        "--list", instance.lists[list_name], *options,
+        "--list", instance.lists[list_name], "--yes", *options,
     )  # fmt: skip
     return _found(r"SMSD_\w{15}", created)
 

@@ -111,7 +111,7 @@ def prepare_invitation(
         raise SystemExit("the survey or the contacts were not imported")
     created = _run(
         env, "distributions", "create", "--survey", survey.group(), "--list", listed.group(),
-        "--message", TEXT,
+        "--message", TEXT, "--yes",
     )  # fmt: skip
     distribution = re.search(r"SMSD_\w{15}", created)
     if distribution is None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -92,3 +94,39 @@ def test_the_worker_runs_beside_the_server_comes_back_and_stops_with_it(
         assert second.is_running()
     # serve stopped (SIGTERM): its worker was stopped before it exited, not orphaned
     assert not second.is_running()
+
+
+def test_links_point_to_the_port_served(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSURVEY_")}
+
+    def smsurvey(*args: str) -> str:
+        done = subprocess.run(
+            [SMSURVEY, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    with running_server(tmp_path) as url:
+        example = Path(__file__).parents[1] / "examples" / "customer-feedback.yaml"
+        survey = re.search(r"SV_\w{15}", smsurvey("surveys", "import", str(example)))
+        people = tmp_path / "people.csv"
+        people.write_text("First Name,Phone\nAnn,+14155552671\n", encoding="utf-8")
+        smsurvey("contacts", "import", str(people), "--list", "Spring", "--phone-column", "Phone")
+        listed = re.search(r"CG_\w{15}", smsurvey("contacts", "lists"))
+        assert survey
+        assert listed
+        smsurvey(
+            "distributions", "create", "--survey", survey.group(), "--list", listed.group(),
+            "--message", "Hi ${m://FirstName}: ${l://SurveyURL}", "--yes",
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not (bodies := _invitations(tmp_path / "smsurvey.db")):
+            assert time.monotonic() < deadline, "the server's worker sent no invitation"
+            time.sleep(0.2)
+    [body] = bodies
+    assert body.startswith(f"Hi Ann: {url}/s/")
+
+
+def _invitations(database: Path) -> list[str]:
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute("SELECT body FROM messages WHERE kind = 'invite'").fetchall()
+    return [body for (body,) in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         description="Signs links; required beyond SQLite (a key file beside SQLite otherwise).",
     )
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="How respondents reach this server (links)."
+        default="",
+        description="How respondents and providers reach this server (links, callbacks);"
+        " http://{host}:{port} when unset.",
     )
     sender: str | None = Field(
         default=None,
@@ -105,6 +107,14 @@ class Settings(BaseSettings):
         description="Whether organisations without a provider connection send through the"
         " simulator (its receive URL and phones answer 404 for every other organisation).",
     )
+
+    @model_validator(mode="after")
+    def _served_address(self) -> Settings:
+        """Without a public URL, links point where ``serve`` listens."""
+        if not self.public_url:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            self.public_url = f"http://{host}:{self.port}"
+        return self
 
 
 @lru_cache

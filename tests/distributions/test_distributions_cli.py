@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,11 +51,13 @@ def test_create_preview_send_and_download_the_history(cli_env: str, tmp_path: Pa
         "Hi ${m://FirstName}, tell us: ${l://SurveyURL}",
         "--name",
         "Spring wave",
+        "--yes",
     )
     distribution_id = found(r"SMSD_\w{15}", created.output)
-    found(r"Hi (Ann|Bob), tell us: http://\S+/s/", created.output)  # Cid opted out
+    found(r"Hi (Ann|Bob), tell us: <survey link>", created.output)  # Cid opted out
     assert "GSM-7, 1 part(s)" in created.output
-    assert "3 (before skips)" in created.output
+    found(r"Recipients +3 *\n", created.output)
+    assert "2 (1 opted out or without a mobile number), 2 part(s)" in created.output
 
     assert "Worker done" in invoke("worker", "--once").output
     listed = invoke("distributions", "list", "--survey", survey_id).output
@@ -107,6 +116,7 @@ def test_edit_and_cancel_scheduled_distributions(cli_env: str, tmp_path: Path) -
                 message_id,
                 "--send-at",
                 send_at,
+                "--yes",
             ).output,
         )
         for send_at in ("2030-01-01T09:00Z", "2030-01-02T09:00Z")
@@ -114,14 +124,14 @@ def test_edit_and_cancel_scheduled_distributions(cli_env: str, tmp_path: Path) -
     invoke("distributions", "edit", *ids, "--send-at", "2030-02-01T09:00")
     assert "2030-02-01 09:00" in invoke("distributions", "show", ids[0]).output
     previewed = invoke("distributions", "preview", ids[1]).output
-    assert "Reminder: http" in previewed
-    assert "3 (before skips)" in previewed
+    assert "Reminder: <survey link>" in previewed
+    found(r"Recipients +3 *\n", previewed)
     invoke("distributions", "test", ids[0], "--to", "+14155552699")
     invoke("worker", "--once")
     invoke("distributions", "cancel", *ids)
     assert invoke("distributions", "list").output.count("Cancelled") == 2
     assert "cancel" in refused("distributions", "cancel", ids[0]).output.lower()
-    no_text = refused("distributions", "create", "--survey", survey_id, "--list", list_id)
+    no_text = refused("distributions", "create", "--survey", survey_id, "--list", list_id, "--yes")
     assert "message text or a library message" in no_text.output
 
 
@@ -147,7 +157,7 @@ def test_a_paused_survey_is_warned_of_and_its_distribution_waits(
     set_active(cli_env, survey_id, False)
     created = invoke(
         "distributions", "create", "--survey", survey_id, "--list", list_id,
-        "--message", "Tell us: ${l://SurveyURL}",
+        "--message", "Tell us: ${l://SurveyURL}", "--yes",
     )  # fmt: skip
     paused = f"survey {survey_id} is paused: texts wait until it is active again"
     assert f"Warning: {paused}" in " ".join(created.output.split())
@@ -175,3 +185,67 @@ def test_the_worker_creates_the_embedded_database(
     finally:
         get_settings.cache_clear()
     assert database.exists()
+
+
+def in_a_terminal(folder: Path, answer: str, *args: str) -> tuple[int, str]:
+    """Run ``smsurvey ARGS`` on a pseudo-terminal, answer its question with ``answer``; its
+    exit code and everything it wrote."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smsurvey", *args],
+        stdin=follower, stdout=follower, stderr=follower, cwd=folder, env=env,
+    )  # fmt: skip
+    os.close(follower)
+    written, answered, deadline = b"", False, time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if not answered and b"Send it? [y/N]:" in written:
+                os.write(leader, answer.encode() + b"\n")
+                answered = True
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the other side closed: the command ended
+                    break
+                if not chunk:
+                    break
+                written += chunk
+    finally:
+        os.close(leader)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", written.decode(errors="replace"))
+    return process.wait(timeout=30), plain.replace("\r", "")
+
+
+def test_in_a_terminal_create_shows_the_preview_and_asks(cli_env: str, tmp_path: Path) -> None:
+    survey_id, list_id = setup(tmp_path)
+    create = (
+        "distributions", "create", "--survey", survey_id, "--list", list_id,
+        "--message", "Hi ${m://FirstName}: ${l://SurveyURL}", "--where", "first_name equals Ann",
+    )  # fmt: skip
+    code, said = in_a_terminal(tmp_path, "n", *create)
+    assert code == 1, said
+    assert "Hi Ann: <survey link>" in said
+    assert "Recipients  1 where first name is Ann" in said
+    assert "Texts       1, 1 part(s), about" in said
+    assert "Duration    under 1 s at the sender's pace" in said
+    assert "Nothing was scheduled." in said
+    assert "SMSD_" not in said
+    assert "SMSD_" not in invoke("distributions", "list").output
+
+    code, said = in_a_terminal(tmp_path, "y", *create)
+    assert code == 0, said
+    distribution_id = found(r"SMSD_\w{15}", said)
+    assert distribution_id in invoke("distributions", "list").output
+
+
+def test_without_a_terminal_create_wants_yes(cli_env: str, tmp_path: Path) -> None:
+    survey_id, list_id = setup(tmp_path)
+    refusal = refused(
+        "distributions", "create", "--survey", survey_id, "--list", list_id,
+        "--message", "Hi: ${l://SurveyURL}",
+    )  # fmt: skip
+    assert refusal.output == (
+        "error: distributions create asks before it sends: pass --yes to send without asking\n"
+    )
+    assert "SMSD_" not in invoke("distributions", "list").output

@@ -120,11 +120,13 @@ async def test_preview_renders_the_first_recipient_and_estimates(system: Harness
         distribution = await get_distribution(session, system.organization, distribution_id)
         shown = await preview(session, system.runtime, distribution)
     assert shown.sample_recipient == "Ann Lee"
-    assert shown.text.startswith("Hi Ann, how did we do? http://127.0.0.1:8000/s/")
-    assert (shown.encoding, shown.parts, shown.recipients) == ("GSM-7", 1, 4)
+    assert shown.text == "Hi Ann, how did we do? <survey link>"
+    assert shown.personal_links
+    assert (shown.encoding, shown.parts, shown.recipients, shown.texts) == ("GSM-7", 1, 4, 4)
     assert shown.credits_each > 0
     assert shown.total_credits == shown.credits_each * 4
     assert shown.duration > timedelta(0)
+    assert shown.warnings == ()
 
 
 async def test_preview_counts_texts_held_by_quiet_hours(system: Harness) -> None:

@@ -267,25 +267,25 @@ async def test_a_finished_distribution_stays_sent_when_its_survey_ends(system: H
 async def test_the_preview_warns_before_anything_is_sent(system: Harness) -> None:
     distribution_id = await distribute(system, send_at=system.clock.now() + timedelta(days=2))
 
-    async def warning() -> str | None:
+    async def warnings() -> tuple[str, ...]:
         async with unit_of_work(system.runtime.engine) as session:
             distribution = await get_distribution(session, system.organization, distribution_id)
-            return (await preview(session, system.runtime, distribution)).warning
+            return (await preview(session, system.runtime, distribution)).warnings
 
-    assert await warning() is None
+    assert await warnings() == ()
     await edit_survey(system, is_active=False)
-    assert await warning() == (
-        f"survey {system.survey_id} is paused: texts wait until it is active again"
+    assert await warnings() == (
+        f"survey {system.survey_id} is paused: texts wait until it is active again",
     )
     await edit_survey(system, is_active=True, expires_at=system.clock.now() + timedelta(days=1))
     expected = (
         f"survey {system.survey_id} expires on 2026-03-03 09:00 UTC: nothing more will be sent"
     )
-    assert await warning() == expected
+    assert await warnings() == (expected,)
     scheduled = await report(system, distribution_id)
     assert (scheduled.status, scheduled.reason) == ("Scheduled", expected)
     await edit_survey(system, expires_at=None, closed_at=system.clock.now())
-    assert await warning() == (
-        f"survey {system.survey_id} was closed on 2026-03-02 09:00 UTC: nothing more will be sent"
+    assert await warnings() == (
+        f"survey {system.survey_id} was closed on 2026-03-02 09:00 UTC: nothing more will be sent",
     )
     assert await received(system) == []

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from smsurvey.accounts.service import resolve_organization
+from smsurvey.commands.common import error_console
 from smsurvey.kit.db import create_engine, is_sqlite, unit_of_work
 from smsurvey.kit.errors import SmsurveyError
 from smsurvey.models.accounts import Organization
@@ -19,6 +22,32 @@ if TYPE_CHECKING:
     from smsurvey.runtime import Runtime
 
 T = TypeVar("T")
+
+
+def upgrade_database(url: str) -> None:
+    """Create or upgrade the schema at ``url``; a SQLite file created on the way is named
+    in one line on stderr (nothing when it existed), so a command run from another directory
+    cannot start on a new, empty database unnoticed."""
+    created = _sqlite_file(url)
+    if created is not None and created.exists():
+        created = None
+    upgrade(url)
+    if created is not None:
+        error_console.print(
+            f"Created a new SQLite database: {created} (set SMSURVEY_DATABASE_URL to use another)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (absolute), or None for another database or one in memory."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).resolve()
 
 
 def run_with_engine(
@@ -32,7 +61,7 @@ def run_with_engine(
     """
     settings = settings or get_settings()
     if is_sqlite(settings.database_url):
-        upgrade(settings.database_url)
+        upgrade_database(settings.database_url)
 
     async def main() -> T:
         engine = create_engine(settings.database_url)

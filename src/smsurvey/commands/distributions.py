@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.commands.common import ID_WIDTH, OrgOption, console, fail, table, user_errors
 from smsurvey.commands.database import in_organization, in_runtime
 from smsurvey.distributions import reports
-from smsurvey.distributions.preview import Preview, preview, send_test
+from smsurvey.distributions.preview import Preview, preview, send_test, spoken_duration
 from smsurvey.distributions.reports import Enclosure
 from smsurvey.distributions.service import (
     DistributionRequest,
@@ -23,6 +25,7 @@ from smsurvey.distributions.service import (
     create_distribution,
     get_distribution,
     list_distributions,
+    new_distribution,
     reschedule,
 )
 from smsurvey.kit.errors import InvalidInput
@@ -120,9 +123,18 @@ def create(
     day: Annotated[int | None, typer.Option(help="With --every monthly: day of month.")] = None,
     until: Annotated[str | None, typer.Option(help="With --every: last date (ISO 8601).")] = None,
     zone: Annotated[str, typer.Option(help="With --every: time zone.")] = "UTC",
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Send without asking (scripts); needed without a terminal."
+        ),
+    ] = False,
     org: OrgOption = None,
 ) -> None:
-    """Schedule a distribution and show its preview (text, parts, credits, duration)."""
+    """Show the preview (texts, parts, credits, duration, warnings), ask to confirm, then
+    schedule the distribution."""
+    if not yes and not sys.stdin.isatty():
+        raise fail("distributions create asks before it sends: pass --yes to send without asking")
     request = DistributionRequest(
         survey_id=survey,
         method=Method.parse(method),
@@ -138,34 +150,58 @@ def create(
         recurrence=_recurrence(every, at, on, day, until, zone),
     )
 
-    async def work(
+    async def foreseen(
+        session: AsyncSession, organization: Organization, runtime: Runtime
+    ) -> Preview:
+        distribution = await new_distribution(session, runtime, organization, request)
+        return await preview(session, runtime, distribution)
+
+    async def scheduled(
         session: AsyncSession, organization: Organization, runtime: Runtime
     ) -> tuple[str, Preview]:
         distribution = await create_distribution(session, runtime, organization, request)
         return distribution.id, await preview(session, runtime, distribution)
 
-    distribution_id, shown = in_runtime(org, work)
+    if not yes:
+        _print_preview(in_runtime(org, foreseen))
+        if not typer.confirm("Send it?"):
+            console.print("Nothing was scheduled.")
+            raise typer.Exit(1)
+    distribution_id, shown = in_runtime(org, scheduled)
+    if yes:
+        _print_preview(shown)
     console.print(f"Scheduled [bold]{distribution_id}[/]")
-    _print_preview(shown)
 
 
 def _print_preview(shown: Preview) -> None:
-    if shown.warning:
-        console.print(f"[bold yellow]Warning:[/] {shown.warning}", highlight=False)
+    for warning in shown.warnings:
+        console.print(f"[bold yellow]Warning:[/] {warning}", highlight=False)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row("Sample", f"{shown.text}\n[dim](for {shown.sample_recipient or 'nobody yet'})[/]")
+    note = "personal links shown as <…>, counted at full length; " if shown.personal_links else ""
     grid.add_row(
-        "Encoding", f"{shown.encoding}, {shown.parts} part(s), {shown.credits_each:f} credits"
+        "Sample",
+        Text(shown.text)
+        + Text.from_markup(f"\n[dim]({note}for {shown.sample_recipient or 'nobody yet'})[/]"),
     )
     grid.add_row(
-        "Recipients", f"{shown.recipients:,} (before skips), about {shown.total_credits:f} credits"
+        "Encoding", f"{shown.encoding}, {shown.parts} part(s), {shown.credits_each:f} credits each"
     )
-    grid.add_row("Duration", f"{shown.duration} at the sender's pace")
+    kept = f" where {shown.conditions}" if shown.conditions else ""
+    grid.add_row("Recipients", f"{shown.recipients:,}{kept}")
+    skipped = shown.recipients - shown.texts
+    grid.add_row(
+        "Texts",
+        f"{shown.texts:,}"
+        + (f" ({skipped:,} opted out or without a mobile number)" if skipped else "")
+        + f", {shown.total_parts:,} part(s), about {shown.total_credits:f} credits"
+        + (" (first questions; each answer brings the next)" if shown.conversation else ""),
+    )
+    grid.add_row("Duration", f"{spoken_duration(shown.duration)} at the sender's pace")
     if shown.waiting:
         grid.add_row("Quiet hours", f"{shown.waiting:,} texts wait for their window")
-    console.print(grid)
+    console.print(grid, highlight=False)
 
 
 @app.command("preview")
@@ -189,14 +225,20 @@ def send_test_command(
     to: Annotated[str, typer.Option(help="The number to send the sample text to.")],
     org: OrgOption = None,
 ) -> None:
-    """Send the sample text to a test number (the worker sends it)."""
+    """Send the sample text to a test number, or for a 2-way survey start a test
+    conversation with it (the worker sends; counted in none of the distribution's figures)."""
 
-    async def work(session: AsyncSession, organization: Organization, runtime: Runtime) -> None:
+    async def work(session: AsyncSession, organization: Organization, runtime: Runtime) -> bool:
         distribution = await get_distribution(session, organization, distribution_id)
-        await send_test(session, runtime, distribution, to)
+        return await send_test(session, runtime, distribution, to)
 
-    in_runtime(org, work)
-    console.print(f"Test text queued to {to}.")
+    if in_runtime(org, work):
+        console.print(
+            f"Test conversation started with {to}: reply to its first question to take the"
+            " survey (the response is recorded as a test)."
+        )
+    else:
+        console.print(f"Test text queued to {to}.")
 
 
 @app.command("list")

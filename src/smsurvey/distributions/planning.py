@@ -17,7 +17,8 @@ survey is active again. A distribution of a closed or expired survey fails with 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -255,20 +256,42 @@ def candidate_values(addressee: Addressee) -> dict[str, Any]:
 async def estimate(
     session: AsyncSession, runtime: Runtime, distribution: Distribution
 ) -> tuple[int, Decimal]:
-    """Recipients and credits a distribution would take (conditions and skips aside)."""
-    addressed = candidate_query(distribution).subquery()
-    rows = await session.execute(
-        select(addressed.c.phone_region, func.count()).group_by(addressed.c.phone_region)
-    )
-    parts = sample_parts(runtime, distribution)
-    count, credits = 0, Decimal(0)
-    for region, number in rows:
-        count += number
-        cost = message_cost(
-            parts, region or "", runtime.rates, own_provider=is_connection(distribution.provider)
+    """Recipients the limiting conditions keep, and the credits they would take (skips aside)."""
+    if distribution.conditions:
+        conditions = Conditions.from_json(distribution.conditions)
+        kept = Counter(
+            addressee.phone_region
+            for addressee in await addressees(session, candidate_query(distribution))
+            if matches(conditions, candidate_values(addressee))
         )
-        credits += number * cost.credits
-    return count, credits
+    else:
+        addressed = candidate_query(distribution).subquery()
+        rows = await session.execute(
+            select(addressed.c.phone_region, func.count()).group_by(addressed.c.phone_region)
+        )
+        kept = Counter(dict(rows.all()))
+    return kept.total(), credits_for(
+        runtime, distribution, kept, sample_parts(runtime, distribution)
+    )
+
+
+def credits_for(
+    runtime: Runtime, distribution: Distribution, texts: Mapping[str | None, int], parts: int
+) -> Decimal:
+    """The credits of ``texts`` (how many, by phone region) of ``parts`` parts each."""
+    own_provider = is_connection(distribution.provider)
+    return sum(
+        (
+            number
+            * message_cost(parts, region or "", runtime.rates, own_provider=own_provider).credits
+            for region, number in texts.items()
+        ),
+        Decimal(0),
+    )
+
+
+TYPICAL_RECIPIENT = 10**9
+"""The recipient id whose links a typical text carries (as long as most recipients')."""
 
 
 def sample_parts(runtime: Runtime, distribution: Distribution) -> int:
@@ -276,8 +299,8 @@ def sample_parts(runtime: Runtime, distribution: Distribution) -> int:
     if distribution.message_text is None:
         return 1
     context = piping.PipeContext(
-        survey_url=survey_url(runtime, 10**9),
-        opt_out_url=opt_out_url(runtime, 10**9),
+        survey_url=survey_url(runtime, TYPICAL_RECIPIENT),
+        opt_out_url=opt_out_url(runtime, TYPICAL_RECIPIENT),
         first_name="Alexandra",
         last_name="Johnson",
     )

@@ -59,11 +59,13 @@ async def open_session(
     distribution_id: str | None = None,
     recipient_id: int | None = None,
     priority: int,
+    test: bool = False,
 ) -> ConversationSession:
     """Start a conversation with ``route.to`` and queue its first text.
 
     The first text carries ``recipient_id``, so the recipient's history follows it
     (Sent, Delivered…). The caller has checked that no session is open on the number.
+    A ``test`` conversation's response is recorded with the channel ``test``.
     """
     now = runtime.clock.now()
     turn = conversation.start(definition, embedded_data)
@@ -77,6 +79,7 @@ async def open_session(
         phone=route.to,
         our_number=route.sender,
         provider=route.provider,
+        channel="test" if test else "sms",
         status=SessionStatus.OPEN,
         definition=definition.to_document(),
         state=turn.state.to_json(),

@@ -224,6 +224,8 @@ class ConversationSession(Base):
     phone: Mapped[str] = mapped_column(String(20))
     our_number: Mapped[str] = mapped_column(String(32))
     provider: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    """``sms``, or ``test`` for a distribution's test: its response is recorded as a test."""
     status: Mapped[str] = mapped_column(String(12))
     """A :class:`SessionStatus`."""
     definition: Mapped[dict[str, Any]]

@@ -38,7 +38,8 @@ def record_conversation(
     contact: Contact | None,
     now: datetime,
 ) -> Response:
-    """A response from a 2-way session: finished, or partial when it ended unfinished."""
+    """A response from a 2-way session: finished, or partial when it ended unfinished; its
+    channel is the session's (``test`` for a distribution's test)."""
     values = response_values(definition, state)
     response = Response(
         id=new_id("R"),
@@ -47,7 +48,7 @@ def record_conversation(
         distribution_id=conversation.distribution_id,
         contact_id=conversation.contact_id,
         session_id=conversation.id,
-        channel="sms",
+        channel=conversation.channel,
         finished=state.finished,
         values=dict(values.values),
         labels=dict(values.labels),
