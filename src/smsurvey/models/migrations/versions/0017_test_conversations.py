@@ -1,8 +1,8 @@
 """a 2-way session knows whether it is a distribution's test
 
-Revision ID: 0016
-Revises: 0015
-Create Date: 2026-12-08 10:00:00
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-07 23:30:00
 
 The test of a 2-way distribution is a real conversation with the tester's number; its
 response is recorded with the channel ``test``, apart from the distribution's figures.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
