@@ -4,11 +4,14 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
+from aiohttp import web
 
 from smsurvey.accounts.access import USER
 from smsurvey.accounts.service import create_organization
@@ -154,6 +157,45 @@ async def test_a_test_text_goes_to_the_fake_provider_and_its_refusal_is_said(
         assert len(fake.accepted()) == 1
 
 
+@dataclass
+class HeldTwilio(FakeTwilio):
+    """A fake Twilio that answers a send only once :attr:`release` is set."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        self.arrived.set()
+        await self.release.wait()
+        return await super()._messages(request)
+
+
+async def test_a_test_text_holds_no_write_while_the_provider_answers(
+    database_url: str,
+) -> None:
+    async with (
+        harness(database_url) as system,
+        signed_in(system) as browser,
+        HeldTwilio() as fake,
+    ):
+        assert isinstance(fake, HeldTwilio)
+        assert (await _connect(browser, "Twilio", fake.url)).status_code == 303
+        [connection_id] = await _connections(system)
+        page = await browser.get(f"/admin/providers/{connection_id}")
+        sending = asyncio.create_task(
+            browser.post(
+                f"/admin/providers/{connection_id}/test",
+                data={"csrf_token": csrf(page), "to": ANN},
+            )
+        )
+        await fake.arrived.wait()
+        async with asyncio.timeout(10), unit_of_work(system.runtime.engine) as session:
+            await create_organization(session, "Written meanwhile", system.clock)
+        fake.release.set()
+        assert (await sending).status_code == 303
+        assert len(fake.accepted()) == 1
+
+
 async def test_the_sending_order_moves_and_a_delete_asks_first(database_url: str) -> None:
     async with harness(database_url) as system, signed_in(system) as browser:
         for name in ("First", "Second", "Third"):
@@ -188,6 +230,24 @@ async def test_the_sending_order_moves_and_a_delete_asks_first(database_url: str
         assert gone.status_code == 303
         assert await _connections(system) == [first, second]
         assert (await browser.get(f"/admin/providers/{third}")).status_code == 404
+
+
+async def test_a_connection_sealed_with_another_key_says_so(database_url: str) -> None:
+    async with harness(database_url) as system, signed_in(system) as browser:
+        async with unit_of_work(system.runtime.engine) as session:
+            new = NewConnection("Old key", "twilio", OURS, FIELDS)
+            made = await add_connection(
+                session, b"another key" * 4, system.organization.id, new, system.clock.now()
+            )
+        listing = await browser.get("/admin/providers")
+        assert "Cannot be decrypted: SMSURVEY_SECRET_KEY is not the key" in listing.text
+        page = await browser.get(f"/admin/providers/{made.id}")
+        tried = await browser.post(
+            f"/admin/providers/{made.id}/test", data={"csrf_token": csrf(page), "to": ANN}
+        )
+        assert tried.status_code == 400
+        assert "stored credentials cannot be decrypted" in tried.text
+        assert 'id="message-url"' in tried.text  # on the connection's page
 
 
 async def test_another_organisations_connection_is_not_found(database_url: str) -> None:
@@ -378,6 +438,12 @@ async def test_replying_on_the_phone_page_gets_the_next_question(database_url: s
         assert texts[1]["counterpart"] == system.our_number
         assert "Great to hear!" in (await browser.get(sent.headers["location"])).text
 
+        blank = await browser.post(
+            "/admin/phone/texts", data={"csrf_token": csrf(thread), "number": ANN, "text": " "}
+        )
+        assert blank.status_code == 400
+        assert "type the text to send" in blank.text
+        assert "Great to hear!" in blank.text  # the thread stays in view
         wrong = await browser.get("/admin/phone", params={"number": "nobody"})
         assert wrong.status_code == 400
         assert "is not a phone number" in _text(wrong)

@@ -13,7 +13,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from smsurvey.kit.errors import InvalidInput, NotFound
+from smsurvey.kit.errors import InvalidInput, NotFound, SmsurveyError
 from smsurvey.models.connections import ProviderConnection
 from smsurvey.models.simulator import SimulatedText
 from smsurvey.providers.base import ProviderKind
@@ -176,7 +176,7 @@ async def test_text_form(
         message_id = await send_test_text(
             caller.session, caller.runtime.providers, caller.organization.id, connection_id, to
         )
-    except InvalidInput as wrong:
+    except SmsurveyError as wrong:  # a refusal, a bad number, credentials that do not decrypt
         view = await _view(caller, connection_id)
         return render(
             request, "admin/providers/connection.html", caller, status_code=wrong.http_status,
