@@ -464,3 +464,12 @@ async def test_the_phone_page_is_not_for_organisations_with_a_provider(
         )
         assert typed.status_code == 404
         assert await system.transcript(ANN) == []
+
+
+async def test_the_phone_page_says_when_this_instance_runs_no_simulator(
+    database_url: str,
+) -> None:
+    async with Harness.open(database_url, simulator=False) as system, signed_in(system) as b:
+        page = await b.get("/admin/phone")
+        assert page.status_code == 404
+        assert "runs no simulator (SMSURVEY_SIMULATOR is false)" in page.text

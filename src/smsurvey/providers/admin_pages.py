@@ -264,7 +264,7 @@ async def _simulator(caller: PageCaller) -> Simulator:
         return runtime.simulator
     if SIMULATOR not in runtime.providers.builtin:
         raise NotFound(
-            "This smsurvey runs no simulator (SMSURVEY_SIMULATOR_ENABLED is off), so there are"
+            "This smsurvey runs no simulator (SMSURVEY_SIMULATOR is false), so there are"
             " no simulated phones."
         )
     raise NotFound(
