@@ -4,10 +4,8 @@ phone simulator's thread follows the conversation without a reload, and the page
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from smsurvey.kit.db import unit_of_work
@@ -16,9 +14,8 @@ from smsurvey.providers.connections import NewConnection, add_connection
 from smsurvey.responses.subscriptions import subscribe
 from tests.fakes.twilio import FIELDS
 from tests.web.admin_support import PASSWORD, setup_secret
-from tests.web.test_browser import PHONE, Served, fits_the_screen, served
+from tests.web.live import PHONE, Served, shot
 
-__all__ = ["served"]  # the fixture, shared with the respondent pages' browser tests
 ANN = "+14155552671"
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -36,11 +33,6 @@ async def _signed_in(served: Served) -> Page:
     return page
 
 
-async def _no_violations(page: Page) -> None:
-    results = await Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-
-
 async def _typed_on(served: Served, body: str) -> None:
     """Wait for the page's reply to reach the simulated phone, then let the worker answer."""
     for _ in range(500):
@@ -53,7 +45,7 @@ async def _typed_on(served: Served, body: str) -> None:
 
 
 async def test_a_reply_on_the_phone_page_brings_the_next_question_without_a_reload(
-    served: Served, tmp_path: Path
+    served: Served,
 ) -> None:
     system = served.system
     await system.distribute_list(await system.people("Customers", ANN))
@@ -63,8 +55,7 @@ async def test_a_reply_on_the_phone_page_brings_the_next_question_without_a_relo
     await page.get_by_role("link", name=ANN).click()
     thread = page.locator("#thread")
     await expect(thread).to_contain_text("How likely are you to recommend us")
-    await _no_violations(page)
-    await fits_the_screen(page, tmp_path / "phone.png")
+    await shot(page, "phone")
 
     await page.evaluate("window.stayed = true")
     await page.get_by_label(f"Reply from {ANN}").fill("10")
@@ -83,7 +74,7 @@ async def test_a_reply_on_the_phone_page_brings_the_next_question_without_a_relo
     assert await page.evaluate("window.stayed") is True
 
 
-async def test_the_operator_pages_pass_axe_on_a_phone(served: Served, tmp_path: Path) -> None:
+async def test_the_operator_pages_pass_axe_on_a_phone(served: Served) -> None:
     system = served.system
     await system.distribute_list(await system.people("Customers", ANN))
     await system.drain()  # credits consumed, through the simulator
@@ -98,9 +89,15 @@ async def test_the_operator_pages_pass_axe_on_a_phone(served: Served, tmp_path: 
         )
     page = await _signed_in(served)
     base = system.runtime.settings.public_url
-    for path in ("/admin", "/admin/providers", f"/admin/providers/{made.id}",
-                 f"/admin/providers/{made.id}/delete", "/admin/providers/add/messagemedia",
-                 "/admin/credits", "/admin/subscriptions"):  # fmt: skip
+    pages = {
+        "home-operator": "/admin",
+        "providers": "/admin/providers",
+        "provider": f"/admin/providers/{made.id}",
+        "provider-delete": f"/admin/providers/{made.id}/delete",
+        "provider-add": "/admin/providers/add/messagemedia",
+        "credits": "/admin/credits",
+        "subscriptions": "/admin/subscriptions",
+    }
+    for name, path in pages.items():
         await page.goto(base + path)
-        await _no_violations(page)
-        await fits_the_screen(page, tmp_path / "page.png")
+        await shot(page, name)

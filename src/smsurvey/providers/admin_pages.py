@@ -64,6 +64,8 @@ class ConnectionView:
     order: int
     state: str
     urls: dict[str, str]
+    fields: list[tuple[str, str]]
+    """Its fields as they may be shown (secrets as their last characters), by label."""
 
 
 async def _views(caller: PageCaller) -> list[ConnectionView]:
@@ -72,6 +74,7 @@ async def _views(caller: PageCaller) -> list[ConnectionView]:
     views = []
     for order, connection in enumerate(connections, start=1):
         kind = kind_named(connection.provider)
+        labels = {field.key: field.label for field in kind.fields} if kind else {}
         if not readable(caller.runtime.secret, connection):
             state = "Cannot be decrypted: SMSURVEY_SECRET_KEY is not the key it was saved with"
         elif order == 1:
@@ -85,6 +88,10 @@ async def _views(caller: PageCaller) -> list[ConnectionView]:
                 order,
                 state,
                 webhook_urls(public_url, connection),
+                [
+                    (labels.get(key, key), str(value))
+                    for key, value in connection.shown_fields.items()
+                ],
             )
         )
     return views
