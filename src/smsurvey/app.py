@@ -16,6 +16,7 @@ from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
 
 from smsurvey import __version__
+from smsurvey.accounts.credit_pages import router as credit_pages_router
 from smsurvey.accounts.pages import router as account_pages_router
 from smsurvey.api import api_routers, oauth_router
 from smsurvey.contacts.pages import router as opt_out_router
@@ -24,7 +25,9 @@ from smsurvey.kit.body_limit import BodyLimit, BodyTooLarge, too_large
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.text import refuse_unstorable_text
 from smsurvey.messaging.receive import router as receive_router
+from smsurvey.providers.admin_pages import router as provider_pages_router
 from smsurvey.providers.simulator_api import router as simulator_router
+from smsurvey.responses.admin_pages import router as subscription_pages_router
 from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
 from smsurvey.surveys.pages import router as survey_pages_router
@@ -86,6 +89,9 @@ def create_app(
     app.include_router(opt_out_router, dependencies=checked)
     app.include_router(oauth_router, dependencies=checked)
     app.include_router(account_pages_router, dependencies=checked)
+    app.include_router(provider_pages_router, dependencies=checked)
+    app.include_router(credit_pages_router, dependencies=checked)
+    app.include_router(subscription_pages_router, dependencies=checked)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

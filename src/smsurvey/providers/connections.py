@@ -19,7 +19,7 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.kit.errors import InvalidInput, NotFound
+from smsurvey.kit.errors import InvalidInput, NotFound, SmsurveyError
 from smsurvey.kit.ids import is_id, new_id
 from smsurvey.kit.secrets import seal, unseal
 from smsurvey.models.connections import ProviderConnection
@@ -202,6 +202,28 @@ async def set_order(
     for position, connection in enumerate([*named, *rest], start=1):
         connection.position = position
     return [*named, *rest]
+
+
+async def move_connection(
+    session: AsyncSession, organization_id: str, connection_id: str, by: int
+) -> list[ProviderConnection]:
+    """Move a connection ``by`` places in the sending order (negative: earlier), no further
+    than either end; the connections in their new order."""
+    connections = await list_connections(session, organization_id)
+    moving = await get_connection(session, organization_id, connection_id)
+    ids = [c.id for c in connections if c.id != moving.id]
+    place = min(max([c.id for c in connections].index(moving.id) + by, 0), len(ids))
+    ids.insert(place, moving.id)
+    return await set_order(session, organization_id, ids)
+
+
+def readable(key: bytes, connection: ProviderConnection) -> bool:
+    """Whether the connection's fields decrypt with ``key`` (not after the key changed)."""
+    try:
+        connection_fields(key, connection)
+    except SmsurveyError:
+        return False
+    return True
 
 
 def webhook_urls(public_url: str, connection: ProviderConnection) -> dict[str, str]:

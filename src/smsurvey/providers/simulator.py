@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from smsurvey.kit.clock import Clock
@@ -83,6 +83,15 @@ def signing_key(instance_key: bytes) -> bytes:
 def sign(secret: bytes, body: bytes) -> str:
     """The signature the simulator puts on its callbacks: hex HMAC-SHA256 of the body."""
     return hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Handset:
+    """A simulated phone that has texts: how many, and when the last one came or went."""
+
+    number: str
+    texts: int
+    last_at: datetime
 
 
 class Simulator:
@@ -217,6 +226,19 @@ class Simulator:
                 .order_by(SimulatedText.id)
             )
             return list(rows)
+
+    async def handsets(self, organization_id: str, limit: int = 100) -> list[Handset]:
+        """The organisation's simulated phones that have texts, the latest talking first."""
+        last = func.max(SimulatedText.created_at)
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(SimulatedText.handset, func.count(), last)
+                .where(SimulatedText.organization_id == organization_id)
+                .group_by(SimulatedText.handset)
+                .order_by(last.desc(), SimulatedText.handset)
+                .limit(limit)
+            )
+            return [Handset(number, texts, at) for number, texts, at in rows]
 
     async def _post(
         self, kind: str, organization_id: str, payload: Mapping[str, str | None]
