@@ -106,6 +106,20 @@ async def create_distribution(
 ) -> Distribution:
     """Schedule a distribution (now when ``send_at`` is omitted), refusing it with the reason
     before anything is sent when any rule is broken."""
+    distribution = await new_distribution(session, runtime, organization, request)
+    session.add(distribution)
+    await session.flush()
+    return distribution
+
+
+async def new_distribution(
+    session: AsyncSession,
+    runtime: Runtime,
+    organization: Organization,
+    request: DistributionRequest,
+) -> Distribution:
+    """The distribution :func:`create_distribution` would schedule, checked the same way but
+    not stored: what a preview before confirming shows."""
     survey = await get_survey(session, organization, request.survey_id)
     text = await _message_text(session, organization, request)
     links_survey = text is not None and bool(
@@ -148,7 +162,7 @@ async def create_distribution(
         )
     _check_rules(request)
     now = runtime.clock.now()
-    distribution = Distribution(
+    return Distribution(
         id=new_id("SMSD"),
         organization_id=organization.id,
         survey_id=survey.id,
@@ -170,9 +184,6 @@ async def create_distribution(
         send_at=request.send_at or now,
         created_at=now,
     )
-    session.add(distribution)
-    await session.flush()
-    return distribution
 
 
 def _sender_kind(sender: str) -> SenderKind:
