@@ -268,6 +268,11 @@ async def test_without_script_the_form_previews_and_applies_the_fix(
     )
     assert wrong.status_code == 404
     assert "no survey SV_0000000000000000" in wrong.text
+    foreign = await browser.post(
+        "/admin/distributions/new",
+        data=fields | {"action": "preview", "connection_id": "OC_0000000000000000"},
+    )
+    assert foreign.status_code == 404
     assert await system.rows(Distribution) == []
 
 

@@ -22,7 +22,6 @@ CONDITION_ROWS = 3
 """How many limiting conditions the form offers."""
 MESSAGE_LIMIT = 1600
 FIELD_LIMIT = 200
-RECIPIENT_KINDS = ("mailing_list", "sample", "contact")
 _MULTI = ("repeat_days", "quiet_days")
 
 
@@ -117,11 +116,6 @@ class Draft:
         for name in _MULTI:
             values[name] = tuple(values.get(name, ()))
         return cls(**values)
-
-    @property
-    def follow_up(self) -> bool:
-        """Whether the draft is a reminder or a thank-you (it has no recipients of its own)."""
-        return self.method in {method.value for method in FOLLOW_UPS}
 
     def request(self) -> DistributionRequest:
         """The request the draft makes; :class:`InvalidInput` saying what to fix."""
