@@ -20,6 +20,7 @@ from smsurvey.accounts.credit_pages import router as credit_pages_router
 from smsurvey.accounts.pages import router as account_pages_router
 from smsurvey.api import api_routers, oauth_router
 from smsurvey.contacts.pages import router as opt_out_router
+from smsurvey.distributions.admin_pages import router as distribution_pages_router
 from smsurvey.kit import envelope
 from smsurvey.kit.body_limit import BodyLimit, BodyTooLarge, too_large
 from smsurvey.kit.clock import Clock, system_clock
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(provider_pages_router, dependencies=checked)
     app.include_router(credit_pages_router, dependencies=checked)
     app.include_router(subscription_pages_router, dependencies=checked)
+    app.include_router(distribution_pages_router, dependencies=checked)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -35,6 +35,7 @@ from smsurvey.messaging.outbox import BULK, CONVERSATION, Route, is_connection, 
 from smsurvey.messaging.pacing import SenderPaces
 from smsurvey.messaging.sessions import open_session, open_session_for
 from smsurvey.models.distributions import Distribution
+from smsurvey.models.messaging import MessageKind
 from smsurvey.models.surveys import Survey
 from smsurvey.runtime import Runtime
 from smsurvey.sms import piping
@@ -274,7 +275,9 @@ async def send_test(
     sample = (await _addressed(session, runtime, distribution)).sample
     text = prepare(_sample_text(runtime, distribution, survey, sample))[0]
     now = runtime.clock.now()
-    session.add(queue_text(route, text, kind="test", rates=runtime.rates, now=now, priority=BULK))
+    session.add(
+        queue_text(route, text, kind=MessageKind.TEST, rates=runtime.rates, now=now, priority=BULK)
+    )
     return False
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,8 @@ from smsurvey.models.surveys import Survey
 from smsurvey.providers.registry import kind_named
 from smsurvey.surveys.availability import Unavailable, unavailable
 
+FAILURES = frozenset({"Failed", "Bounced", "Blocked"})
+"""The recipient statuses of a text that did not reach its recipient."""
 # The higher, the more a status says about a recipient.
 _RANK = {
     "Sent": 1,
@@ -138,6 +141,8 @@ class HistoryRow:
     response_id: str | None = None
     sent_at: datetime | None = None
     opened_at: datetime | None = None
+    detail: str | None = None
+    """What the status's event says (a provider's error, why the recipient was skipped)."""
 
 
 async def metrics(session: AsyncSession, distribution: Distribution) -> Metrics:
@@ -317,9 +322,58 @@ async def history(
                 response_id=response_id,
                 sent_at=_first(mine, "Sent"),
                 opened_at=_first(mine, "Opened"),
+                detail=status.detail if status else None,
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """What a distribution's recipients did, from its history and its responses."""
+
+    statuses: dict[str, int]
+    """Recipients by current status (``Delivered``, ``Skipped (opt-out)``…)."""
+    opened_or_started: int
+    """Recipients who opened their survey link or began a response."""
+    started: int
+    """Responses begun through the distribution (test conversations are not counted)."""
+    finished: int
+    failures: list[tuple[str, int]]
+    """Why texts did not reach their recipients, with how many, the most common first."""
+
+    @property
+    def failed(self) -> int:
+        """Recipients whose text was refused or not delivered."""
+        return sum(count for _, count in self.failures)
+
+
+async def outcomes(
+    session: AsyncSession, distribution: Distribution, rows: Sequence[HistoryRow]
+) -> Outcomes:
+    """The outcomes of ``distribution`` whose :func:`history` is ``rows``."""
+    responses = (
+        await session.execute(
+            select(Response.contact_id, Response.finished).where(
+                Response.distribution_id == distribution.id
+            )
+        )
+    ).all()
+    starters = {contact for contact, _ in responses if contact}
+    reasons = Counter(
+        f"{row.status}: {row.detail}" if row.detail else row.status
+        for row in rows
+        if row.status in FAILURES
+    )
+    return Outcomes(
+        statuses=dict(Counter(row.status for row in rows)),
+        opened_or_started=sum(
+            1 for row in rows if row.opened_at or (row.person_id and row.person_id in starters)
+        ),
+        started=len(responses),
+        finished=sum(1 for _, finished in responses if finished),
+        failures=reasons.most_common(),
+    )
 
 
 def _first(events: Sequence[RecipientEvent], status: str) -> datetime | None:

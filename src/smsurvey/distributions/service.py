@@ -25,7 +25,7 @@ from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import Directory, TransactionBatch
 from smsurvey.models.distributions import Distribution, LibraryMessage
-from smsurvey.providers.connections import list_connections
+from smsurvey.providers.connections import get_connection, list_connections
 from smsurvey.runtime import Runtime
 from smsurvey.sms import piping
 from smsurvey.sms.sender_ids import SenderKind, sender_kind
@@ -91,6 +91,8 @@ class DistributionRequest:
     message_text: str | None = None
     library_message_id: str | None = None
     sender: str | None = None
+    connection_id: str | None = None
+    """The provider connection (``OC_…``) to send through; the first one when omitted."""
     send_at: datetime | None = None
     name: str | None = None
     conditions: dict[str, Any] | None = None
@@ -133,8 +135,11 @@ async def new_distribution(
             raise InvalidInput(
                 f"survey {survey.id} cannot be taken by {channel}: {report.errors[0].message}"
             )
-    # An organisation sends through its first provider connection, else the simulator.
+    # An organisation sends through the connection asked for, or its first provider
+    # connection, else the simulator.
     connections = await list_connections(session, organization.id)
+    if request.connection_id is not None:
+        connections = [await get_connection(session, organization.id, request.connection_id)]
     if not connections and not runtime.settings.simulator_enabled:
         raise InvalidInput(
             f"{organization.id} has no provider connection and the simulator is off"
@@ -184,6 +189,38 @@ async def new_distribution(
         send_at=request.send_at or now,
         created_at=now,
     )
+
+
+async def create_once(
+    session: AsyncSession,
+    runtime: Runtime,
+    organization: Organization,
+    request: DistributionRequest,
+    distribution_id: str,
+) -> tuple[Distribution, bool]:
+    """Schedule the distribution under ``distribution_id`` (chosen when it was offered for
+    confirmation) unless it exists already: a confirmation sent twice schedules it once.
+    Returns it and whether it was scheduled now.
+
+    The organisation's row is written first, so a second confirmation of the same
+    distribution waits for the first one's transaction (a write lock on SQLite, a row lock
+    on PostgreSQL) and then finds what it stored.
+    """
+    await session.execute(
+        update(Organization)
+        .where(Organization.id == organization.id)
+        .values(name=Organization.name)
+    )
+    existing = await session.get(Distribution, distribution_id)
+    if existing is not None:
+        if existing.organization_id != organization.id:
+            raise NotFound(f"no distribution {distribution_id}")
+        return existing, False
+    distribution = await new_distribution(session, runtime, organization, request)
+    distribution.id = distribution_id
+    session.add(distribution)
+    await session.flush()
+    return distribution, True
 
 
 def _sender_kind(sender: str) -> SenderKind:
