@@ -27,6 +27,7 @@ from smsurvey.messaging.receive import router as receive_router
 from smsurvey.providers.simulator_api import router as simulator_router
 from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
+from smsurvey.surveys.admin_pages import router as survey_admin_pages_router
 from smsurvey.surveys.pages import router as survey_pages_router
 from smsurvey.web import STATIC_DIR
 from smsurvey.web.admin import SignInNeeded, error_page, sign_in_needed
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(opt_out_router, dependencies=checked)
     app.include_router(oauth_router, dependencies=checked)
     app.include_router(account_pages_router, dependencies=checked)
+    app.include_router(survey_admin_pages_router, dependencies=checked)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
