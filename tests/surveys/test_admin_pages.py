@@ -24,7 +24,7 @@ from smsurvey.models.accounts import User
 from smsurvey.models.responses import Response
 from smsurvey.models.surveys import Survey
 from smsurvey.surveys.admin_pages import PAGE_SIZE
-from tests.messaging.harness import Harness, harness
+from tests.messaging.harness import EXAMPLE, Harness, harness
 from tests.support import found
 from tests.web.admin_support import csrf, set_password_and_sign_in, signed_in
 
@@ -88,6 +88,18 @@ async def test_the_list_shows_our_surveys_and_imports_a_file(database_url: str) 
             files={"file": ("short.json", json.dumps(document).encode(), "application/json")},
         )
         assert as_json.status_code == 303
+
+        ours = f"id: {system.survey_id}\n" + EXAMPLE.read_text().replace(
+            "name: Customer feedback (NPS)", "name: Feedback, edited"
+        )
+        replaced = await browser.post(
+            "/admin/surveys/import", data={"csrf_token": csrf(page)},
+            files={"file": ("edited.yml", ours.encode())},
+        )  # fmt: skip
+        assert replaced.headers["location"] == f"/admin/surveys/{system.survey_id}"
+        shown = await browser.get(replaced.headers["location"])
+        assert f"Feedback, edited ({system.survey_id}) is replaced." in shown.text
+        assert len(await system.rows(Survey)) == 3
 
 
 async def test_a_bad_file_is_refused_naming_where(database_url: str) -> None:
