@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smsurvey.accounts.access import USER, create_api_token, create_user
 from smsurvey.accounts.service import create_organization
 from smsurvey.accounts.sign_in import password_setup_link
-from smsurvey.contacts.service import ContactFields
-from smsurvey.distributions.service import Recipients
 from smsurvey.kit.db import unit_of_work
 from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import User
@@ -26,6 +24,7 @@ from smsurvey.models.surveys import Survey
 from smsurvey.surveys.admin_pages import PAGE_SIZE
 from tests.messaging.harness import EXAMPLE, Harness, harness
 from tests.support import found
+from tests.surveys.answers import REPLIES, answer
 from tests.web.admin_support import csrf, set_password_and_sign_in, signed_in
 
 INCOMPATIBLE = """\
@@ -259,24 +258,7 @@ async def test_another_organisation_sees_none_of_our_surveys(database_url: str) 
         assert (survey.is_active, survey.closed_at) == (True, None)
 
 
-REPLIES = {
-    "+14155550101": ("10", "2", "Love it"),
-    "+14155550102": ("9", "1", "Fine"),
-    "+14155550103": ("7", "1", "ok"),
-    "+14155550104": ("3", "2", "Late again"),
-}
 NEXT_DAY = {"+14155550105": ("0", "2", "Bad")}
-
-
-async def answer(system: Harness, list_name: str, replies: dict[str, tuple[str, ...]]) -> None:
-    """Send the example survey by 2-way SMS to the phones of ``replies``; each answers."""
-    people = [ContactFields(first_name=f"P{phone[-1]}", phone=phone) for phone in replies]
-    list_id = await system.contacts(list_name, *people)
-    await system.distribute(system.survey_id, Recipients(mailing_list_id=list_id))
-    await system.drain()
-    for phone, texts in replies.items():
-        for text in texts:
-            await system.text(phone, text)
 
 
 async def test_the_responses_page_shows_the_nps_its_trend_and_each_question(
