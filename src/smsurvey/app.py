@@ -31,6 +31,7 @@ from smsurvey.providers.simulator_api import router as simulator_router
 from smsurvey.responses.admin_pages import router as subscription_pages_router
 from smsurvey.runtime import Runtime, build_runtime
 from smsurvey.settings import Settings, get_settings
+from smsurvey.surveys.admin_pages import router as survey_admin_pages_router
 from smsurvey.surveys.pages import router as survey_pages_router
 from smsurvey.web import STATIC_DIR
 from smsurvey.web.admin import SignInNeeded, error_page, sign_in_needed
@@ -94,6 +95,7 @@ def create_app(
     app.include_router(credit_pages_router, dependencies=checked)
     app.include_router(subscription_pages_router, dependencies=checked)
     app.include_router(distribution_pages_router, dependencies=checked)
+    app.include_router(survey_admin_pages_router, dependencies=checked)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

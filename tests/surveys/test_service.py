@@ -110,3 +110,16 @@ async def test_check_survey_reports_compatibility(session: AsyncSession, org: Or
     assert [(p.reason, p.question_id) for p in report.problems] == [(Reason.MATRIX, "QID1")]
     with pytest.raises(NotFound):
         await service.check_survey(session, org, "SV_doesnotexist123")
+
+
+async def test_a_closed_survey_stays_closed(session: AsyncSession, org: Organization) -> None:
+    imported = await service.import_survey(session, org, FEEDBACK, clock=FrozenClock(START))
+    row = imported.survey
+    await service.change_survey(session, row, START, active=False)
+    await service.change_survey(session, row, START + timedelta(hours=1), close=True)
+    assert row.closed_at == START + timedelta(hours=1)
+    await service.change_survey(session, row, START + timedelta(hours=2), close=True)
+    assert row.closed_at == START + timedelta(hours=1)  # closing again keeps the date
+    with pytest.raises(Conflict, match="cannot be activated again"):
+        await service.change_survey(session, row, START + timedelta(hours=3), active=True)
+    assert not row.is_active

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
@@ -26,6 +27,12 @@ class ExportFormat(StrEnum):
 
     CSV = "csv"
     JSON = "json"
+
+
+def export_filename(survey_name: str, export_format: ExportFormat) -> str:
+    """The name an export of the survey ``survey_name`` is saved under: the survey's name,
+    characters file systems refuse replaced, and the format's extension."""
+    return re.sub(r'[\\/:*?"<>|]+', "_", survey_name) + f".{export_format}"
 
 
 def _answer_keys(definition: SurveyDefinition) -> list[str]:

@@ -1,8 +1,10 @@
 """Storing responses (a finished conversation, or what an expired one had answered), and
-reading them: one, counts, lists and exports."""
+reading them: one, counts, lists, exports, and what summaries need."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -15,6 +17,7 @@ from smsurvey.models.contacts import Contact
 from smsurvey.models.messaging import ConversationSession
 from smsurvey.models.responses import Response, ResponseExport
 from smsurvey.models.surveys import Survey
+from smsurvey.responses.summary import AnswerRow
 from smsurvey.surveys.conversation import ConversationState, response_values
 from smsurvey.surveys.definition import SurveyDefinition
 
@@ -160,3 +163,64 @@ async def exported_responses(
         session, organization, export.survey_id, since=export.since, until=export.until,
         unfinished=export.in_progress,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCount:
+    """How many responses a survey has recorded."""
+
+    finished: int = 0
+    partial: int = 0
+    """Ended unfinished (the session expired)."""
+
+    @property
+    def total(self) -> int:
+        return self.finished + self.partial
+
+
+async def count_responses(
+    session: AsyncSession, organization: Organization, survey_ids: Iterable[str]
+) -> dict[str, ResponseCount]:
+    """The response counts of each of ``survey_ids`` (surveys without responses included)."""
+    ids = list(survey_ids)
+    counts = dict.fromkeys(ids, ResponseCount())
+    if not ids:
+        return counts
+    rows = await session.execute(
+        select(Response.survey_id, Response.finished, func.count())
+        .where(Response.organization_id == organization.id, Response.survey_id.in_(ids))
+        .group_by(Response.survey_id, Response.finished)
+    )
+    for survey_id, finished, count in rows:
+        was = counts[survey_id]
+        counts[survey_id] = (
+            ResponseCount(count, was.partial) if finished else ResponseCount(was.finished, count)
+        )
+    return counts
+
+
+async def latest_responses(
+    session: AsyncSession, organization: Organization, survey_id: str, *, offset: int, limit: int
+) -> list[Response]:
+    """A page of the survey's responses, the latest recorded first."""
+    rows = await session.scalars(
+        select(Response)
+        .where(Response.organization_id == organization.id, Response.survey_id == survey_id)
+        .order_by(Response.ended_at.desc(), Response.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def answer_rows(
+    session: AsyncSession, organization: Organization, survey_id: str
+) -> list[AnswerRow]:
+    """When each response to the survey was recorded and its values, oldest first (what
+    :func:`~smsurvey.responses.summary.summarise` reads)."""
+    rows = await session.execute(
+        select(Response.ended_at, Response.values)
+        .where(Response.organization_id == organization.id, Response.survey_id == survey_id)
+        .order_by(Response.ended_at, Response.id)
+    )
+    return [AnswerRow(ended_at, values) for ended_at, values in rows]

@@ -1,4 +1,5 @@
-"""Use cases on surveys: import a definition, get, list, check for SMS.
+"""Use cases on surveys: import a definition, get, list, check for SMS, change (name,
+status, expiry).
 
 Services never commit: the caller's unit of work does. Importing a document without an ``id``
 creates a survey with a new ``SV_`` id; a document carrying the id of a survey of the same
@@ -114,9 +115,17 @@ async def change_survey(
     name: str | None = None,
     active: bool | None = None,
     expires_at: datetime | Keep | None = KEEP,
+    close: bool = False,
 ) -> None:
     """Rename a survey, activate or deactivate it (deactivated, its links say it is
-    paused), or set when it expires (``None``: never)."""
+    paused), set when it expires (``None``: never), or close it for good.
+
+    A closed survey cannot be activated again (:class:`Conflict`); closing it again keeps
+    the date it closed on.
+    """
+    closed = survey.closed_at is not None and survey.closed_at <= now
+    if closed and active:
+        raise Conflict(f"survey {survey.id} is closed: it cannot be activated again")
     if name is not None:
         name = name.strip()
         if not name:
@@ -127,5 +136,7 @@ async def change_survey(
         survey.is_active = active
     if expires_at is not KEEP:
         survey.expires_at = expires_at
+    if close and not closed:
+        survey.closed_at = now
     survey.updated_at = now
     await session.flush()
