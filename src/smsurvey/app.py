@@ -97,6 +97,7 @@ def create_app(
         BodyLimit,
         default=settings.api_body_limit,
         by_prefix=[(receive_router.prefix, settings.webhook_body_limit)],
+        page_error=error_page,
     )
     app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
 
