@@ -18,6 +18,7 @@ from swagger_ui_bundle import swagger_ui_path
 from smsurvey import __version__
 from smsurvey.accounts.pages import router as account_pages_router
 from smsurvey.api import api_routers, oauth_router
+from smsurvey.contacts.admin_pages import router as contact_pages_router
 from smsurvey.contacts.pages import router as opt_out_router
 from smsurvey.kit import envelope
 from smsurvey.kit.body_limit import BodyLimit, BodyTooLarge, too_large
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(opt_out_router, dependencies=checked)
     app.include_router(oauth_router, dependencies=checked)
     app.include_router(account_pages_router, dependencies=checked)
+    app.include_router(contact_pages_router, dependencies=checked)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
