@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -431,6 +432,7 @@ async def test_an_import_left_running_by_a_stopped_server_is_failed(database_url
         host = import_jobs.runner_name().partition(":")[0]
         runners = {
             "restarted": f"{host}:{_dead_pid()}:gone",
+            "reborn": f"{host}:{os.getpid()}:an-earlier-life",
             "silent": "elsewhere:1:abc",
             "busy": "elsewhere:2:abc",
         }
@@ -445,9 +447,10 @@ async def test_an_import_left_running_by_a_stopped_server_is_failed(database_url
                         heartbeat_at=now - (STALE_AFTER if name == "silent" else timedelta()),
                     )
                 )  # fmt: skip
-        restarted = await browser.get("/admin/contacts/imports/CIM_restarted/status")
-        assert restarted.json()["state"] == "failed"
-        assert restarted.json()["reason"] == import_jobs.STOPPED
+        for name in ("restarted", "reborn"):
+            stopped = await browser.get(f"/admin/contacts/imports/CIM_{name}/status")
+            assert stopped.json()["state"] == "failed"
+            assert stopped.json()["reason"] == import_jobs.STOPPED
         page = await browser.get("/admin/contacts/imports/CIM_silent")
         assert "the server stopped during the import (it restarted or crashed)" in page.text
         busy = await browser.get("/admin/contacts/imports/CIM_busy")
@@ -459,7 +462,7 @@ async def test_an_import_left_running_by_a_stopped_server_is_failed(database_url
         assert busy.json()["state"] == "failed"
         async with unit_of_work(system.runtime.engine) as session:
             contents = await session.scalars(select(ContactImportJob.content))
-            assert list(contents) == [None, None, None]
+            assert list(contents) == [None] * 4
 
 
 async def test_another_organisations_ids_are_not_found(database_url: str) -> None:

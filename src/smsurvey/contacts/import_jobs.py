@@ -311,17 +311,19 @@ async def start(
         )
     )
     await session.refresh(job)
-    return bool(started.rowcount)  # type: ignore[attr-defined]  # a DML Result is a CursorResult
+    if not started.rowcount:  # type: ignore[attr-defined]  # a DML Result is a CursorResult
+        return False
+    # Known to this process from now on, so that it never takes the job for one it lost.
+    _running.setdefault(job.id, _Run(Progress(ImportState.RUNNING, job.size)))
+    return True
 
 
 async def launch(runtime: Runtime, job_id: str) -> None:
-    """Run the started job ``job_id`` in the background of this process (a task of its
-    event loop, so this returns at once)."""
-    if job_id in _running:
-        return
-    run = _Run(Progress(ImportState.RUNNING, size=0))
-    _running[job_id] = run
-    run.task = asyncio.create_task(_run(runtime, job_id, run), name=f"import {job_id}")
+    """Run the job ``job_id`` that :func:`start` marked, in the background of this
+    process (a task of its event loop, so this returns at once)."""
+    run = _running.get(job_id)
+    if run is not None and run.task is None:
+        run.task = asyncio.create_task(_run(runtime, job_id, run), name=f"import {job_id}")
 
 
 def progress_of(job: ContactImportJob) -> Progress:
@@ -344,11 +346,13 @@ def progress_of(job: ContactImportJob) -> Progress:
 
 def _alive(job: ContactImportJob, now: datetime) -> bool:
     """Whether the process that runs the job may still be at it."""
-    if job.runner == runner_name() and job.id in _running:
-        return True
+    if job.runner == runner_name():
+        return job.id in _running
     host, _, rest = (job.runner or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host == _HOST and pid.isdigit() and not _process_exists(int(pid)):
+    pid = int(digits) if (digits := rest.partition(":")[0]).isdigit() else None
+    # This very pid with another token is an earlier life of this process (a restarted
+    # container's server often gets the same pid).
+    if host == _HOST and pid is not None and (pid == os.getpid() or not _process_exists(pid)):
         return False
     return job.heartbeat_at is not None and now - job.heartbeat_at < STALE_AFTER
 
@@ -476,7 +480,6 @@ async def _run(runtime: Runtime, job_id: str, run: _Run) -> None:
             organization = await session.get(Organization, job.organization_id)
             content = await _content(session, job)
         assert organization is not None  # the job's foreign key
-        run.progress.size = job.size
         options = ImportOptions(
             list_name=job.list_name or "",
             phone_column=job.phone_column or "",
