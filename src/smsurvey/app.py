@@ -19,6 +19,7 @@ from smsurvey import __version__
 from smsurvey.accounts.credit_pages import router as credit_pages_router
 from smsurvey.accounts.pages import router as account_pages_router
 from smsurvey.api import api_routers, oauth_router
+from smsurvey.contacts.admin_pages import router as contact_pages_router
 from smsurvey.contacts.pages import router as opt_out_router
 from smsurvey.distributions.admin_pages import router as distribution_pages_router
 from smsurvey.kit import envelope
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(subscription_pages_router, dependencies=checked)
     app.include_router(distribution_pages_router, dependencies=checked)
     app.include_router(survey_admin_pages_router, dependencies=checked)
+    app.include_router(contact_pages_router, dependencies=checked)
     app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -107,6 +109,7 @@ def create_app(
         BodyLimit,
         default=settings.api_body_limit,
         by_prefix=[(receive_router.prefix, settings.webhook_body_limit)],
+        page_error=error_page,
     )
     app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
 

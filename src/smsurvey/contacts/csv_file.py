@@ -68,14 +68,14 @@ def _choose_delimiter(header_line: str, requested: str | None) -> str:
     return requested
 
 
-def _layout(header: list[str], delimiter: str, phone_column: str) -> CsvLayout:
+def _layout(header: list[str], delimiter: str, phone_column: str | None) -> CsvLayout:
     names = [name.strip() for name in header]
     seen: dict[str, int] = {}
     for index, name in enumerate(names):
         if name and name.lower() in seen:
             raise MalformedCsv(f"the column {name!r} appears twice in the header")
         seen[name.lower()] = index
-    phone_index = seen.get(phone_column.strip().lower())
+    phone_index = 0 if phone_column is None else seen.get(phone_column.strip().lower())
     if phone_index is None:
         listed = ", ".join(repr(n) for n in names if n) or "none"
         raise MalformedCsv(f"unknown column {phone_column!r}: the columns are {listed}")
@@ -104,9 +104,13 @@ def _layout(header: list[str], delimiter: str, phone_column: str) -> CsvLayout:
 
 
 class ContactCsv:
-    """An open contact CSV: its :class:`CsvLayout`, its size, and its data rows as a stream."""
+    """An open contact CSV: its :class:`CsvLayout`, its size, and its data rows as a stream.
 
-    def __init__(self, path: Path, phone_column: str, delimiter: str | None = None) -> None:
+    Without a ``phone_column`` the first column stands for it (to look at a file before
+    the phone column is chosen).
+    """
+
+    def __init__(self, path: Path, phone_column: str | None, delimiter: str | None = None) -> None:
         self.path = path
         try:
             self.size = path.stat().st_size
@@ -201,6 +205,25 @@ class ContactCsv:
         """All data rows, parsed (see :func:`parse_block`)."""
         for block in self.blocks(1000):
             yield from parse_block(block, self.layout, self.path.name)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvPreview:
+    """A file's first rows, to choose its phone column from."""
+
+    delimiter: str
+    header: tuple[str, ...]
+    rows: list[list[str]]
+
+
+def preview(path: Path, rows: int = 5) -> CsvPreview:
+    """The header and first ``rows`` data rows of the CSV at ``path``, checked as an import
+    checks them (:class:`MalformedCsv` for a file that cannot be imported at all)."""
+    with ContactCsv(path, None) as csv_file:
+        layout = csv_file.layout
+        first = next(csv_file.blocks(rows), None)
+        parsed = parse_block(first, layout, path.name) if first else []
+    return CsvPreview(layout.delimiter, layout.header, [fields for _, fields in parsed])
 
 
 @dataclass(slots=True)

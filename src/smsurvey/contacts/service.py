@@ -31,7 +31,7 @@ from smsurvey.models.contacts import (
 )
 from smsurvey.models.messaging import Direction, Message, MessageEvent
 from smsurvey.providers.base import DeliveryStatus
-from smsurvey.sms.phones import check_phone
+from smsurvey.sms.phones import check_phone, validate_region
 
 DEFAULT_DIRECTORY_NAME = "Default directory"
 OPTED_OUT_FIELD = "Opted out"
@@ -336,6 +336,25 @@ async def list_members(
     return list(rows)
 
 
+async def member_count(session: AsyncSession, mailing_list: MailingList) -> int:
+    """How many contacts the list holds."""
+    count = await session.scalar(
+        select(func.count()).where(MailingListMember.mailing_list_id == mailing_list.id)
+    )
+    return int(count or 0)
+
+
+async def lists_of(session: AsyncSession, contact: Contact) -> list[MailingList]:
+    """The mailing lists ``contact`` is in, by name."""
+    rows = await session.scalars(
+        select(MailingList)
+        .join(MailingListMember, MailingListMember.mailing_list_id == MailingList.id)
+        .where(MailingListMember.contact_id == contact.id)
+        .order_by(MailingList.name, MailingList.id)
+    )
+    return list(rows)
+
+
 async def add_to_list(
     session: AsyncSession, mailing_list: MailingList, contact: Contact, clock: Clock = system_clock
 ) -> bool:
@@ -401,6 +420,17 @@ async def delete_contact(session: AsyncSession, contact: Contact) -> None:
     """Delete the contact and its list memberships (histories keep what was sent)."""
     await session.delete(contact)
     await session.flush()
+
+
+def checked_region(region: str | None) -> str | None:
+    """``region`` (for numbers without a country code) as its ISO code, ``None`` when blank;
+    :class:`InvalidInput` for an unknown one."""
+    if not region or not region.strip():
+        return None
+    try:
+        return validate_region(region)
+    except ValueError as error:
+        raise InvalidInput(f"region: {error}") from None
 
 
 def _checked_values(fields: ContactFields, default_region: str | None) -> dict[str, Any]:
@@ -604,6 +634,19 @@ async def create_transaction(
     session.add(transaction)
     await session.flush()
     return transaction
+
+
+async def transactions_of(
+    session: AsyncSession, contact: Contact, *, limit: int = 100
+) -> list[Transaction]:
+    """The contact's latest ``limit`` transactions, newest first."""
+    rows = await session.scalars(
+        select(Transaction)
+        .where(Transaction.contact_id == contact.id)
+        .order_by(Transaction.transaction_date.desc(), Transaction.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
 
 
 async def create_transaction_batch(

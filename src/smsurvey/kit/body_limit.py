@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smsurvey.kit.envelope import error_response
+from smsurvey.kit.envelope import PageError, error_response
 
 
 class BodyTooLarge(HTTPException):
@@ -33,14 +33,21 @@ def too_large(request: Request, error: BodyTooLarge) -> Response:
 
 class BodyLimit:
     """ASGI middleware: at most ``default`` bytes of body, or the limit of the first of
-    ``by_prefix`` (path prefix, limit) the path starts with."""
+    ``by_prefix`` (path prefix, limit) the path starts with. A request for which
+    ``page_error`` gives a page (an admin form's upload) is refused with that page."""
 
     def __init__(
-        self, app: ASGIApp, *, default: int, by_prefix: Sequence[tuple[str, int]] = ()
+        self,
+        app: ASGIApp,
+        *,
+        default: int,
+        by_prefix: Sequence[tuple[str, int]] = (),
+        page_error: PageError | None = None,
     ) -> None:
         self.app = app
         self.default = default
         self.by_prefix = tuple(by_prefix)
+        self.page_error = page_error
 
     def limit_for(self, path: str) -> int:
         """The body limit of requests to ``path``."""
@@ -54,7 +61,9 @@ class BodyLimit:
         limit = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await too_large(Request(scope), BodyTooLarge(limit))(scope, receive, send)
+            request, refused = Request(scope), BodyTooLarge(limit)
+            page = self.page_error and self.page_error(request, 413, str(refused.detail))
+            await (page or too_large(request, refused))(scope, receive, send)
             return
         read = 0
 

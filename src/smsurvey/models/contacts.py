@@ -1,11 +1,12 @@
-"""Directories, contacts with their opt-out history, mailing lists and transactions."""
+"""Directories, contacts with their opt-out history, mailing lists, transactions and the
+CSV imports the admin pages run."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsurvey.models.base import Base
@@ -159,3 +160,48 @@ class TransactionBatchMember(Base):
     transaction_id: Mapped[str] = mapped_column(
         ForeignKey("contact_transactions.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class ContactImportJob(Base):
+    """A contact CSV uploaded on the admin pages (``CIM_``) and its import, run in the
+    background by a server process (``runner``): its state, figures and error report."""
+
+    __tablename__ = "contact_import_jobs"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(
+        LargeBinary, deferred=True, deferred_raiseload=True
+    )
+    """The file, until its import ends (so any process can run it); loaded only on demand."""
+    state: Mapped[str] = mapped_column(String(16))
+    directory_id: Mapped[str | None] = mapped_column(
+        ForeignKey("directories.id", ondelete="SET NULL")
+    )
+    list_name: Mapped[str | None] = mapped_column(String(200))
+    mailing_list_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mailing_lists.id", ondelete="SET NULL")
+    )
+    phone_column: Mapped[str | None] = mapped_column(String(200))
+    default_region: Mapped[str | None] = mapped_column(String(4))
+    bytes_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    figures: Mapped[dict[str, Any] | None]
+    """The finished import's summary (contacts created, updated, added to the list…)."""
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    """Why it failed."""
+    report: Mapped[str | None] = mapped_column(Text)
+    """The per-row error report (CSV), when a row had a problem."""
+    runner: Mapped[str | None] = mapped_column(String(300))
+    """The process running it: ``host:pid:token``."""
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    """When its runner last said it was at work."""
+    finished_at: Mapped[datetime | None]
