@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
 
-.PHONY: run test install lint format bench services clean
+.PHONY: run test install lint format bench screenshots services clean
 
 run: $(INSTALLED)  ## install, migrate and start the server on SQLite with the simulator
 	$(BIN)/smsurvey migrate
@@ -54,6 +54,15 @@ bench: $(DEV_INSTALLED)  ## run the benchmarks (they print figures; a JSON line 
 	$(BIN)/python bench/api_under_load.py
 	$(BIN)/python bench/survey_holds.py
 	$(BIN)/python bench/chaos_send.py
+
+SHOWN := sign-in home surveys survey survey-responses contacts contacts-import-columns \
+	contacts-import-done contact distribution-new story-confirm story-phone \
+	story-distribution providers provider credits subscriptions user tokens
+screenshots: $(DEV_INSTALLED) services  ## refresh docs/images/admin/ from the browser tests' screenshots
+	rm -rf screenshots
+	$(BIN)/pytest -q -k sqlite tests/web
+	mkdir -p docs/images/admin
+	for name in $(SHOWN); do cp screenshots/$$name.png docs/images/admin/; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis build src/*.egg-info

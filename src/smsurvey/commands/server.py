@@ -45,7 +45,8 @@ def serve(
         f"smsurvey on [bold]http://{settings.host}:{settings.port}[/]"
         f" — database {_describe(settings.database_url)}"
         "; texts go through each organisation's provider connections, else the simulator"
-        f"; API docs at /docs; links point to {settings.public_url}",
+        f"; the admin at {settings.public_url.rstrip('/')}/admin, API docs at /docs"
+        f"; links point to {settings.public_url}",
         highlight=False,
     )
     app = create_app(settings, run_worker=worker)
