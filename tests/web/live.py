@@ -9,14 +9,17 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
+from smsurvey.accounts.access import BRAND_ADMINISTRATOR
 from smsurvey.app import create_app
 from tests.messaging.harness import Harness, harness
+from tests.web.admin_support import PASSWORD, setup_secret
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -109,3 +112,27 @@ async def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     await fits_the_screen(page, SCREENSHOTS / f"{name}.png")
     await accessible(page)
+
+
+async def signed_in_page(
+    served: Served,
+    email: str = "ada@example.org",
+    *,
+    role: str = BRAND_ADMINISTRATOR,
+    script: bool = True,
+    **context: Any,
+) -> Page:
+    """A new browser page (``context``: Playwright's options, such as :data:`PHONE`)
+    signed in as a new user ``email`` with ``role``, who set their password on the page
+    their one-time link opens."""
+    system = served.system
+    page = await (
+        await served.browser.new_context(java_script_enabled=script, **context)
+    ).new_page()
+    setup = await setup_secret(system, email, role=role)
+    await page.goto(f"{system.runtime.settings.public_url}/admin/set-password?token={setup}")
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#again").fill(PASSWORD)
+    await page.get_by_role("button", name="Set password and sign in").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(system.organization.name)
+    return page

@@ -13,7 +13,7 @@ from playwright.async_api import expect
 from smsurvey.accounts.access import BRAND_ADMINISTRATOR
 from smsurvey.models.simulator import SimulatedText
 from tests.web.admin_support import PASSWORD, setup_secret
-from tests.web.live import Served, shot
+from tests.web.live import Served, shot, signed_in_page
 
 
 async def test_the_first_administrator_signs_in_and_makes_a_token(served: Served) -> None:
@@ -88,13 +88,7 @@ async def test_a_survey_team_runs_a_2way_survey_from_the_browser(
     served: Served, tmp_path: Path
 ) -> None:
     system = served.system
-    base = system.runtime.settings.public_url
-    page = await (await served.browser.new_context()).new_page()
-    await page.goto(f"{base}/admin/set-password?token={await setup_secret(system, 'ada@x.org')}")
-    await page.get_by_label("Email").fill("ada@x.org")
-    await page.get_by_label("Password (at least 10 characters)").fill(PASSWORD)
-    await page.get_by_label("The same password again").fill(PASSWORD)
-    await page.get_by_role("button", name="Set password and sign in").click()
+    page = await signed_in_page(served)
     nav = page.get_by_role("navigation")
 
     # Contacts, from a CSV file with numbers written as people write them.

@@ -8,31 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 from sqlalchemy import update
 
 from smsurvey.contacts.import_jobs import ImportState
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.contacts import ContactImportJob
-from tests.web.admin_support import PASSWORD, setup_secret
-from tests.web.live import PHONE, Served, accessible, shot
+from tests.web.live import PHONE, Served, accessible, shot, signed_in_page
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 CSV = b"First Name,Mobile,Store\nAnn,(415) 555-2671,North\nBob,12,South\nCy,+44 7911 123456,East\n"
-
-
-async def _signed_in(served: Served, *, script: bool = True) -> Page:
-    system = served.system
-    base = system.runtime.settings.public_url
-    context = await served.browser.new_context(**PHONE, java_script_enabled=script)
-    page = await context.new_page()
-    await page.goto(f"{base}/admin/set-password?token={await setup_secret(system, 'ada@x.org')}")
-    await page.get_by_label("Email").fill("ada@x.org")
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("#again").fill(PASSWORD)
-    await page.get_by_role("button").last.click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text(system.organization.name)
-    return page
 
 
 async def _running_job(served: Served) -> str:
@@ -61,7 +46,7 @@ async def _record(served: Served, **values: Any) -> None:
 async def test_a_csv_is_uploaded_checked_and_imported_in_the_browser(
     served: Served, tmp_path: Path
 ) -> None:
-    page = await _signed_in(served)
+    page = await signed_in_page(served, "ada@x.org", **PHONE)
     await page.goto(f"{served.system.runtime.settings.public_url}/admin/contacts")
     await shot(page, "contacts")
     await page.get_by_role("link", name="Import contacts from a CSV file").click()
@@ -97,7 +82,7 @@ async def test_a_csv_is_uploaded_checked_and_imported_in_the_browser(
 
 async def test_the_progress_bar_follows_the_import_without_a_reload(served: Served) -> None:
     job_page = await _running_job(served)
-    page = await _signed_in(served)
+    page = await signed_in_page(served, "ada@x.org", **PHONE)
     await page.goto(job_page)
     bar = page.locator("progress")
     await expect(bar).to_have_js_property("value", 50)
@@ -117,7 +102,7 @@ async def test_the_progress_bar_follows_the_import_without_a_reload(served: Serv
 
 async def test_without_script_the_progress_page_refreshes_itself(served: Served) -> None:
     job_page = await _running_job(served)
-    page = await _signed_in(served, script=False)
+    page = await signed_in_page(served, "ada@x.org", script=False, **PHONE)
     await page.goto(job_page)
     await expect(page.locator("progress")).to_have_attribute("value", "50")
     await _record(served, state=ImportState.FAILED, reason="the test stopped it")
@@ -125,7 +110,7 @@ async def test_without_script_the_progress_page_refreshes_itself(served: Served)
 
 
 async def test_a_file_over_the_limit_is_refused_before_it_is_sent(served: Served) -> None:
-    page = await _signed_in(served)
+    page = await signed_in_page(served, "ada@x.org", **PHONE)
     await page.goto(f"{served.system.runtime.settings.public_url}/admin/contacts/import")
     limit = served.system.runtime.settings.api_body_limit
     await page.get_by_label("CSV file").set_input_files(

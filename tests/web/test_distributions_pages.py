@@ -10,27 +10,19 @@ from playwright.async_api import Page, expect
 from smsurvey.accounts.access import USER
 from smsurvey.contacts.service import ContactFields
 from smsurvey.models.distributions import Distribution
-from tests.web.admin_support import PASSWORD, setup_secret
-from tests.web.live import PHONE, Served, shot
+from tests.web.live import PHONE, Served, shot, signed_in_page
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-async def signed_in_page(served: Served) -> tuple[Page, list[str]]:
+async def _signed_in_with_errors(served: Served) -> tuple[Page, list[str]]:
     """A phone's page signed in as a user with the SMS permission, and the console errors
-    it will log."""
-    page = await (await served.browser.new_context(**PHONE)).new_page()
+    it logs from then on."""
+    page = await signed_in_page(served, role=USER, **PHONE)
     errors: list[str] = []
     page.on(
         "console", lambda message: errors.append(message.text) if message.type == "error" else None
     )
-    setup = await setup_secret(served.system, "ada@example.org", role=USER)
-    base = served.system.runtime.settings.public_url
-    await page.goto(f"{base}/admin/set-password?token={setup}")
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("#again").fill(PASSWORD)
-    await page.get_by_role("button", name="Set password and sign in").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Default")
     return page, errors
 
 
@@ -41,7 +33,7 @@ async def test_the_preview_follows_the_message_as_it_is_typed(served: Served) ->
         ContactFields(first_name="Ann", phone="+14155552671"),
         ContactFields(first_name="Bob", phone="+14155552672"),
     )
-    page, errors = await signed_in_page(served)
+    page, errors = await _signed_in_with_errors(served)
     await page.get_by_role("link", name="Distributions").first.click()
     await page.get_by_role("link", name="New distribution").click()
     await page.get_by_label("Survey", exact=True).select_option(label="Customer feedback (NPS)")

@@ -6,31 +6,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.simulator import SimulatedText
 from smsurvey.providers.connections import NewConnection, add_connection
 from smsurvey.responses.subscriptions import subscribe
 from tests.fakes.twilio import FIELDS
-from tests.web.admin_support import PASSWORD, setup_secret
-from tests.web.live import PHONE, Served, shot
+from tests.web.live import PHONE, Served, shot, signed_in_page
 
 ANN = "+14155552671"
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-async def _signed_in(served: Served) -> Page:
-    system = served.system
-    base = system.runtime.settings.public_url
-    page = await (await served.browser.new_context(**PHONE)).new_page()
-    await page.goto(f"{base}/admin/set-password?token={await setup_secret(system, 'op@x.org')}")
-    await page.get_by_label("Email").fill("op@x.org")
-    await page.locator("#password").fill(PASSWORD)
-    await page.locator("#again").fill(PASSWORD)
-    await page.get_by_role("button").last.click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text(system.organization.name)
-    return page
 
 
 async def _typed_on(served: Served, body: str) -> None:
@@ -50,7 +36,7 @@ async def test_a_reply_on_the_phone_page_brings_the_next_question_without_a_relo
     system = served.system
     await system.distribute_list(await system.people("Customers", ANN))
     await system.drain()
-    page = await _signed_in(served)
+    page = await signed_in_page(served, "op@x.org", **PHONE)
     await page.goto(f"{system.runtime.settings.public_url}/admin/phone")
     await page.get_by_role("link", name=ANN).click()
     thread = page.locator("#thread")
@@ -87,7 +73,7 @@ async def test_the_operator_pages_pass_axe_on_a_phone(served: Served) -> None:
         made = await add_connection(
             session, system.runtime.secret, system.organization.id, new, system.clock.now()
         )
-    page = await _signed_in(served)
+    page = await signed_in_page(served, "op@x.org", **PHONE)
     base = system.runtime.settings.public_url
     pages = {
         "home-operator": "/admin",

@@ -3,28 +3,16 @@ and passes axe-core, and closing a survey needs its box ticked before the form g
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from smsurvey.models.surveys import Survey
 from tests.surveys.answers import REPLIES, answer
-from tests.web.admin_support import PASSWORD, setup_secret
-from tests.web.live import PHONE, Served, shot
-
-
-async def _signed_in_phone(served: Served) -> Page:
-    page = await (await served.browser.new_context(**PHONE)).new_page()
-    setup = await setup_secret(served.system, "ada@example.org")
-    await page.goto(f"{served.system.runtime.settings.public_url}/admin/set-password?token={setup}")
-    await page.get_by_label("Password (at least 10 characters)").fill(PASSWORD)
-    await page.get_by_label("The same password again").fill(PASSWORD)
-    await page.get_by_role("button", name="Set password and sign in").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text(served.system.organization.name)
-    return page
+from tests.web.live import PHONE, Served, shot, signed_in_page
 
 
 async def test_the_survey_pages_on_a_phone(served: Served) -> None:
     await answer(served.system, "Monday", REPLIES)
-    page = await _signed_in_phone(served)
+    page = await signed_in_page(served, **PHONE)
     await page.get_by_role("navigation").get_by_role("link", name="Surveys").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Surveys")
     await shot(page, "surveys")

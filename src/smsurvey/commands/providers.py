@@ -13,7 +13,6 @@ from smsurvey.commands.database import in_organization, in_runtime
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.models.accounts import Organization
 from smsurvey.models.connections import ProviderConnection
-from smsurvey.providers.base import OutboundSms, ProviderError, hand_over
 from smsurvey.providers.connections import (
     NewConnection,
     add_connection,
@@ -25,8 +24,8 @@ from smsurvey.providers.connections import (
     webhook_urls,
 )
 from smsurvey.providers.registry import kinds
+from smsurvey.providers.trial import send_test_text
 from smsurvey.runtime import Runtime
-from smsurvey.sms.phones import check_phone
 
 SENDER_WIDTH = 34  # a Twilio Messaging Service SID
 app = typer.Typer(
@@ -150,33 +149,12 @@ def send_test(
     org: OrgOption = None,
 ) -> None:
     """Send one real test text through the connection and show the provider's answer."""
-    checked = check_phone(to, time_zones=False)
-    if checked.e164 is None:
-        raise InvalidInput(f"--to {to!r}: {checked.reason}")
-    number = checked.e164
 
     async def work(session: AsyncSession, organization: Organization, runtime: Runtime) -> str:
-        connection = await get_connection(session, organization.id, connection_id)
-        adapter = await runtime.providers.get(connection.id)
-        if adapter is None:
-            raise InvalidInput(f"connection {connection_id} cannot be used")
-        text = OutboundSms(
-            reference=f"test-{connection.id}",
-            organization_id=organization.id,
-            sender=connection.sender,
-            to=number,
-            body=f"smsurvey: a test text through {connection.name}.",
-        )
-        try:
-            result = await hand_over(adapter, text)
-        except ProviderError as error:
-            code = f" (code {error.code})" if error.code else ""
-            kind = "temporary, try again later" if error.retryable else "permanent"
-            raise InvalidInput(f"the text was not taken{code}: {error} [{kind}]") from None
-        return result.provider_message_id
+        return await send_test_text(session, runtime.providers, organization.id, connection_id, to)
 
     message_id = in_runtime(org, work)
-    console.print(f"{connection_id} took the text to {number}: provider message id {message_id}")
+    console.print(f"{connection_id} took the text to {to}: provider message id {message_id}")
 
 
 @app.command("order")
