@@ -139,7 +139,7 @@ async def _list_page(
     return render(
         request, "admin/contacts/list.html", caller, status_code=status_code,
         mailing_list=mailing_list, members=members,
-        count=await service.member_count(session, mailing_list),
+        count=await service.mailing_list_size(session, mailing_list),
         paging=_paging(offset, len(members), len(rows) > PAGE_SIZE),
         region=caller.runtime.settings.default_region or "", error=error,
         entered=entered or {},

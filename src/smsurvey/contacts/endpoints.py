@@ -99,12 +99,12 @@ async def get_directory_contact(
     directory = await directory_of(caller, directoryId)
     contact = await service.get_directory_contact(caller.session, directory, contactId)
     memberships = {
-        list_id: Membership(
-            name=name,
-            contactLookupId=lookup_id(list_id, contact.id),
+        mailing_list.id: Membership(
+            name=mailing_list.name,
+            contactLookupId=lookup_id(mailing_list.id, contact.id),
             unsubscribed=contact.opted_out,
         )
-        for list_id, name in await service.lists_of_contact(caller.session, contact)
+        for mailing_list in await service.lists_of(caller.session, contact)
     }
     base = ContactOut.of(contact, embedded=True)
     detail = ContactDetail(

@@ -277,17 +277,6 @@ async def mailing_list_size(session: AsyncSession, mailing_list: MailingList) ->
     return int(count or 0)
 
 
-async def lists_of_contact(session: AsyncSession, contact: Contact) -> list[tuple[str, str]]:
-    """The id and name of every mailing list ``contact`` is in, oldest first."""
-    rows = await session.execute(
-        select(MailingList.id, MailingList.name)
-        .join(MailingListMember, MailingListMember.mailing_list_id == MailingList.id)
-        .where(MailingListMember.contact_id == contact.id)
-        .order_by(MailingList.created_at, MailingList.id)
-    )
-    return [(list_id, name) for list_id, name in rows.all()]
-
-
 async def create_mailing_list(
     session: AsyncSession, directory: Directory, name: str, clock: Clock = system_clock
 ) -> MailingList:
@@ -336,21 +325,13 @@ async def list_members(
     return list(rows)
 
 
-async def member_count(session: AsyncSession, mailing_list: MailingList) -> int:
-    """How many contacts the list holds."""
-    count = await session.scalar(
-        select(func.count()).where(MailingListMember.mailing_list_id == mailing_list.id)
-    )
-    return int(count or 0)
-
-
 async def lists_of(session: AsyncSession, contact: Contact) -> list[MailingList]:
-    """The mailing lists ``contact`` is in, by name."""
+    """The mailing lists ``contact`` is in, oldest first."""
     rows = await session.scalars(
         select(MailingList)
         .join(MailingListMember, MailingListMember.mailing_list_id == MailingList.id)
         .where(MailingListMember.contact_id == contact.id)
-        .order_by(MailingList.name, MailingList.id)
+        .order_by(MailingList.created_at, MailingList.id)
     )
     return list(rows)
 
