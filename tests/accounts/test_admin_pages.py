@@ -197,11 +197,11 @@ async def test_administrators_manage_users_of_their_organisation_only(database_u
             )
         assert (await admin.get(f"/admin/users/{stranger.id}")).status_code == 404
         assert "eve@example.org" not in (await admin.get("/admin/users")).text
-        took = await admin.post(
+        seized = await admin.post(
             f"/admin/users/{stranger.id}",
             data={"csrf_token": csrf(page), "role": BRAND_ADMINISTRATOR, "sms": "true"},
         )
-        assert took.status_code == 404
+        assert seized.status_code == 404
 
 
 async def test_a_token_made_on_its_page_calls_the_api_until_revoked(database_url: str) -> None:

@@ -10,7 +10,6 @@ import html
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -30,12 +29,11 @@ from smsurvey.distributions.service import (
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.distributions import Distribution
 from smsurvey.models.responses import Response
+from tests.distributions.customers import ANN, BOB, CID, DAN, INVITE, customers, invite
 from tests.messaging.harness import Harness, harness
 from tests.support import found
 from tests.web.admin_support import csrf, signed_in
 
-ANN, BOB, CID, DAN = "+14155552671", "+14155552672", "+14155552673", "+14155552674"
-INVITE = "Hi ${m://FirstName}, how did we do? ${l://SurveyURL}"
 TESTER = "+14155552699"
 
 
@@ -49,26 +47,6 @@ async def system(database_url: str) -> AsyncIterator[Harness]:
 async def browser(system: Harness) -> AsyncIterator[httpx.AsyncClient]:
     async with signed_in(system, role=USER) as signed:
         yield signed
-
-
-async def customers(system: Harness) -> str:
-    return await system.contacts(
-        "Customers",
-        ContactFields(first_name="Ann", last_name="Lee", phone=ANN),
-        ContactFields(first_name="Bob", phone=BOB),
-        ContactFields(first_name="Cid", phone=CID),
-        ContactFields(first_name="Dan", phone=DAN),
-    )
-
-
-async def invite(system: Harness, list_id: str, **request: Any) -> str:
-    return await system.distribute(
-        system.survey_id,
-        Recipients(mailing_list_id=list_id),
-        method=Method.INVITE,
-        message_text=INVITE,
-        **request,
-    )
 
 
 async def token(browser: httpx.AsyncClient) -> str:

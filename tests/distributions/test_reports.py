@@ -10,44 +10,21 @@ from decimal import Decimal
 
 import pytest
 
-from smsurvey.contacts.service import ContactFields
 from smsurvey.distributions import reports
 from smsurvey.distributions.preview import preview, send_test
 from smsurvey.distributions.reports import Enclosure, HistoryRow, Metrics, derived_status
-from smsurvey.distributions.service import Lifecycle, Method, Recipients, get_distribution
+from smsurvey.distributions.service import Lifecycle, Method, get_distribution
 from smsurvey.kit.db import unit_of_work
 from smsurvey.models.distributions import Distribution
 from smsurvey.models.messaging import Message
+from tests.distributions.customers import ANN, BOB, CID, DAN, customers, invite
 from tests.messaging.harness import Harness, harness
-
-ANN, BOB, CID, DAN = "+14155552671", "+14155552672", "+14155552673", "+14155552674"
-INVITE = "Hi ${m://FirstName}, how did we do? ${l://SurveyURL}"
 
 
 @pytest.fixture
 async def system(database_url: str) -> AsyncIterator[Harness]:
     async with harness(database_url, behaviours=f"{CID}=failed") as running:
         yield running
-
-
-async def customers(system: Harness) -> str:
-    return await system.contacts(
-        "Customers",
-        ContactFields(first_name="Ann", last_name="Lee", phone=ANN, ext_ref="ann.lee"),
-        ContactFields(first_name="Bob", phone=BOB),
-        ContactFields(first_name="Cid", phone=CID),
-        ContactFields(first_name="Dan", phone=DAN),
-    )
-
-
-async def invite(system: Harness, list_id: str, **request: object) -> str:
-    return await system.distribute(
-        system.survey_id,
-        Recipients(mailing_list_id=list_id),
-        method=Method.INVITE,
-        message_text=INVITE,
-        **request,
-    )
 
 
 async def report(system: Harness, distribution_id: str) -> reports.DistributionReport:
