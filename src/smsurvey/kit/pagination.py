@@ -28,11 +28,14 @@ class Window:
 
 def paging(*, default: int = 100, maximum: int = 500) -> Callable[..., Window]:
     """A FastAPI dependency for the page a request asks for, its parameters documented
-    and bounded (a bad one is a 400 naming it)."""
+    and bounded (a bad one is a 400 naming it). A ``pageSize`` above ``maximum`` gets
+    ``maximum`` items, as Qualtrics caps it: clients that ask for 1,000 keep working."""
 
     def page(
         pageSize: int = Query(
-            default, ge=1, le=maximum, description=f"Items per page (at most {maximum})."
+            default,
+            ge=1,
+            description=f"Items per page: at most {maximum} (a larger size gets {maximum}).",
         ),
         offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Items to skip from the start."),
         skipToken: str | None = Query(
@@ -41,7 +44,7 @@ def paging(*, default: int = 100, maximum: int = 500) -> Callable[..., Window]:
     ) -> Window:
         if skipToken:
             offset = _token_offset(skipToken)
-        return Window(offset, pageSize)
+        return Window(offset, min(pageSize, maximum))
 
     return page
 
