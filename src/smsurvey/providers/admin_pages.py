@@ -5,17 +5,15 @@ distributions, in organisations that send through the simulator, as ``/simulator
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
 
 from smsurvey.kit.errors import InvalidInput, NotFound, SmsurveyError
 from smsurvey.models.connections import ProviderConnection
-from smsurvey.models.simulator import SimulatedText
+from smsurvey.models.simulator import HandsetDirection, SimulatedText
 from smsurvey.providers.base import ProviderKind
 from smsurvey.providers.connections import (
     NewConnection,
@@ -30,6 +28,7 @@ from smsurvey.providers.connections import (
 from smsurvey.providers.registry import kind_named, kinds
 from smsurvey.providers.simulator import NAME as SIMULATOR
 from smsurvey.providers.simulator import Simulator
+from smsurvey.providers.simulator_api import Text as SimulatedTextOut
 from smsurvey.providers.trial import send_test_text
 from smsurvey.sms.phones import check_phone
 from smsurvey.web.admin import (
@@ -232,31 +231,20 @@ async def delete_form(request: Request, caller: AdminPageCallerDep, connection_i
 # The phone simulator --------------------------------------------------------------------
 
 
-class PhoneText(BaseModel):
-    """A text of a simulated phone's thread, for the page's script."""
+class PhoneText(SimulatedTextOut):
+    """A text of a simulated phone's thread, for the page's script: the simulator API's
+    view of it, and how it stands."""
 
-    id: int
-    direction: str = Field(description="to_handset (we sent it) or from_handset (typed on it)")
-    counterpart: str
-    body: str
-    at: datetime
     status: str
 
     @classmethod
     def of(cls, text: SimulatedText) -> PhoneText:
         """The thread's view of ``text``."""
-        return cls(
-            id=text.id,
-            direction=text.direction,
-            counterpart=text.counterpart,
-            body=text.body,
-            at=text.created_at,
-            status=_status(text),
-        )
+        return cls(**SimulatedTextOut.of(text).model_dump(), status=_status(text))
 
 
 def _status(text: SimulatedText) -> str:
-    if text.direction == "from_handset":
+    if text.direction == HandsetDirection.FROM_HANDSET:
         return "Sent from the phone"
     if text.reported_at is None:
         return "Sent"  # its delivery report has not gone back yet
@@ -352,7 +340,7 @@ async def type_text_form(
     except InvalidInput as wrong:
         return await _phone(request, caller, simulator, number, str(wrong))
     thread = await simulator.inbox(organization_id, handset)
-    received = [t.counterpart for t in thread if t.direction == "to_handset"]
+    received = [t.counterpart for t in thread if t.direction == HandsetDirection.TO_HANDSET]
     to = received[-1] if received else caller.runtime.settings.simulator_number
     await simulator.type_on_handset(organization_id, handset, to, text.strip())
     return redirect(request, f"{PHONE}?number={quote(handset)}")
