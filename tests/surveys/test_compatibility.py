@@ -77,7 +77,12 @@ def test_nps_choice_and_text_questions_with_logic_are_compatible() -> None:
             "matrix questions cannot be sent by SMS",
         ),
         (
-            {"id": "QID2", "type": "slider", "text": "Slide"},
+            {
+                "id": "QID2",
+                "type": "slider",
+                "text": "Slide",
+                "statements": [{"id": "1", "text": "Speed"}],
+            },
             Reason.UNSUPPORTED_QUESTION_TYPE,
             "slider questions cannot be sent by SMS",
         ),

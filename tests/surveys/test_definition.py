@@ -109,7 +109,7 @@ def test_holds_what_sms_cannot_carry() -> None:
                 "id": "QID3",
                 "type": "slider",
                 "text": "Slide",
-                "choices": [{"id": "1", "text": "x"}],
+                "statements": [{"id": "1", "text": "x"}],
             },
             {"id": "QID4", "type": "descriptive", "text": "Welcome"},
             {"id": "QID5", "type": "unsupported", "text": "?", "source_type": "SBS/SBSMatrix"},
@@ -260,8 +260,8 @@ def test_structure_errors_name_the_place(data: dict[str, Any], fragments: list[s
             ["operator selected does not apply to text_entry question QIDt"],
         ),
         (
-            when("QIDm", "selected", "1"),
-            ["operator selected does not apply to multiple_choice question QIDm"],
+            when("QIDm", "greater_than", 1),
+            ["operator greater_than does not apply to multiple_choice question QIDm"],
         ),
         (when_data("tier", "selected", "1"), ["operator selected does not apply to embedded data"]),
         (
@@ -286,7 +286,7 @@ def test_structure_errors_name_the_place(data: dict[str, Any], fragments: list[s
         "unknown choice",
         "numeric operator on choice",
         "choice operator on text",
-        "choice operator on multiple answer",
+        "numeric operator on multiple answer",
         "choice operator on embedded data",
         "numeric operator on a word",
         "no condition key",

@@ -75,13 +75,23 @@ _PRESENCE = frozenset({Operator.EMPTY, Operator.NOT_EMPTY})
 _EQUALITY = frozenset({Operator.EQUAL_TO, Operator.NOT_EQUAL_TO})
 _TEXT = _EQUALITY | {Operator.CONTAINS, Operator.DOES_NOT_CONTAIN}
 
+_CHOSEN = frozenset({Operator.SELECTED, Operator.NOT_SELECTED}) | _PRESENCE | _DISPLAY
+_NUMBER = _EQUALITY | NUMERIC_OPERATORS | _PRESENCE | _DISPLAY
 QUESTION_OPERATORS: Mapping[str, frozenset[Operator]] = {
-    "nps": _EQUALITY | NUMERIC_OPERATORS | _PRESENCE | _DISPLAY,
-    "single_choice": frozenset({Operator.SELECTED, Operator.NOT_SELECTED}) | _PRESENCE | _DISPLAY,
+    "nps": _NUMBER,
+    "single_choice": _CHOSEN,
+    "multiple_choice": _CHOSEN,
+    "matrix": _CHOSEN,
+    "slider": _NUMBER,
+    "rank_order": _NUMBER,
     "text_entry": _TEXT | _PRESENCE | _DISPLAY,
 }
 """Operators a condition may use on a question of each type; other types only ``displayed``
 and ``not_displayed``."""
+
+STATEMENT_TYPES = frozenset({"matrix", "slider", "rank_order"})
+"""Question types whose conditions name a ``statement`` (a rank order's is the choice
+ranked); a form text entry's may name a field."""
 
 EMBEDDED_DATA_OPERATORS = _TEXT | NUMERIC_OPERATORS | _PRESENCE
 
@@ -92,8 +102,11 @@ class QuestionCondition(_Model):
     question: Id
     operator: Operator
     value: str | int | None = None
-    """A choice id (``selected``), a score 0-10 (NPS), a text (text entry); none for
-    ``empty``/``not_empty``/``displayed``/``not_displayed``."""
+    """A choice id (``selected``), a score 0-10 (NPS), a text (text entry), a number (a
+    slider's statement, a rank); none for ``empty``/``not_empty``/``displayed``/
+    ``not_displayed``."""
+    statement: Id | None = None
+    """The row tested: a matrix or slider statement, a rank-order choice, a form field."""
 
 
 class EmbeddedDataCondition(_Model):
@@ -172,12 +185,36 @@ def leaves(condition: Condition) -> Iterator[LeafCondition]:
 
 
 class Choice(_Model):
-    """An answer option; its id is the recode value stored as the answer."""
+    """An answer option (or a matrix or slider statement, a form field)."""
 
     id: Id
+    """The choice id logic refers to (the QSF choice id)."""
     text: str
     text_entry: bool = False
     """Whether the choice carries a text box ("Other, please specify")."""
+    recode: str | None = None
+    """The value recorded when it is chosen; the id when unset (QSF ``RecodeValues``)."""
+    export_tag: str | None = None
+    """The column name exports use for it (QSF ``ChoiceDataExportTags``)."""
+    exclusive: bool = False
+    """In a multiple-answer question: choosing it clears the others ("None of these")."""
+
+    @property
+    def value(self) -> str:
+        """What an answer choosing it records: its recode value, else its id."""
+        return self.recode if self.recode is not None else self.id
+
+
+class SkipRule(_Model):
+    """After the question is answered: when ``condition`` holds, go to ``to``."""
+
+    condition: Condition
+    to: Id
+    """``end_of_block``, ``end_of_survey``, or the id of a later question of the same block."""
+
+
+SKIP_TO_END_OF_BLOCK = "end_of_block"
+SKIP_TO_END_OF_SURVEY = "end_of_survey"
 
 
 class _Question(_Model):
@@ -189,6 +226,10 @@ class _Question(_Model):
     """The question as written; may hold HTML (never sent by SMS: the renderer strips it)."""
     display_logic: Condition | None = None
     """Ask the question only when this holds."""
+    skip_logic: tuple[SkipRule, ...] = ()
+    """Where to go once it is answered, the first rule that holds winning."""
+    required: bool = False
+    """The web survey does not move on without an answer (QSF ``ForceResponse``)."""
 
 
 class NpsQuestion(_Question):
@@ -198,9 +239,21 @@ class NpsQuestion(_Question):
 
 
 class TextEntryQuestion(_Question):
-    """A free-text answer."""
+    """A free-text answer, or (``form``) one text per field."""
 
     type: Literal["text_entry"]
+    format: Literal["single_line", "multi_line", "essay", "password", "form"] = "single_line"
+    """QSF selectors ``SL``, ``ML``, ``ESTB``, ``PW``, ``FORM``."""
+    fields: tuple[Choice, ...] = ()
+    """The fields of a ``form``, each answered with its own text."""
+
+    @model_validator(mode="after")
+    def _form_fields(self) -> TextEntryQuestion:
+        if (self.format == "form") != bool(self.fields):
+            raise ValueError("a form text entry has fields, and only a form has them")
+        if (duplicate := _first_duplicate(field.id for field in self.fields)) is not None:
+            raise ValueError(f"duplicate field id {duplicate!r}")
+        return self
 
 
 class _ChoiceQuestion(_Question):
@@ -214,24 +267,28 @@ class _ChoiceQuestion(_Question):
         return choices
 
 
+ChoiceLayout = Literal["vertical", "horizontal", "dropdown", "select_box", "columns"]
+"""How the web survey lays choices out (QSF ``SAVR``/``MAVR``, ``SAHR``/``MAHR``, ``DL``,
+``SB``/``MSB``, ``SACOL``/``MACOL``)."""
+
+
 class SingleChoiceQuestion(_ChoiceQuestion):
     """Multiple choice, one answer: the answer is a choice id."""
 
     type: Literal["single_choice"]
+    layout: ChoiceLayout = "vertical"
 
 
 class MultipleChoiceQuestion(_ChoiceQuestion):
-    """Multiple choice, several answers (not SMS-compatible)."""
+    """Multiple choice, several answers (not SMS-compatible): the answer is a list of
+    choice ids."""
 
     type: Literal["multiple_choice"]
+    layout: ChoiceLayout = "vertical"
 
 
-class MatrixQuestion(_ChoiceQuestion):
-    """Statements each rated on the same scale of choices (not SMS-compatible)."""
-
-    type: Literal["matrix"]
+class _StatementQuestion(_Question):
     statements: tuple[Choice, ...] = Field(min_length=1)
-    multiple_answers: bool = False
 
     @field_validator("statements")
     @classmethod
@@ -241,10 +298,48 @@ class MatrixQuestion(_ChoiceQuestion):
         return statements
 
 
-class OtherQuestion(_Question):
-    """A question kind SMS cannot carry, kept so the survey can still be stored and reported."""
+class MatrixQuestion(_StatementQuestion, _ChoiceQuestion):
+    """Statements each rated on the same scale of choices (not SMS-compatible): the answer
+    maps statement ids to a choice id (a list of them with ``multiple_answers``)."""
 
-    type: Literal["slider", "rank_order", "descriptive", "file_upload", "unsupported"]
+    type: Literal["matrix"]
+    multiple_answers: bool = False
+
+
+class SliderQuestion(_StatementQuestion):
+    """One slider per statement (not SMS-compatible): the answer maps statement ids to a
+    number from ``minimum`` to ``maximum``."""
+
+    type: Literal["slider"]
+    minimum: float = 0
+    maximum: float = 100
+    decimals: int = Field(default=0, ge=0, le=4)
+
+    @model_validator(mode="after")
+    def _range(self) -> SliderQuestion:
+        if self.minimum >= self.maximum:
+            raise ValueError(f"a slider's minimum {self.minimum} is not below its maximum")
+        return self
+
+
+class RankOrderQuestion(_ChoiceQuestion):
+    """Put the choices in order (not SMS-compatible): the answer maps choice ids to ranks
+    1 to n."""
+
+    type: Literal["rank_order"]
+
+
+class DescriptiveText(_Question):
+    """Text shown between questions, with no answer (QSF ``DB``)."""
+
+    type: Literal["descriptive"]
+
+
+class OtherQuestion(_Question):
+    """A question kind smsurvey cannot ask, kept so the survey can still be stored and
+    reported."""
+
+    type: Literal["file_upload", "unsupported"]
     choices: tuple[Choice, ...] = ()
     source_type: str | None = None
     """The type in the source survey, e.g. the QSF ``SBS/SBSMatrix``."""
@@ -262,6 +357,9 @@ Question = Annotated[
     | SingleChoiceQuestion
     | MultipleChoiceQuestion
     | MatrixQuestion
+    | SliderQuestion
+    | RankOrderQuestion
+    | DescriptiveText
     | OtherQuestion,
     Field(discriminator="type"),
 ]
@@ -274,6 +372,9 @@ BlockElement = Annotated[
     | SingleChoiceQuestion
     | MultipleChoiceQuestion
     | MatrixQuestion
+    | SliderQuestion
+    | RankOrderQuestion
+    | DescriptiveText
     | OtherQuestion
     | PageBreak,
     Field(discriminator="type"),
@@ -333,6 +434,27 @@ class EndSurvey(_Model):
     message: str | None = None
 
 
+class Group(_Model):
+    """Elements kept together (QSF ``Group``): walked in order like the flow around it."""
+
+    type: Literal["group"]
+    description: str = ""
+    flow: tuple[FlowElement, ...] = ()
+
+
+class Randomizer(_Model):
+    """Walk ``subset`` of the nested elements (all when unset), in an order drawn once per
+    respondent (QSF ``BlockRandomizer``/``Randomizer``)."""
+
+    type: Literal["randomizer"]
+    id: Id | None = None
+    """The source's flow id; it seeds the draw with the respondent's own seed."""
+    subset: int | None = Field(default=None, ge=1)
+    even_presentation: bool = False
+    """Qualtrics balances how often each element is drawn; here the draw is uniform."""
+    flow: tuple[FlowElement, ...] = Field(min_length=1)
+
+
 class UnsupportedElement(_Model):
     """A flow element smsurvey does not run (QSF block randomizer, web service, …)."""
 
@@ -344,7 +466,7 @@ class UnsupportedElement(_Model):
 
 
 FlowElement = Annotated[
-    ShowBlock | Branch | SetEmbeddedData | EndSurvey | UnsupportedElement,
+    ShowBlock | Branch | Group | Randomizer | SetEmbeddedData | EndSurvey | UnsupportedElement,
     Field(discriminator="type"),
 ]
 
@@ -356,7 +478,7 @@ def iter_flow(
     for index, element in enumerate(flow):
         place = f"{path}[{index}]"
         yield place, element
-        if isinstance(element, Branch | UnsupportedElement):
+        if isinstance(element, Branch | Group | Randomizer | UnsupportedElement):
             yield from iter_flow(element.flow, f"{place}.flow")
 
 
@@ -369,6 +491,9 @@ class SurveyDefinition(_Model):
     id: str | None = None
     """The ``SV_`` id once stored; importing a document that carries one replaces that survey."""
     name: str = Field(min_length=1, max_length=200)
+    language: str = Field(default="EN", min_length=2, max_length=10)
+    """The survey's language code, as Qualtrics writes it (``EN``, ``FR-CA``)."""
+    description: str = ""
     end_message: str | None = None
     """Sent when the survey ends without an end-of-survey element that has its own message."""
     blocks: tuple[Block, ...] = ()
@@ -424,7 +549,16 @@ class SurveyDefinition(_Model):
         return tuple(found.values())
 
 
-for _model in (AllOf, AnyOf, Branch, UnsupportedElement, SurveyDefinition):
+for _model in (
+    AllOf,
+    AnyOf,
+    SkipRule,
+    Branch,
+    Group,
+    Randomizer,
+    UnsupportedElement,
+    SurveyDefinition,
+):
     _model.model_rebuild()
 
 
@@ -471,10 +605,12 @@ def _reference_problems(survey: SurveyDefinition) -> list[str]:
             if block is None:
                 problems.append(f"{place}: unknown block {element.id!r}")
                 continue
-            for question in block.questions:
+            for position, question in enumerate(block.questions):
                 if question.id not in asked:
                     problems += _display_logic_problems(question, survey, asked)
                 asked.setdefault(question.id, question)
+                later = {q.id for q in block.questions[position + 1 :]}
+                problems += _skip_logic_problems(question, survey, asked, later)
 
     for question in survey.questions.values():
         if question.id not in asked:  # never shown: the order of its logic does not matter
@@ -489,6 +625,21 @@ def _display_logic_problems(
         return []
     where = f"question {question.id} display logic"
     return _condition_problems(question.display_logic, where, survey, asked)
+
+
+def _skip_logic_problems(
+    question: Question, survey: SurveyDefinition, asked: Mapping[str, Question], later: set[str]
+) -> list[str]:
+    problems: list[str] = []
+    for index, rule in enumerate(question.skip_logic):
+        where = f"question {question.id} skip logic[{index}]"
+        problems += _condition_problems(rule.condition, where, survey, asked)
+        if rule.to not in later | {SKIP_TO_END_OF_BLOCK, SKIP_TO_END_OF_SURVEY}:
+            problems.append(
+                f"{where}: skips to {rule.to!r}, which is neither a later question of its"
+                f" block nor {SKIP_TO_END_OF_BLOCK} or {SKIP_TO_END_OF_SURVEY}"
+            )
+    return problems
 
 
 def _condition_problems(
@@ -519,9 +670,34 @@ def _leaf_problem(
         return f"{leaf.question} is not asked before this point"
     allowed = QUESTION_OPERATORS.get(question.type, _DISPLAY)
     subject = f"{question.type} question {question.id}"
-    return _operator_problem(leaf.operator, leaf.value, allowed, subject) or _answer_problem(
-        leaf, question
+    return (
+        _operator_problem(leaf.operator, leaf.value, allowed, subject)
+        or _statement_problem(leaf, question)
+        or _answer_problem(leaf, question)
     )
+
+
+def _statement_problem(condition: QuestionCondition, question: Question) -> str | None:
+    """Why the ``statement`` of ``condition`` is missing, unneeded or unknown."""
+    if condition.operator in _DISPLAY:
+        return None if condition.statement is None else "displayed takes no statement"
+    rows: tuple[Choice, ...] = ()
+    if isinstance(question, MatrixQuestion | SliderQuestion):
+        rows = question.statements
+    elif isinstance(question, RankOrderQuestion):
+        rows = question.choices
+    elif isinstance(question, TextEntryQuestion):
+        rows = question.fields
+    if condition.statement is None:
+        needs = question.type in STATEMENT_TYPES
+        return (
+            f"a condition on {question.type} question {question.id} names a statement"
+            if (needs)
+            else None
+        )
+    if condition.statement not in {row.id for row in rows}:
+        return f"{question.id} has no statement {condition.statement!r}"
+    return None
 
 
 def _operator_problem(
@@ -545,8 +721,8 @@ def _answer_problem(condition: QuestionCondition, question: Question) -> str | N
         return None
     if isinstance(question, NpsQuestion) and not (isinstance(value, int) and value in NPS_SCORES):
         return f"{question.id} is an NPS question: the value must be a score 0-10, not {value!r}"
-    if isinstance(question, SingleChoiceQuestion) and str(value) not in {
-        choice.id for choice in question.choices
-    }:
+    if isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion | MatrixQuestion) and (
+        str(value) not in {choice.id for choice in question.choices}
+    ):
         return f"{question.id} has no choice {value!r}"
     return None

@@ -14,9 +14,11 @@ from smsurvey.surveys.definition import (
     Branch,
     EndSurvey,
     FlowElement,
+    Group,
     NpsQuestion,
     OtherQuestion,
     Question,
+    Randomizer,
     SetEmbeddedData,
     ShowBlock,
     SurveyDefinition,
@@ -156,7 +158,9 @@ def _flow(element: FlowElement) -> dict[str, Any]:
         return {"type": "EmbeddedData", "fields": [f.name for f in element.fields]}
     if isinstance(element, EndSurvey):
         return {"type": "EndSurvey"}
-    return {"type": element.source_type, "flow": [_flow(child) for child in element.flow]}
+    kind = {Group: "Group", Randomizer: "BlockRandomizer"}.get(type(element))
+    kind = kind or getattr(element, "source_type", "Unsupported")
+    return {"type": kind, "flow": [_flow(child) for child in element.flow]}
 
 
 class SurveyChange(BaseModel):
