@@ -3,6 +3,7 @@ the "Get Survey" shape, deactivate, one response, and the three-step export."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -93,8 +94,10 @@ async def test_responses_and_their_export(database_url: str) -> None:
             [name] = archive.namelist()
             assert name == "Customer feedback (NPS).csv"
             table = archive.read(name).decode()
-        assert "QID1" in table.splitlines()[0]
-        assert "Keep it up!" in table
+        names, labels, import_ids, row = list(csv.reader(io.StringIO(table)))
+        assert (names[-7], import_ids[-7], row[-7]) == ("Q1", '{"ImportId":"QID1"}', "10")
+        assert labels[-7].startswith("Hi from Acme! How likely are you to recommend us")
+        assert "Keep it up!" in row
 
         plain = await call(c, "POST", f"/API/v3/surveys/{survey}/export-responses", auth,
                            json={"format": "json", "compress": "false"})  # fmt: skip

@@ -1,7 +1,8 @@
-"""``smsurvey responses export``: a survey's responses as CSV or JSON."""
+"""``smsurvey responses export``: a survey's responses in one of Qualtrics' export formats."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from smsurvey.commands.common import console, user_errors
 from smsurvey.commands.database import in_organization
 from smsurvey.models.accounts import Organization
-from smsurvey.models.responses import Response
-from smsurvey.responses.export import ExportFormat, to_csv, to_json
+from smsurvey.responses.export import ExportFormat, ExportOptions, export_file, exported
 from smsurvey.responses.service import list_responses
-from smsurvey.surveys.definition import SurveyDefinition
 from smsurvey.surveys.service import definition_of, get_survey
 
 app = typer.Typer(help="Survey responses.", no_args_is_help=True)
@@ -25,27 +24,27 @@ app = typer.Typer(help="Survey responses.", no_args_is_help=True)
 def export(
     survey_id: Annotated[str, typer.Argument(help="Survey id (SV_…).", show_default=False)],
     export_format: Annotated[
-        ExportFormat, typer.Option("--format", help="csv or json.")
+        ExportFormat, typer.Option("--format", help="csv, tsv, json or ndjson.")
     ] = ExportFormat.CSV,
     output: Annotated[
         Path | None, typer.Option(help="File to write (default: standard output).")
     ] = None,
     org: Annotated[str | None, typer.Option("--org", help="Organisation id.")] = None,
 ) -> None:
-    """Write the responses of a survey with contact fields, embedded data, values and labels."""
+    """Write the recorded responses of a survey as Qualtrics exports them (CSV and TSV with
+    three header rows; metadata, answers and embedded data)."""
 
-    async def work(
-        session: AsyncSession, organization: Organization
-    ) -> tuple[SurveyDefinition, list[Response]]:
+    async def work(session: AsyncSession, organization: Organization) -> tuple[bytes, int]:
         survey = await get_survey(session, organization, survey_id)
-        return definition_of(survey), await list_responses(session, organization, survey.id)
+        definition = definition_of(survey)
+        responses = await list_responses(session, organization, survey.id)
+        rows = [exported(response, definition) for response in responses]
+        return export_file(definition, rows, ExportOptions(format=export_format)), len(rows)
 
-    definition, responses = in_organization(org, work)
-    text = (
-        to_csv(definition, responses) if export_format is ExportFormat.CSV else to_json(responses)
-    )
+    content, count = in_organization(org, work)
     if output is None:
-        typer.echo(text, nl=False)
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
     else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"{len(responses)} responses written to {output}")
+        output.write_bytes(content)
+        console.print(f"{count} responses written to {output}")

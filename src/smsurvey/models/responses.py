@@ -38,6 +38,9 @@ class Response(Base):
     labels: Mapped[dict[str, Any]]
     embedded_data: Mapped[dict[str, Any]]
     recipient: Mapped[dict[str, Any]]
+    displayed: Mapped[list[str] | None]
+    """Ids of the questions the respondent was shown, in order (``None`` for responses
+    recorded before it was kept): what tells a question seen but unanswered in exports."""
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime]
 
@@ -87,7 +90,10 @@ class ResponseExport(Base):
     format: Mapped[str] = mapped_column(String(8))
     compress: Mapped[bool]
     in_progress: Mapped[bool]
-    """Whether unfinished responses are included."""
+    """Whether it holds the responses still in progress (open sessions) instead of the
+    recorded ones."""
     since: Mapped[datetime | None]
     until: Mapped[datetime]
+    options: Mapped[dict[str, Any]]
+    """The request's other options (:meth:`~smsurvey.responses.export.ExportOptions.to_json`)."""
     created_at: Mapped[datetime]

@@ -14,12 +14,15 @@ from smsurvey.kit.errors import NotFound
 from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import Organization
 from smsurvey.models.contacts import Contact
-from smsurvey.models.messaging import ConversationSession
-from smsurvey.models.responses import Response, ResponseExport
+from smsurvey.models.messaging import ConversationSession, SessionStatus
+from smsurvey.models.responses import Response, ResponseExport, WebSession
 from smsurvey.models.surveys import Survey
+from smsurvey.responses.export import ExportOptions, exported, progress_of
+from smsurvey.responses.export_columns import ExportedResponse
 from smsurvey.responses.summary import AnswerRow
 from smsurvey.surveys.conversation import ConversationState, response_values
 from smsurvey.surveys.definition import SurveyDefinition
+from smsurvey.surveys.service import definition_of
 
 
 def recipient_fields(contact: Contact | None, phone: str) -> dict[str, str | None]:
@@ -57,6 +60,7 @@ def record_conversation(
         labels=dict(values.labels),
         embedded_data=dict(state.embedded_data),
         recipient=recipient_fields(contact, conversation.phone),
+        displayed=list(state.displayed),
         started_at=conversation.opened_at,
         ended_at=now,
     )
@@ -121,7 +125,7 @@ async def distribution_responses(session: AsyncSession, distribution_id: str) ->
 async def request_export(
     session: AsyncSession,
     survey: Survey,
-    export_format: str,
+    options: ExportOptions,
     *,
     compress: bool,
     in_progress: bool,
@@ -129,17 +133,18 @@ async def request_export(
     until: datetime | None,
     now: datetime,
 ) -> ResponseExport:
-    """A new export of the survey's responses that ended up to ``until`` (``now`` at the
-    latest); its file is made when it is fetched."""
+    """A new export of the survey's responses recorded from ``since`` and before ``until``
+    (up to ``now`` at the latest); its file is made when it is fetched."""
     export = ResponseExport(
         id=new_id("ES"),
         organization_id=survey.organization_id,
         survey_id=survey.id,
-        format=export_format,
+        format=options.format,
         compress=compress,
         in_progress=in_progress,
         since=since,
         until=min(until, now) if until else now,
+        options=options.to_json(),
         created_at=now,
     )
     session.add(export)
@@ -155,14 +160,83 @@ async def get_export(session: AsyncSession, survey: Survey, export_id: str) -> R
     return export
 
 
+def _recorded_within(export: ResponseExport, recorded_at: datetime) -> bool:
+    # Without an endDate the export holds what was recorded up to its request, included.
+    if export.since is not None and recorded_at < export.since:
+        return False
+    return (
+        recorded_at <= export.until
+        if export.until == export.created_at
+        else (recorded_at < export.until)
+    )
+
+
 async def exported_responses(
-    session: AsyncSession, organization: Organization, export: ResponseExport
-) -> list[Response]:
-    """The responses ``export`` holds."""
-    return await list_responses(
-        session, organization, export.survey_id, since=export.since, until=export.until,
-        unfinished=export.in_progress,
-    )  # fmt: skip
+    session: AsyncSession, organization: Organization, survey: Survey, export: ResponseExport
+) -> list[ExportedResponse]:
+    """The responses ``export`` holds, in the order they were recorded: the recorded ones
+    (finished or not), or with ``in_progress`` the sessions still open."""
+    definition = definition_of(survey)
+    if export.in_progress:
+        found = await in_progress_responses(session, organization, survey.id)
+    else:
+        recorded = await list_responses(
+            session, organization, survey.id, since=export.since, until=export.until
+        )
+        found = [exported(response, definition) for response in recorded]
+    return [response for response in found if _recorded_within(export, response.recorded_at)]
+
+
+async def in_progress_responses(
+    session: AsyncSession, organization: Organization, survey_id: str
+) -> list[ExportedResponse]:
+    """The survey's open 2-way conversations and web visits as unfinished responses, keyed by
+    their session id (``FS_…``), the answers so far in the export layout."""
+    conversations = await session.scalars(
+        select(ConversationSession).where(
+            ConversationSession.organization_id == organization.id,
+            ConversationSession.survey_id == survey_id,
+            ConversationSession.status == SessionStatus.OPEN,
+        )
+    )
+    visits = await session.scalars(
+        select(WebSession).where(
+            WebSession.organization_id == organization.id,
+            WebSession.survey_id == survey_id,
+            WebSession.status == SessionStatus.OPEN,
+        )
+    )
+    found: list[tuple[ConversationSession | WebSession, datetime, str, str | None]] = [
+        (c, c.opened_at, c.channel, c.phone) for c in conversations
+    ]
+    found += [(visit, visit.updated_at, "web", None) for visit in visits]
+    contact_ids = {row[0].contact_id for row in found if row[0].contact_id}
+    contacts = {
+        contact.id: contact
+        for contact in await session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+    }
+    rows = []
+    for open_session, recorded_at, channel, phone in found:
+        definition = SurveyDefinition.model_validate(open_session.definition)
+        state = ConversationState.from_json(open_session.state)
+        values = response_values(definition, state)
+        contact = contacts.get(open_session.contact_id or "")
+        recipient = recipient_fields(contact, phone or (contact.phone if contact else "") or "")
+        rows.append(
+            ExportedResponse(
+                id=open_session.id,
+                started_at=open_session.opened_at,
+                recorded_at=recorded_at,
+                finished=False,
+                channel=channel,
+                recipient={**recipient, "language": definition.language.upper()},
+                values=values.values,
+                labels=values.labels,
+                displayed=state.displayed,
+                progress=progress_of(definition, False, values.values),
+            )
+        )
+    return sorted(rows, key=lambda row: (row.recorded_at, row.id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,6 +196,7 @@ def _complete(
         labels=dict(values.labels),
         embedded_data=dict(state.embedded_data),
         recipient=recipient_fields(contact, phone or ""),
+        displayed=list(state.displayed),
         started_at=web_session.opened_at,
         ended_at=now,
     )

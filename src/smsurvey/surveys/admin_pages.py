@@ -18,7 +18,14 @@ from starlette.datastructures import UploadFile
 from smsurvey.kit.downloads import attachment
 from smsurvey.kit.errors import Conflict, InvalidInput
 from smsurvey.models.surveys import Survey
-from smsurvey.responses.export import ExportFormat, export_filename, to_csv, to_json
+from smsurvey.responses.export import (
+    MEDIA_TYPES,
+    ExportFormat,
+    ExportOptions,
+    export_file,
+    export_filename,
+    exported,
+)
 from smsurvey.responses.service import (
     answer_rows,
     count_responses,
@@ -247,13 +254,13 @@ def _charted(summary: QuestionSummary) -> dict[str, Any]:
 async def export_download(
     caller: PageCallerDep, survey_id: str, format: ExportFormat = ExportFormat.CSV
 ) -> Response:
-    """Every response of the survey as the CLI's ``smsurvey responses export`` writes it
-    (CSV or JSON; partial responses included, their ``Finished`` 0)."""
+    """Every recorded response of the survey as the API's export writes it by default
+    (partial responses included, their ``Finished`` 0)."""
     survey = await get_survey(caller.session, caller.organization, survey_id)
     responses = await list_responses(caller.session, caller.organization, survey.id)
-    if format is ExportFormat.CSV:
-        content, media = to_csv(definition_of(survey), responses), "text/csv"
-    else:
-        content, media = to_json(responses), "application/json"
+    definition = definition_of(survey)
+    content = export_file(
+        definition, [exported(r, definition) for r in responses], ExportOptions(format=format)
+    )
     headers = {**attachment(export_filename(survey.name, format)), "Cache-Control": "no-store"}
-    return Response(content, media_type=media, headers=headers)
+    return Response(content, media_type=MEDIA_TYPES[format], headers=headers)
