@@ -15,7 +15,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -207,6 +207,11 @@ def to_table(
     return out.getvalue()
 
 
+def _unsplit(options: ExportOptions) -> ExportOptions:
+    # JSON keeps a multiple-answer question's choices in one list under QIDn.
+    return replace(options, settings=replace(options.settings, breakout_sets=False))
+
+
 def response_document(
     definition: SurveyDefinition,
     response: ExportedResponse,
@@ -216,7 +221,7 @@ def response_document(
     """One response in the Qualtrics JSON layout: ``responseId``, ``values`` (metadata and
     answers keyed ``QIDn``, ``QIDn_TEXT``, ``QIDn_NPS_GROUP``, ``QIDn_k``…, embedded data by
     name; empty ones left out), ``labels`` (choice texts), ``displayedFields``."""
-    options = options or ExportOptions(format=ExportFormat.JSON)
+    options = _unsplit(options or ExportOptions(format=ExportFormat.JSON))
     columns = columns if columns is not None else columns_of(definition, [response], options)
     writer_ = _Writer(options)
     values: dict[str, Any] = {}
@@ -239,6 +244,7 @@ def to_json_lines(
     definition: SurveyDefinition, responses: Sequence[ExportedResponse], options: ExportOptions
 ) -> Iterable[dict[str, Any]]:
     """The JSON document of each response."""
+    options = _unsplit(options)
     columns = columns_of(definition, responses, options)
     return (response_document(definition, r, options, columns) for r in responses)
 
