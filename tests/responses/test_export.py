@@ -1,4 +1,4 @@
-"""``smsurvey responses export``: CSV and JSON with contact fields, values and labels."""
+"""``smsurvey responses export``: Qualtrics' CSV, TSV, JSON and NDJSON of the recorded responses."""
 
 from __future__ import annotations
 
@@ -36,25 +36,31 @@ def test_export_csv_and_json(cli_env: str) -> None:
 
     as_csv = runner.invoke(app, ["responses", "export", survey_id])
     assert as_csv.exit_code == 0, as_csv.output
-    [row] = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    names, labels, import_ids, *rows = csv.reader(io.StringIO(as_csv.stdout))
+    assert names[:3] == ["StartDate", "EndDate", "Status"]
+    assert labels[8] == "Response ID"
+    assert import_ids[names.index("Q1")] == '{"ImportId":"QID1"}'
+    [row] = [dict(zip(names, row, strict=True)) for row in rows]
     assert row["ResponseId"].startswith("R_")
-    assert (row["Finished"], row["Channel"]) == ("1", "sms")
-    assert (row["RecipientFirstName"], row["RecipientPhoneNumber"]) == ("Ann", ANN)
+    assert (row["Finished"], row["DistributionChannel"]) == ("1", "sms")
+    assert row["RecipientFirstName"] == "Ann"
     assert (row["Store"], row["channel"]) == ("12", "sms")
-    assert (row["QID1"], row["QID1_NPS_GROUP"], row["QID1_NPS_GROUP_label"]) == (
-        "10",
-        "3",
-        "Promoter",
-    )
-    assert (row["QID2"], row["QID2_label"]) == ("2", "Product quality")
-    assert row["QID5_TEXT"] == "Great, thanks"
-    assert row["QID4"] == ""  # not displayed to a promoter
+    assert (row["Q1"], row["Q1_NPS_GROUP"]) == ("10", "3")
+    assert row["Q2"] == "2"
+    assert row["Q5"] == "Great, thanks"
+    assert row["Q4"] == ""  # not displayed to a promoter
 
     as_json = runner.invoke(app, ["responses", "export", survey_id, "--format", "json"])
     [response] = json.loads(as_json.stdout)["responses"]
     assert response["values"]["QID1"] == 10
     assert response["labels"]["QID2"] == "Product quality"
     assert response["values"]["recipientFirstName"] == "Ann"
+
+    as_tsv = runner.invoke(app, ["responses", "export", survey_id, "--format", "tsv"])
+    tsv_rows = list(csv.reader(io.StringIO(as_tsv.stdout_bytes.decode("utf-16")), delimiter="\t"))
+    assert tsv_rows[:3] == [names, labels, import_ids]
+    as_lines = runner.invoke(app, ["responses", "export", survey_id, "--format", "ndjson"])
+    assert json.loads(as_lines.stdout)["responseId"] == row["ResponseId"]
 
     missing = runner.invoke(app, ["responses", "export", "SV_000000000000000"])
     assert missing.exit_code == 2
