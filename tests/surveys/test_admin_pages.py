@@ -122,7 +122,7 @@ async def test_a_bad_file_is_refused_naming_where(database_url: str) -> None:
         assert "field.yaml: blocks[0].elements[0].text: Field required" in field.text
         bad_json = await upload("bad.json", b'{"name": "x",\n "blocks": [}')
         assert "bad.json line 2, column 13: JSON syntax error" in bad_json.text
-        assert "ends in .yaml, .yml or .json" in (await upload("survey.txt", b"name: x")).text
+        assert "ends in .qsf, .yaml, .yml or .json" in (await upload("survey.txt", b"name: x")).text
         assert "not UTF-8 text" in (await upload("latin.yaml", "name: Café".encode("latin-1"))).text
         assert "choose a survey file" in (await upload("", b"")).text
         assert len(await system.rows(Survey)) == 1  # nothing was imported

@@ -71,7 +71,10 @@ def read_question(payload: Mapping[str, Any], qid: str, where: str, notes: Notes
     try:
         question = _typed(payload, qid, where, notes, common)
     except ValidationError as error:
-        reason = "; ".join(issue["msg"] for issue in error.errors())
+        reason = "; ".join(
+            f"{'.'.join(map(str, issue['loc']))}: {issue['msg']}".replace("Tuple", "list")
+            for issue in error.errors()
+        )
         notes.drop(qid, f"a {source_type(payload)} question that cannot be kept: {reason}")
         return OtherQuestion(type="unsupported", source_type=source_type(payload), **common)
     if question is None:
