@@ -462,8 +462,10 @@ class UnsupportedElement(_Model):
     """A flow element smsurvey does not run (QSF block randomizer, web service, …)."""
 
     type: Literal["unsupported"]
+    id: Id | None = None
+    """The source's flow id (QSF ``FlowID``), naming it in reports."""
     source_type: Id
-    """What it was in the source survey, e.g. ``BlockRandomizer``."""
+    """What it was in the source survey, e.g. ``WebService``."""
     description: str = ""
     flow: tuple[FlowElement, ...] = ()
 

@@ -324,8 +324,9 @@ class _Builder:
             return Group(type="group", description=description, flow=nested())
         self.notes.drop(flow_id, f"a {kind} flow element cannot run here: kept as unsupported")
         return UnsupportedElement(
-            type="unsupported", source_type=kind, description=description, flow=nested()
-        )
+            type="unsupported", id=flow_id, source_type=kind, description=description,
+            flow=nested(),
+        )  # fmt: skip
 
     def block(self, block_id: str, asked: dict[str, Question] | None) -> Block:
         """The block with its questions' logic, built the first time it is met: in the
