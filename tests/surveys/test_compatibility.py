@@ -248,12 +248,17 @@ def test_each_question_kind_sms_cannot_ask_is_named_by_its_id() -> None:
         {"id": "QID3", "type": "rank_order", "text": "Order", "choices": scale},
         {"id": "QID4", "type": "descriptive", "text": "Thanks so far"},
         {"id": "QID5", "type": "file_upload", "text": "Your CV", "source_type": "FileUpload"},
-        {"id": "QID6", "type": "text_entry", "format": "form", "text": "Address",
-         "fields": [{"id": "1", "text": "Street"}, {"id": "2", "text": "Town"}]},
+        {
+            "id": "QID6",
+            "type": "text_entry",
+            "format": "form",
+            "text": "Address",
+            "fields": [{"id": "1", "text": "Street"}, {"id": "2", "text": "Town"}],
+        },
         {"id": "QID7", "type": "text_entry", "format": "essay", "text": "Tell us more"},
         {"id": "QID8", "type": "text_entry", "format": "password", "text": "A code word?"},
         {"id": "QID9", "type": "matrix", "text": "Rate", "statements": statement, "choices": scale},
-    )  # fmt: skip
+    )
     assert [(p.reason, p.question_id, p.message) for p in report.errors] == [
         (Reason.UNSUPPORTED_QUESTION_TYPE, "QID2", "slider questions cannot be sent by SMS"),
         (Reason.UNSUPPORTED_QUESTION_TYPE, "QID3", "rank order questions cannot be sent by SMS"),

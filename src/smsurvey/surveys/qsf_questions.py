@@ -68,6 +68,11 @@ def read_question(payload: Mapping[str, Any], qid: str, where: str, notes: Notes
         "text": notes.text(payload.get("QuestionText"), qid, "the question text"),
         "required": _required(payload),
     }
+    dynamic = payload.get("DynamicChoices")
+    if isinstance(dynamic, Mapping):
+        locator = dynamic.get("Locator")
+        notes.drop(qid, f"its choices are carried forward ({locator}): kept as unsupported")
+        return OtherQuestion(type="unsupported", source_type=source_type(payload), **common)
     try:
         question = _typed(payload, qid, where, notes, common)
     except ValidationError as error:
