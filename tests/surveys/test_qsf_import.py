@@ -855,6 +855,12 @@ def _with(element: dict[str, Any], at: int = 2) -> dict[str, Any]:
             "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0].BlockElements: not a list",
         ),
         (
+            qsf(
+                mc("QID1", "a"), blocks=[{"ID": "BL_1", "BlockElements": [{"QuestionID": "QID1"}]}]
+            ),
+            "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0].BlockElements[0]: no Type",
+        ),
+        (
             qsf(mc("QID1", "a"), flow=[{"FlowID": "FL_2"}]),
             "qsf: SurveyElements[1] (FL Survey Flow).Payload.Flow[0]: no Type",
         ),

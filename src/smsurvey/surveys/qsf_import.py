@@ -42,6 +42,8 @@ from smsurvey.surveys.qsf_logic import Scope, read_logic, read_skip_rules
 from smsurvey.surveys.qsf_notes import Dropped, Notes, flag, identifier, items, mapping
 from smsurvey.surveys.qsf_questions import read_question
 
+__all__ = ["Dropped", "QsfImport", "is_qsf", "read_qsf"]
+
 MAX_ELEMENTS = 20_000
 """The most ``SurveyElements`` a file may have."""
 MAX_FLOW_DEPTH = 40
@@ -116,7 +118,6 @@ class _Parts:
     """The elements of a QSF file that matter, each with the place that names it in
     errors."""
 
-    source: str
     questions: dict[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
     blocks: list[Any] | None = None
     blocks_where: str = ""
@@ -129,7 +130,7 @@ class _Parts:
         listed = items(elements, f"{source}: SurveyElements")
         if len(listed) > MAX_ELEMENTS:
             raise InvalidInput(f"{source}: SurveyElements: more than {MAX_ELEMENTS:,}")
-        parts = cls(source)
+        parts = cls()
         for index, raw in enumerate(listed):
             at = f"{source}: SurveyElements[{index}]"
             element = mapping(raw, at)
@@ -213,6 +214,8 @@ def _read_blocks(parts: _Parts, notes: Notes) -> tuple[dict[str, _RawBlock], set
             element = mapping(raw_element, at)
             kind = element.get("Type")
             qid = element.get("QuestionID")
+            if not kind:
+                raise InvalidInput(f"{at}: no Type")
             if kind == "Page Break":
                 elements.append(PageBreak(type="page_break"))
             elif kind != "Question" or not isinstance(qid, str):
