@@ -749,9 +749,9 @@ def test_a_question_that_cannot_be_kept_becomes_unsupported_naming_why() -> None
     assert [q.type for q in read.survey.questions.values()] == ["unsupported"] * 3
     assert [d.reason for d in read.dropped] == [
         "a MC/SAVR/TX question that cannot be kept: choices: list should have at least 1 item"
-        " after validation, not 0",
-        "a Slider/HSLIDER question that cannot be kept: : Value error, a slider's minimum 10.0"
-        " is not below its maximum",
+        " after validation, not 0: kept as unsupported",
+        "a Slider/HSLIDER question that cannot be kept: a slider's minimum 10.0 is not below"
+        " its maximum: kept as unsupported",
         "Draw/Signature questions cannot be asked here: kept as unsupported",
     ]
 
