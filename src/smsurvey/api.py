@@ -15,6 +15,7 @@ from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.responses.endpoints import subscriptions_router as subscriptions
 from smsurvey.surveys.endpoints import router as surveys
+from smsurvey.surveys.import_endpoints import router as survey_imports
 
 
 def api_routers() -> list[APIRouter]:
@@ -26,6 +27,7 @@ def api_routers() -> list[APIRouter]:
         distributions,
         library,
         surveys,
+        survey_imports,
         responses,
         subscriptions,
         connections,

@@ -103,7 +103,7 @@ def test_import_says_when_a_survey_is_not_compatible(cli_env: str, tmp_path: Pat
             "name: x\nblocks:\n  - id: BL\n    elements:\n      - {id: Q1, type: nps}\n",
             "blocks[0].elements[0].text: Field required",
         ),
-        ("bad.txt", "name: x", "bad.txt: a survey file ends in .yaml, .yml or .json"),
+        ("bad.txt", "name: x", "bad.txt: a survey file ends in .qsf, .yaml, .yml or .json"),
         (
             "deep.json",
             '{"name": "x", "blocks": ' + "[" * 100_000 + "]" * 100_000 + "}",

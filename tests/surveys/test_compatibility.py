@@ -178,17 +178,19 @@ def test_flow_problems_name_their_place() -> None:
         survey(
             block("BL", nps("QID1")),
             flow=[
-                {"type": "unsupported", "source_type": "WebService"},
+                {"type": "unsupported", "id": "FL_7", "source_type": "WebService"},
                 show("BL"),
+                {"type": "randomizer", "id": "FL_6", "flow": [show("BL")]},
                 branch({"unsupported": "DeviceType"}, end("<b>Bye</b>")),
             ],
             end_message="Thanks &amp; bye",
         )
     )
     assert [(p.reason, p.message) for p in report.errors] == [
-        (Reason.UNSUPPORTED_FLOW, "flow[0]: a WebService element cannot run by SMS"),
-        (Reason.UNSUPPORTED_LOGIC, "flow[2] branch: DeviceType logic cannot be evaluated by SMS"),
-        (Reason.HTML, "flow[2].flow[0] end message holds HTML, which SMS does not send"),
+        (Reason.UNSUPPORTED_FLOW, "flow[0]: the WebService element FL_7 cannot run by SMS"),
+        (Reason.UNSUPPORTED_FLOW, "flow[2]: the randomizer FL_6 cannot run by SMS"),
+        (Reason.UNSUPPORTED_LOGIC, "flow[3] branch: DeviceType logic cannot be evaluated by SMS"),
+        (Reason.HTML, "flow[3].flow[0] end message holds HTML, which SMS does not send"),
         (Reason.HTML, "the survey end message holds HTML, which SMS does not send"),
     ]
     assert all(p.question_id is None for p in report.problems)
@@ -236,3 +238,36 @@ def test_errors_and_warnings_are_split_by_severity() -> None:
     assert [p.reason for p in report.errors] == [Reason.HTML, Reason.UNSUPPORTED_QUESTION_TYPE]
     assert [p.reason for p in report.warnings] == [Reason.LONG_TEXT]
     assert not report.compatible
+
+
+def test_each_question_kind_sms_cannot_ask_is_named_by_its_id() -> None:
+    statement = [{"id": "1", "text": "Speed"}]
+    scale = [{"id": "1", "text": "Good"}, {"id": "2", "text": "Bad"}]
+    report = report_for(
+        {"id": "QID2", "type": "slider", "text": "Rate", "statements": statement},
+        {"id": "QID3", "type": "rank_order", "text": "Order", "choices": scale},
+        {"id": "QID4", "type": "descriptive", "text": "Thanks so far"},
+        {"id": "QID5", "type": "file_upload", "text": "Your CV", "source_type": "FileUpload"},
+        {
+            "id": "QID6",
+            "type": "text_entry",
+            "format": "form",
+            "text": "Address",
+            "fields": [{"id": "1", "text": "Street"}, {"id": "2", "text": "Town"}],
+        },
+        {"id": "QID7", "type": "text_entry", "format": "essay", "text": "Tell us more"},
+        {"id": "QID8", "type": "text_entry", "format": "password", "text": "A code word?"},
+        {"id": "QID9", "type": "matrix", "text": "Rate", "statements": statement, "choices": scale},
+    )
+    assert [(p.reason, p.question_id, p.message) for p in report.errors] == [
+        (Reason.UNSUPPORTED_QUESTION_TYPE, "QID2", "slider questions cannot be sent by SMS"),
+        (Reason.UNSUPPORTED_QUESTION_TYPE, "QID3", "rank order questions cannot be sent by SMS"),
+        (Reason.UNSUPPORTED_QUESTION_TYPE, "QID4", "descriptive questions cannot be sent by SMS"),
+        (
+            Reason.UNSUPPORTED_QUESTION_TYPE,
+            "QID5",
+            "file upload (FileUpload) questions cannot be sent by SMS",
+        ),
+        (Reason.FORM, "QID6", "form text entries (one text per field) cannot be sent by SMS"),
+        (Reason.MATRIX, "QID9", "matrix questions cannot be sent by SMS"),
+    ]

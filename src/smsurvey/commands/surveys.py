@@ -17,7 +17,7 @@ from smsurvey.surveys.compatibility import (
     Severity,
     check_sms_compatibility,
 )
-from smsurvey.surveys.formats import DocumentFormat, dumps_survey, load_survey
+from smsurvey.surveys.formats import DocumentFormat, dumps_survey, import_file
 
 T = TypeVar("T")
 
@@ -33,19 +33,32 @@ SurveyId = Annotated[str, typer.Argument(help="Survey id (SV_…).", show_defaul
 @user_errors
 def import_(
     file: Annotated[
-        Path, typer.Argument(help="Survey file: .yaml, .yml or .json.", show_default=False)
+        Path,
+        typer.Argument(
+            help="Survey file: a Qualtrics export (.qsf) or .yaml, .yml or .json.",
+            show_default=False,
+        ),
     ],
     org: OrgOption = None,
 ) -> None:
-    """Import a survey file: a new survey, or a replacement when the file carries its id."""
-    definition = load_survey(file)
+    """Import a survey file: a new survey, or a replacement when the file carries its id.
+    A Qualtrics export always makes a new survey; what it held that cannot be kept is
+    listed by element id."""
+    read = import_file(file)
     imported = in_organization(
-        org, lambda session, o: service.import_survey(session, o, definition)
+        org, lambda session, o: service.import_survey(session, o, read.survey)
     )
     survey_id = imported.survey.id
     verb = "Created" if imported.created else "Replaced"
     questions = _plural(len(imported.definition.questions), "question")
     console.print(f"{verb} [bold]{survey_id}[/] — {questions}", highlight=False)
+    if read.dropped:
+        console.print(f"[yellow]Not kept[/] ({len(read.dropped)}):", highlight=False)
+        for dropped in read.dropped:
+            console.print(f"  {escape(dropped.element)}: {escape(dropped.reason)}", highlight=False)
+    if read.warnings:
+        elements = ", ".join(warning.element for warning in read.warnings)
+        console.print(f"HTML removed from the texts of {escape(elements)}", highlight=False)
     report = check_sms_compatibility(imported.definition)
     hint = "" if report.compatible else f" — see [bold]smsurvey surveys check {survey_id}[/]"
     console.print(_verdict(report) + hint, soft_wrap=True)

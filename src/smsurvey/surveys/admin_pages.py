@@ -41,7 +41,7 @@ from smsurvey.responses.summary import (
 )
 from smsurvey.surveys.availability import unavailable
 from smsurvey.surveys.compatibility import check_sms_compatibility
-from smsurvey.surveys.formats import format_of, loads_survey
+from smsurvey.surveys.formats import import_text
 from smsurvey.surveys.service import (
     change_survey,
     definition_of,
@@ -96,21 +96,21 @@ async def _list(
 
 @router.post("/import")
 async def import_form(request: Request, caller: PageCallerDep) -> Response:
-    """Import a survey file (YAML or JSON): a new survey, or a replacement when the file
-    carries the id of one of ours. A bad file is named with the line or field at fault."""
+    """Import a survey file (a Qualtrics export, YAML or JSON): a new survey, or a
+    replacement when the file carries the id of one of ours. A bad file is named with the
+    line or field at fault."""
     file = (await request.form()).get("file")
     name = Path(file.filename or "").name if isinstance(file, UploadFile) else ""
     try:
         if not isinstance(file, UploadFile) or not name:
-            raise InvalidInput("choose a survey file (.yaml, .yml or .json) to import")
-        document_format = format_of(Path(name))
+            raise InvalidInput("choose a survey file (.qsf, .yaml, .yml or .json) to import")
         try:
-            text = (await file.read()).decode("utf-8")
+            text = (await file.read()).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput(f"{name}: not UTF-8 text") from None
-        definition = loads_survey(text, document_format, source=name)
+        read = import_text(text, name)
         imported = await import_survey(
-            caller.session, caller.organization, definition, caller.runtime.clock
+            caller.session, caller.organization, read.survey, caller.runtime.clock
         )
     except (InvalidInput, Conflict) as wrong:
         return await _list(request, caller, status_code=wrong.http_status, error=str(wrong))
@@ -119,6 +119,9 @@ async def import_form(request: Request, caller: PageCallerDep) -> Response:
     verb = "created" if imported.created else "replaced"
     verdict = "It can go by 2-way SMS." if report.compatible else "It cannot go by 2-way SMS."
     message = f"{survey.name} ({survey.id}) is {verb}. {verdict}"
+    if read.dropped:
+        parts = ", ".join(dict.fromkeys(dropped.element for dropped in read.dropped))
+        message += f" Not kept from the file: {len(read.dropped)} parts ({parts})."
     return redirect(request, f"{PREFIX}/surveys/{survey.id}", message)
 
 

@@ -1,7 +1,9 @@
 """Whether a survey can go by 2-way SMS, and every reason it cannot.
 
-2-way SMS asks NPS, single-answer multiple-choice and text-entry questions one text at a time,
-follows display and branch logic and sends end messages; HTML is never sent. A survey is
+2-way SMS asks NPS, single-answer multiple-choice and text-entry questions (any format but a
+form) one text at a time, follows display and branch logic and sends end messages; HTML is
+never sent. Flow elements it cannot run (randomizers, unsupported ones) are named by their
+place and id. A survey is
 SMS-compatible when its report has no errors; warnings point at texts that cost more than they
 need to. Only what the flow can reach is checked (a block the flow never shows is never sent).
 """
@@ -20,7 +22,9 @@ from smsurvey.surveys.definition import (
     EndSurvey,
     OtherQuestion,
     Question,
+    Randomizer,
     SurveyDefinition,
+    TextEntryQuestion,
     UnsupportedCondition,
     UnsupportedElement,
     iter_flow,
@@ -39,6 +43,7 @@ class Reason(StrEnum):
     UNSUPPORTED_QUESTION_TYPE = "unsupported_question_type"
     MULTIPLE_ANSWER = "multiple_answer"
     MATRIX = "matrix"
+    FORM = "form"
     TEXT_ENTRY_CHOICE = "text_entry_choice"
     HTML = "html"
     EMPTY_TEXT = "empty_text"
@@ -104,7 +109,12 @@ def check_sms_compatibility(
         problems += _question_problems(question, max_parts)
     for place, element in iter_flow(survey.flow):
         if isinstance(element, UnsupportedElement):
-            message = f"{place}: a {element.source_type} element cannot run by SMS"
+            named = f" {element.id}" if element.id else ""
+            message = f"{place}: the {element.source_type} element{named} cannot run by SMS"
+            problems.append(Problem(Reason.UNSUPPORTED_FLOW, message))
+        elif isinstance(element, Randomizer):
+            named = f" {element.id}" if element.id else ""
+            message = f"{place}: the randomizer{named} cannot run by SMS"
             problems.append(Problem(Reason.UNSUPPORTED_FLOW, message))
         elif isinstance(element, Branch):
             problems += _logic_problems(element.condition, f"{place} branch", None)
@@ -123,6 +133,8 @@ def _question_problems(question: Question, max_parts: int) -> Iterator[Problem]:
         yield problem(Reason.MULTIPLE_ANSWER, "multiple-answer questions cannot be answered by SMS")
     elif question.type == "matrix":
         yield problem(Reason.MATRIX, "matrix questions cannot be sent by SMS")
+    elif isinstance(question, TextEntryQuestion) and question.format == "form":
+        yield problem(Reason.FORM, "form text entries (one text per field) cannot be sent by SMS")
     elif question.type not in SMS_QUESTION_TYPES:
         source_type = question.source_type if isinstance(question, OtherQuestion) else None
         source = f" ({source_type})" if source_type else ""

@@ -238,11 +238,14 @@ class NpsQuestion(_Question):
     type: Literal["nps"]
 
 
+TextFormat = Literal["single_line", "multi_line", "essay", "password", "form"]
+
+
 class TextEntryQuestion(_Question):
     """A free-text answer, or (``form``) one text per field."""
 
     type: Literal["text_entry"]
-    format: Literal["single_line", "multi_line", "essay", "password", "form"] = "single_line"
+    format: TextFormat = "single_line"
     """QSF selectors ``SL``, ``ML``, ``ESTB``, ``PW``, ``FORM``."""
     fields: tuple[Choice, ...] = ()
     """The fields of a ``form``, each answered with its own text."""
@@ -459,8 +462,10 @@ class UnsupportedElement(_Model):
     """A flow element smsurvey does not run (QSF block randomizer, web service, …)."""
 
     type: Literal["unsupported"]
+    id: Id | None = None
+    """The source's flow id (QSF ``FlowID``), naming it in reports."""
     source_type: Id
-    """What it was in the source survey, e.g. ``BlockRandomizer``."""
+    """What it was in the source survey, e.g. ``WebService``."""
     description: str = ""
     flow: tuple[FlowElement, ...] = ()
 
@@ -650,20 +655,25 @@ def _condition_problems(
 ) -> list[str]:
     """Problems of the tests in ``condition``; ``asked`` holds the questions asked before
     ``place``, or is ``None`` when ``place`` is never reached."""
-    found = (_leaf_problem(leaf, survey, asked) for leaf in leaves(condition))
+    found = (leaf_problem(leaf, survey.questions, asked) for leaf in leaves(condition))
     return [f"{place}: {problem}" for problem in found if problem]
 
 
-def _leaf_problem(
-    leaf: LeafCondition, survey: SurveyDefinition, asked: Mapping[str, Question] | None
+def leaf_problem(
+    leaf: LeafCondition,
+    questions: Mapping[str, Question],
+    asked: Mapping[str, Question] | None,
 ) -> str | None:
+    """Why the test ``leaf`` is wrong among ``questions`` (all of the survey's, by id), at a
+    point reached after the questions ``asked`` (``None``: a point never reached); ``None``
+    when it is right."""
     if isinstance(leaf, UnsupportedCondition):
         return None
     if isinstance(leaf, EmbeddedDataCondition):
         return _operator_problem(
             leaf.operator, leaf.value, EMBEDDED_DATA_OPERATORS, "embedded data"
         )
-    question = survey.questions.get(leaf.question)
+    question = questions.get(leaf.question)
     if question is None:
         return f"unknown question {leaf.question!r}"
     if asked is not None and leaf.question not in asked:

@@ -1,4 +1,5 @@
-"""Survey documents in YAML or JSON: loading with errors that say where, and dumping back.
+"""Survey documents in YAML or JSON: loading with errors that say where, and dumping back;
+importing a file, which may also be a Qualtrics export (QSF).
 
 YAML is read with YAML 1.2 booleans (only ``true``/``false``), so a choice written ``No`` stays
 the text "No".
@@ -20,8 +21,12 @@ from pydantic_core import ErrorDetails
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.kit.text import check_document
 from smsurvey.surveys.definition import SurveyDefinition
+from smsurvey.surveys.qsf_import import QsfImport, is_qsf, read_qsf
 
 MAX_ISSUES_SHOWN = 5
+MAX_FILE_BYTES = 20_000_000
+"""The largest survey file read (a QSF export of hundreds of questions is a few MB)."""
+QSF_SUFFIX = ".qsf"
 
 
 class DocumentFormat(StrEnum):
@@ -49,25 +54,69 @@ def format_of(path: Path) -> DocumentFormat:
 def load_survey(path: Path) -> SurveyDefinition:
     """The survey in the file at ``path`` (format by extension)."""
     document_format = format_of(path)
+    return loads_survey(_read(path), document_format, source=str(path))
+
+
+def import_file(path: Path) -> QsfImport:
+    """The survey in the file at ``path``: a Qualtrics export (``.qsf``, or ``.json``
+    holding one), with what it could not keep, or one of our YAML or JSON documents."""
+    _import_format(str(path))
+    return import_text(_read(path), str(path))
+
+
+def import_text(text: str, name: str) -> QsfImport:
+    """The survey in ``text``, the content of the file ``name`` (its extension tells the
+    format), as :func:`import_file` reads it."""
+    document_format = _import_format(name)
+    data = _decode_checked(text, document_format, name)
+    if Path(name).suffix.lower() == QSF_SUFFIX or (
+        document_format is DocumentFormat.JSON and is_qsf(data)
+    ):
+        return read_qsf(data, name)
+    check_document(data, name)
+    return QsfImport(parse_survey(data, name))
+
+
+def loads_qsf(text: str, source: str = "qsf") -> QsfImport:
+    """The survey in the QSF document ``text``; errors start with ``source``."""
+    return read_qsf(_decode_checked(text, DocumentFormat.JSON, source), source)
+
+
+def _import_format(name: str) -> DocumentFormat:
+    """The format of the file ``name`` to import (a ``.qsf`` is JSON)."""
+    suffix = Path(name).suffix.lower()
+    if suffix == QSF_SUFFIX:
+        return DocumentFormat.JSON
+    if suffix not in _EXTENSIONS:
+        raise InvalidInput(f"{name}: a survey file ends in .qsf, .yaml, .yml or .json")
+    return _EXTENSIONS[suffix]
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InvalidInput(f"{path}: over {MAX_FILE_BYTES:,} bytes, too large for a survey")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(f"{path}: not UTF-8 text") from None
     except OSError as error:
         raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
-    return loads_survey(text, document_format, source=str(path))
 
 
 def loads_survey(
     text: str, document_format: DocumentFormat, source: str = "survey"
 ) -> SurveyDefinition:
     """The survey in ``text``; errors start with ``source`` (a file name, say)."""
-    try:
-        data = _decode(text, document_format, source)
-    except RecursionError:
-        raise InvalidInput(f"{source}: nested too deeply to be a survey") from None
+    data = _decode_checked(text, document_format, source)
     check_document(data, source)
     return parse_survey(data, source)
+
+
+def _decode_checked(text: str, document_format: DocumentFormat, source: str) -> Any:
+    try:
+        return _decode(text, document_format, source)
+    except RecursionError:
+        raise InvalidInput(f"{source}: nested too deeply to be a survey") from None
 
 
 def _decode(text: str, document_format: DocumentFormat, source: str) -> Any:
