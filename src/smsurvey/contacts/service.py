@@ -29,7 +29,9 @@ from smsurvey.models.contacts import (
     TransactionBatch,
     TransactionBatchMember,
 )
-from smsurvey.models.messaging import Direction, Message, MessageEvent
+from smsurvey.models.distributions import Recipient
+from smsurvey.models.messaging import ConversationSession, Direction, Message, MessageEvent
+from smsurvey.models.responses import Response
 from smsurvey.providers.base import DeliveryStatus
 from smsurvey.sms.phones import check_phone, validate_region
 
@@ -325,6 +327,18 @@ async def list_members(
     return list(rows)
 
 
+async def get_member(session: AsyncSession, mailing_list: MailingList, contact_id: str) -> Contact:
+    """The contact ``contact_id`` of ``mailing_list``, or :class:`NotFound`."""
+    contact = await session.scalar(
+        select(Contact)
+        .join(MailingListMember, MailingListMember.contact_id == Contact.id)
+        .where(MailingListMember.mailing_list_id == mailing_list.id, Contact.id == contact_id)
+    )
+    if contact is None:
+        raise NotFound(f"{contact_id} is not in {mailing_list.id}")
+    return contact
+
+
 async def lists_of(session: AsyncSession, contact: Contact) -> list[MailingList]:
     """The mailing lists ``contact`` is in, oldest first."""
     rows = await session.scalars(
@@ -577,6 +591,43 @@ async def first_text_sent(
         )
     )
     return None if sent_at is None else (message, sent_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactStats:
+    """What was sent to a contact and what they answered."""
+
+    sent: int
+    """Texts handed to the provider (invitations, reminders, 2-way questions…)."""
+    last_sent_at: datetime | None
+    responses: int
+    """Finished responses."""
+    last_response_at: datetime | None
+
+
+async def contact_stats(session: AsyncSession, contact: Contact) -> ContactStats:
+    """The contact's :class:`ContactStats`, from the texts' histories and the responses."""
+    recipients = select(Recipient.id).where(Recipient.contact_id == contact.id)
+    sessions = select(ConversationSession.id).where(ConversationSession.contact_id == contact.id)
+    sent, last_sent = (
+        await session.execute(
+            select(func.count(func.distinct(Message.id)), func.max(MessageEvent.at))
+            .join(MessageEvent, MessageEvent.message_id == Message.id)
+            .where(
+                Message.direction == Direction.OUT,
+                Message.recipient_id.in_(recipients) | Message.session_id.in_(sessions),
+                MessageEvent.status == DeliveryStatus.SENT,
+            )
+        )
+    ).one()
+    responses, last_response = (
+        await session.execute(
+            select(func.count(Response.id), func.max(Response.ended_at)).where(
+                Response.contact_id == contact.id, Response.finished.is_(True)
+            )
+        )
+    ).one()
+    return ContactStats(sent, last_sent, responses, last_response)
 
 
 async def opt_out_history(session: AsyncSession, contact: Contact) -> list[OptOutEvent]:
