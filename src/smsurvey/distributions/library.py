@@ -1,5 +1,10 @@
-"""The message library: saved SMS texts (``MS_…``) of an organisation, by kind (Invite,
-Interactive, Reminder, ThankYou), to reuse in distributions."""
+"""The message library: saved texts (``MS_…``) of an organisation, by Qualtrics' message
+category, to reuse in distributions.
+
+The categories are Qualtrics' own. An SMS distribution may send a message of any category;
+this server's commands and pages save SMS texts as ``smsInvite``, ``smsReminder`` and
+``smsThankYou``.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,52 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.distributions.service import Method
 from smsurvey.kit.errors import InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
 from smsurvey.models.accounts import Organization
 from smsurvey.models.distributions import LibraryMessage
 from smsurvey.sms import piping
 
+CATEGORIES = (
+    "smsInvite",
+    "smsReminder",
+    "smsThankYou",
+    "invite",
+    "reminder",
+    "thankYou",
+    "endOfSurvey",
+    "inactiveSurvey",
+    "general",
+    "validation",
+    "lookAndFeel",
+    "emailSubject",
+    "subjectLine",
+    "evaluatorInvite",
+    "evaluatorReminder",
+)
+"""Qualtrics' library message categories, the SMS ones first."""
+
+
+def category(value: str) -> str:
+    """The category ``value`` names, spelt as Qualtrics spells it (any letter case is
+    accepted); :class:`InvalidInput` naming the allowed ones otherwise."""
+    for known in CATEGORIES:
+        if known.lower() == value.strip().lower():
+            return known
+    raise InvalidInput(f"category {value!r}: use one of " + ", ".join(CATEGORIES))
+
 
 async def save_message(
     session: AsyncSession,
     organization: Organization,
     text: str,
-    category: str,
+    kind: str,
     now: datetime,
     description: str = "",
 ) -> LibraryMessage:
-    """Save a message (cleaned of pasted formatting; its ``${…}`` fields checked)."""
-    kind = Method.parse(category)
+    """Save a message of category ``kind`` (cleaned of pasted formatting; its ``${…}``
+    fields checked)."""
+    chosen = category(kind)
     cleaned = piping.clean_message(text)
     if not cleaned:
         raise InvalidInput("the message is empty")
@@ -34,7 +67,7 @@ async def save_message(
     message = LibraryMessage(
         id=new_id("MS"),
         organization_id=organization.id,
-        category=kind.value,
+        category=chosen,
         description=(description.strip() or cleaned)[:200],
         text=cleaned,
         created_at=now,
@@ -45,12 +78,12 @@ async def save_message(
 
 
 async def library_messages(
-    session: AsyncSession, organization: Organization, category: str | None = None
+    session: AsyncSession, organization: Organization, kind: str | None = None
 ) -> list[LibraryMessage]:
-    """The saved messages (of one kind when given), by kind then id."""
+    """The saved messages (of category ``kind`` when given), by category then id."""
     query = select(LibraryMessage).where(LibraryMessage.organization_id == organization.id)
-    if category:
-        query = query.where(LibraryMessage.category == Method.parse(category).value)
+    if kind:
+        query = query.where(LibraryMessage.category == category(kind))
     rows = await session.scalars(query.order_by(LibraryMessage.category, LibraryMessage.id))
     return list(rows)
 
