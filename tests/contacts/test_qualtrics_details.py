@@ -1,5 +1,6 @@
 """What Qualtrics clients read of XM Directory beyond the basics: one mailing-list member,
-one transaction batch, and a contact's ``stats`` (SQLite and PostgreSQL)."""
+one transaction batch, and a contact's ``stats`` (in its GET and in searches; SQLite and
+PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,11 @@ async def test_a_contact_has_stats_of_what_it_was_sent_and_answered(database_url
         unanswered = (await call(c, "GET", f"{base}/contacts/{bob['contactId']}", auth))["stats"]
         assert (unanswered["sentCount"], unanswered["responseCount"]) == (1, 0)
         assert unanswered["lastResponseDate"] is None
+
+        # A search gives each hit's stats too, as Qualtrics' search does.
+        everyone = {"filter": {"filterType": "phone", "comparison": "contains", "value": "+1"}}
+        hits = (await call(c, "POST", f"{base}/contacts/search", auth, json=everyone))["elements"]
+        assert {hit["id"]: hit["stats"] for hit in hits} == {
+            ann["contactId"]: stats,
+            bob["contactId"]: unanswered,
+        }

@@ -196,10 +196,11 @@ class SearchHit(BaseModel):
     externalDataReference: str | None
     language: str | None
     unsubscribed: bool
+    stats: ContactStatsOut
     embeddedData: dict[str, str] | None = None
 
     @classmethod
-    def of(cls, contact: Contact, *, embedded: bool) -> SearchHit:
+    def of(cls, contact: Contact, stats: ContactStatsOut, *, embedded: bool) -> SearchHit:
         """The search's view of ``contact``."""
         return cls(
             id=contact.id,
@@ -212,6 +213,7 @@ class SearchHit(BaseModel):
             externalDataReference=contact.ext_ref,
             language=contact.language,
             unsubscribed=contact.opted_out,
+            stats=stats,
             embeddedData={k: str(v) for k, v in contact.embedded_data.items()}
             if embedded
             else None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.fields import MAX_LENGTHS, DedupeBy, problem_with
@@ -605,29 +605,45 @@ class ContactStats:
     last_response_at: datetime | None
 
 
-async def contact_stats(session: AsyncSession, contact: Contact) -> ContactStats:
-    """The contact's :class:`ContactStats`, from the texts' histories and the responses."""
-    recipients = select(Recipient.id).where(Recipient.contact_id == contact.id)
-    sessions = select(ConversationSession.id).where(ConversationSession.contact_id == contact.id)
-    sent, last_sent = (
-        await session.execute(
-            select(func.count(func.distinct(Message.id)), func.max(MessageEvent.at))
-            .join(MessageEvent, MessageEvent.message_id == Message.id)
-            .where(
-                Message.direction == Direction.OUT,
-                Message.recipient_id.in_(recipients) | Message.session_id.in_(sessions),
-                MessageEvent.status == DeliveryStatus.SENT,
-            )
+async def contacts_stats(
+    session: AsyncSession, contact_ids: Sequence[str]
+) -> dict[str, ContactStats]:
+    """The :class:`ContactStats` of each contact of ``contact_ids`` (a page of them), from
+    the texts' histories and the responses: three grouped queries."""
+    ids = list(contact_ids)
+    arms = [
+        select(owner.label("contact_id"), Message.id.label("message_id"))
+        .join(Message, link)
+        .where(owner.in_(ids), Message.direction == Direction.OUT)
+        for owner, link in (
+            (Recipient.contact_id, Message.recipient_id == Recipient.id),
+            (ConversationSession.contact_id, Message.session_id == ConversationSession.id),
         )
-    ).one()
-    responses, last_response = (
-        await session.execute(
-            select(func.count(Response.id), func.max(Response.ended_at)).where(
-                Response.contact_id == contact.id, Response.finished.is_(True)
-            )
+    ]
+    texts = union(*arms).subquery()
+    sent = {
+        contact_id: (count, last)
+        for contact_id, count, last in await session.execute(
+            select(texts.c.contact_id, func.count(func.distinct(texts.c.message_id)),
+                   func.max(MessageEvent.at))
+            .join(MessageEvent, MessageEvent.message_id == texts.c.message_id)
+            .where(MessageEvent.status == DeliveryStatus.SENT)
+            .group_by(texts.c.contact_id)
         )
-    ).one()
-    return ContactStats(sent, last_sent, responses, last_response)
+    }  # fmt: skip
+    answered = {
+        contact_id: (count, last)
+        for contact_id, count, last in await session.execute(
+            select(Response.contact_id, func.count(Response.id), func.max(Response.ended_at))
+            .where(Response.contact_id.in_(ids), Response.finished.is_(True))
+            .group_by(Response.contact_id)
+        )
+    }
+    nothing = (0, None)
+    return {
+        contact_id: ContactStats(*sent.get(contact_id, nothing), *answered.get(contact_id, nothing))
+        for contact_id in ids
+    }
 
 
 async def opt_out_history(session: AsyncSession, contact: Contact) -> list[OptOutEvent]:

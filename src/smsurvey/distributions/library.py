@@ -2,8 +2,7 @@
 category, to reuse in distributions.
 
 The categories are Qualtrics' own. An SMS distribution may send a message of any category;
-this server's commands and pages save SMS texts as ``smsInvite``, ``smsReminder`` and
-``smsThankYou``.
+``smsurvey library add`` saves ``smsInvite`` unless told otherwise.
 """
 
 from __future__ import annotations
