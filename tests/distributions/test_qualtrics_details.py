@@ -121,6 +121,39 @@ async def test_library_messages_take_qualtrics_categories(database_url: str) -> 
         await _error(await c.get(base), 401)
 
 
+async def test_a_library_message_is_updated_as_qualtrics_helper_does(database_url: str) -> None:
+    async with harness(database_url) as system:
+        auth, c = await token_for(system), system.client
+        [library] = (await call(c, "GET", "/API/v3/libraries", auth))["elements"]
+        base = f"/API/v3/libraries/{library['libraryId']}/messages"
+        body = {"category": "smsInvite", "description": "Spring", "messages": {"en": "Hi"}}
+        url = f"{base}/{(await call(c, 'POST', base, auth, json=body))['id']}"
+
+        # qualtrics_helper's update_library_messages: PUT {description, messages}.
+        change = {"description": "Autumn", "messages": {"en": "Hi again ${l://SurveyURL}"}}
+        await call(c, "PUT", url, auth, json=change)
+        got = await call(c, "GET", url, auth)
+        assert (got["description"], got["category"], got["messages"]) == (
+            "Autumn", "smsInvite", {"en": "Hi again ${l://SurveyURL}"}
+        )  # fmt: skip
+        await call(c, "PUT", url, auth, json={"description": "Winter"})
+        assert (await call(c, "GET", url, auth))["messages"] == change["messages"]
+
+        for bad, named in (
+            ({"messages": {"en": "${l://Nonsense}"}}, "Nonsense"),
+            ({"messages": {"en": "Hi", "fr": "Salut"}}, "messages"),
+            ({"messages": {}}, "messages"),
+            ({"description": "x" * 201}, "description"),
+        ):
+            said = await _error(await c.put(url, headers=auth, json=bad), 400)
+            assert named in said
+        assert (await call(c, "GET", url, auth))["description"] == "Winter"
+        theirs = await token_for(system, "Other brand")
+        await _error(await c.put(url, headers=theirs, json=change), 404)
+        await _error(await c.put(f"{base}/MS_000000000000000", headers=auth, json=change), 404)
+        await _error(await c.put(url, json=change), 401)
+
+
 async def test_owner_is_the_user_who_made_the_distribution(database_url: str) -> None:
     async with harness(database_url) as system:
         c = system.client

@@ -18,6 +18,7 @@ from smsurvey.distributions.library import (
     get_message,
     library_messages,
     save_message,
+    update_message,
 )
 from smsurvey.distributions.links import survey_url
 from smsurvey.distributions.reports import history, report
@@ -170,6 +171,25 @@ class LibraryMessageIn(BaseModel):
     )
 
 
+class LibraryMessageChange(BaseModel):
+    """What to change of a saved message (its category stays)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    description: str | None = Field(default=None, max_length=200, examples=["Spring invite"])
+    messages: dict[str, str] | None = Field(
+        default=None, min_length=1, examples=[{"en": "Hi again: ${l://SurveyURL}"}]
+    )
+
+
+def _one_text(messages: dict[str, str]) -> str:
+    """The one language's text of ``messages``."""
+    if len(messages) != 1:
+        raise InvalidInput("messages: this server keeps one text a message: give one language")
+    [text] = messages.values()
+    return text
+
+
 class LibraryMessageOut(BaseModel):
     """A saved message."""
 
@@ -219,9 +239,7 @@ async def create_library_message(
     request: Request, caller: SmsCallerDep, libraryId: str, body: LibraryMessageIn
 ) -> Envelope[Created]:
     """Save a message."""
-    if len(body.messages) != 1:
-        raise InvalidInput("messages: this server keeps one text a message: give one language")
-    [text] = body.messages.values()
+    text = _one_text(body.messages)
     await _library(caller, libraryId)
     saved = await save_message(
         caller.session, caller.organization, text, body.category, caller.runtime.clock.now(),
@@ -242,6 +260,23 @@ async def get_library_message(
         messages={"en": found.text},
     )  # fmt: skip
     return envelope(request, shown)
+
+
+@library_router.put("/{libraryId}/messages/{messageId}", operation_id="updateLibraryMessage")
+async def update_library_message(
+    request: Request,
+    caller: SmsCallerDep,
+    libraryId: str,
+    messageId: str,
+    body: LibraryMessageChange,
+) -> MetaOnly:
+    """Change a saved message's text or description."""
+    text = None if body.messages is None else _one_text(body.messages)
+    await _library(caller, libraryId)
+    await update_message(
+        caller.session, caller.organization, messageId, text=text, description=body.description
+    )
+    return meta_only(request)
 
 
 @library_router.delete("/{libraryId}/messages/{messageId}", operation_id="deleteLibraryMessage")
