@@ -28,7 +28,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "transactions"): {},
     ("POST", "transactionbatches"): {"transactionIds": ["CTR_000000000000000"]},
     ("POST", "samples"): {"parentId": "{mailingListId}", "name": "S", "maxSampleSize": 1},
-    ("POST", "messages"): {"category": "Invite", "messages": {"en": "Hi ${l://SurveyURL}"}},
+    ("POST", "messages"): {"category": "smsInvite", "messages": {"en": "Hi ${l://SurveyURL}"}},
     ("PUT", "{surveyId}"): {"isActive": False},
     ("POST", "export-responses"): {"format": "csv"},
 }

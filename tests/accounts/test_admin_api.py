@@ -70,15 +70,15 @@ async def test_the_message_library(database_url: str) -> None:
             "POST",
             base,
             auth,
-            json={"category": "invite", "description": "Spring", "messages": {"en": text}},
+            json={"category": "smsInvite", "description": "Spring", "messages": {"en": text}},
         )
         await call(
-            c, "POST", base, auth, json={"category": "ThankYou", "messages": {"en": "Thanks!"}}
+            c, "POST", base, auth, json={"category": "smsThankYou", "messages": {"en": "Thanks!"}}
         )
         assert saved["id"].startswith("MS_")
         got = await call(c, "GET", f"{base}/{saved['id']}", auth)
-        assert (got["category"], got["messages"]) == ("Invite", {"en": text})
-        invites = await call(c, "GET", f"{base}?category=Invite", auth)
+        assert (got["category"], got["messages"]) == ("smsInvite", {"en": text})
+        invites = await call(c, "GET", f"{base}?category=smsInvite", auth)
         assert [m["id"] for m in invites["elements"]] == [saved["id"]]
         assert len((await call(c, "GET", base, auth))["elements"]) == 2
 
@@ -92,7 +92,7 @@ async def test_the_message_library(database_url: str) -> None:
 
         bad = await c.post(base, headers=auth, json={"category": "Gossip", "messages": {"en": "x"}})
         assert bad.status_code == 400
-        assert "method 'Gossip'" in bad.json()["meta"]["error"]["errorMessage"]
+        assert "category 'Gossip'" in bad.json()["meta"]["error"]["errorMessage"]
         await call(c, "DELETE", f"{base}/{saved['id']}", auth)
         assert (await c.get(f"{base}/{saved['id']}", headers=auth)).status_code == 404
         theirs = await token_for(system, "Other brand")

@@ -27,6 +27,7 @@ from smsurvey.distributions.service import (
     create_distribution,
 )
 from smsurvey.kit.db import unit_of_work
+from smsurvey.models.accounts import User
 from smsurvey.models.distributions import Distribution
 from smsurvey.models.responses import Response
 from tests.distributions.customers import ANN, BOB, CID, DAN, INVITE, customers, invite
@@ -275,6 +276,8 @@ async def test_a_confirmation_schedules_once_however_often_it_is_sent(
     [distribution] = await system.rows(Distribution)
     assert made.headers["location"] == f"/admin/distributions/{distribution.id}"
     assert distribution.name == "Spring survey"
+    [owner] = await system.rows(User, User.id == distribution.owner_user_id)
+    assert owner.email == "ada@example.org", "the signed-in user owns it"
     again = await browser.post("/admin/distributions/confirm", data=posted)
     assert again.headers["location"] == made.headers["location"]
     assert "was scheduled already" in text_of((await browser.get(again.headers["location"])).text)

@@ -99,9 +99,13 @@ def test_create_preview_send_and_download_the_history(cli_env: str, tmp_path: Pa
 
 def test_edit_and_cancel_scheduled_distributions(cli_env: str, tmp_path: Path) -> None:
     survey_id, list_id = setup(tmp_path)
-    saved = invoke("library", "add", "Reminder: ${l://SurveyURL}", "--category", "invite")
+    saved = invoke("library", "add", "Reminder: ${l://SurveyURL}", "--category", "smsReminder")
     message_id = found(r"MS_\w{15}", saved.output)
-    assert message_id in invoke("library", "list").output
+    listed = invoke("library", "list").output
+    assert message_id in listed
+    assert "smsReminder" in listed
+    wrong = refused("library", "add", "Hi ${l://SurveyURL}", "--category", "Interactive")
+    assert "category 'Interactive'" in wrong.output
     ids = [
         found(
             r"SMSD_\w{15}",

@@ -141,7 +141,7 @@ async def test_reminders_and_thank_yous_follow_who_responded(system: Harness) ->
     assert await system.last(ANN) == "Thanks!"
     assert (await system.last(BOB)).startswith("Reminder: http")
     assert (await system.last(CID)).startswith("Reminder: http")
-    with pytest.raises(InvalidInput, match="give no mailing list"):
+    with pytest.raises(InvalidInput, match="without a parentDistributionId"):
         await system.distribute(
             system.survey_id,
             Recipients(mailing_list_id=list_id),

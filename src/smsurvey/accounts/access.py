@@ -97,6 +97,19 @@ async def users_of(session: AsyncSession, organization: Organization) -> list[Us
     )
 
 
+async def default_owner_id(session: AsyncSession, organization: Organization) -> str:
+    """Who is shown as the owner (``ownerId``) of what no user is recorded as making: the
+    organisation's first Brand Administrator, else its first user, else (an organisation
+    without users) the organisation itself."""
+    first = await session.scalar(
+        select(User.id)
+        .where(User.organization_id == organization.id)
+        .order_by(User.role != BRAND_ADMINISTRATOR, User.created_at, User.id)
+        .limit(1)
+    )
+    return first or organization.id
+
+
 async def get_user(session: AsyncSession, organization: Organization, user_id: str) -> User:
     """One of the organisation's users (by id, username or email); :class:`NotFound`
     otherwise."""

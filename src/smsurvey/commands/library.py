@@ -1,4 +1,5 @@
-"""``smsurvey library …``: saved SMS texts to reuse in distributions."""
+"""``smsurvey library …``: saved SMS texts to reuse in distributions, by Qualtrics' message
+category."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ app = typer.Typer(help="Saved SMS messages (MS_…).", no_args_is_help=True)
 def add(
     text: Annotated[str, typer.Argument(help="The message, with ${…} fields.")],
     category: Annotated[
-        str, typer.Option(help="invite, interactive, reminder or thankyou.")
-    ] = "invite",
+        str,
+        typer.Option(help="Qualtrics' category: smsInvite, smsReminder, smsThankYou, …"),
+    ] = "smsInvite",
     description: Annotated[str, typer.Option(help="What it is for.")] = "",
     org: OrgOption = None,
 ) -> None:

@@ -13,10 +13,12 @@ from smsurvey.contacts.schemas import (
     ContactDetail,
     ContactIn,
     ContactOut,
+    ContactStatsOut,
     DirectoryOut,
     MailingListIn,
     MailingListOut,
     MemberCreated,
+    MemberOut,
     Membership,
     NewContactIn,
     SearchHit,
@@ -95,7 +97,7 @@ async def create_directory_contact(
 async def get_directory_contact(
     request: Request, caller: CallerDep, directoryId: str, contactId: str
 ) -> Envelope[ContactDetail]:
-    """A contact with its embedded data and mailing lists."""
+    """A contact with its embedded data, mailing lists and figures (``stats``)."""
     directory = await directory_of(caller, directoryId)
     contact = await service.get_directory_contact(caller.session, directory, contactId)
     memberships = {
@@ -112,6 +114,9 @@ async def get_directory_contact(
         creationDate=epoch_ms(contact.created_at),
         lastModified=epoch_ms(contact.updated_at),
         mailingListMembership=memberships,
+        stats=ContactStatsOut.of(
+            (await service.contacts_stats(caller.session, [contact.id]))[contact.id]
+        ),
     )
     return envelope(request, detail)
 
@@ -155,7 +160,8 @@ async def search_directory_contacts(
     page: Paged,
     includeEmbedded: IncludeEmbedded = False,
 ) -> Envelope[Page[SearchHit]]:
-    """Contacts matching a filter, a page at a time (at most 10,000 deep)."""
+    """Contacts matching a filter with their ``stats``, a page at a time (at most 10,000
+    deep)."""
     if page.offset + page.size > MAX_DEPTH:
         raise InvalidInput(f"a search goes at most {MAX_DEPTH:,} contacts deep")
     directory = await directory_of(caller, directoryId)
@@ -163,7 +169,11 @@ async def search_directory_contacts(
         caller.session, directory, body.filter, limit=page.size + 1, offset=page.offset
     )
     shown, following = read_ahead(request, page, rows)
-    hits = [SearchHit.of(contact, embedded=includeEmbedded) for contact in shown]
+    stats = await service.contacts_stats(caller.session, [contact.id for contact in shown])
+    hits = [
+        SearchHit.of(contact, ContactStatsOut.of(stats[contact.id]), embedded=includeEmbedded)
+        for contact in shown
+    ]
     return envelope(request, Page(elements=hits, nextPage=following))
 
 
@@ -272,6 +282,24 @@ async def create_mailing_list_contact(
     await service.add_to_list(caller.session, mailing_list, contact, caller.runtime.clock)
     made = MemberCreated(id=contact.id, contactLookupId=lookup_id(mailing_list.id, contact.id))
     return envelope(request, made)
+
+
+@router.get(
+    "/{directoryId}/mailinglists/{mailingListId}/contacts/{contactId}",
+    operation_id="getMailingListContact",
+)
+async def get_mailing_list_contact(
+    request: Request, caller: CallerDep, directoryId: str, mailingListId: str, contactId: str
+) -> Envelope[MemberOut]:
+    """A contact of the list, with its embedded data and membership id (404 if not in it)."""
+    mailing_list = await list_of(caller, directoryId, mailingListId)
+    contact = await service.get_member(caller.session, mailing_list, contactId)
+    member = MemberOut(
+        **ContactOut.of(contact, embedded=True).model_dump(),
+        contactLookupId=lookup_id(mailing_list.id, contact.id),
+        mailingListId=mailing_list.id,
+    )
+    return envelope(request, member)
 
 
 @router.delete(

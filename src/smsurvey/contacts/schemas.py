@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from smsurvey.contacts.service import ContactFields
+from smsurvey.contacts.service import ContactFields, ContactStats
 from smsurvey.kit.envelope import Created
 from smsurvey.models.contacts import Contact, Directory, MailingList
 
@@ -151,12 +151,36 @@ class Membership(BaseModel):
     unsubscribed: bool
 
 
+class ContactStatsOut(BaseModel):
+    """What was sent to a contact and what they answered (dates as epoch milliseconds)."""
+
+    sentCount: int = Field(description="Texts handed to the provider.")
+    lastSentDate: int | None
+    responseCount: int = Field(description="Finished responses.")
+    lastResponseDate: int | None
+
+    @classmethod
+    def of(cls, stats: ContactStats) -> ContactStatsOut:
+        """The API's view of ``stats``."""
+        return cls(
+            sentCount=stats.sent,
+            lastSentDate=_epoch_ms_or_none(stats.last_sent_at),
+            responseCount=stats.responses,
+            lastResponseDate=_epoch_ms_or_none(stats.last_response_at),
+        )
+
+
+def _epoch_ms_or_none(moment: datetime | None) -> int | None:
+    return None if moment is None else epoch_ms(moment)
+
+
 class ContactDetail(ContactOut):
-    """One contact, with its embedded data and lists."""
+    """One contact, with its embedded data, lists and figures."""
 
     creationDate: int
     lastModified: int
     mailingListMembership: dict[str, Membership]
+    stats: ContactStatsOut
 
 
 class SearchHit(BaseModel):
@@ -172,10 +196,11 @@ class SearchHit(BaseModel):
     externalDataReference: str | None
     language: str | None
     unsubscribed: bool
+    stats: ContactStatsOut
     embeddedData: dict[str, str] | None = None
 
     @classmethod
-    def of(cls, contact: Contact, *, embedded: bool) -> SearchHit:
+    def of(cls, contact: Contact, stats: ContactStatsOut, *, embedded: bool) -> SearchHit:
         """The search's view of ``contact``."""
         return cls(
             id=contact.id,
@@ -188,6 +213,7 @@ class SearchHit(BaseModel):
             externalDataReference=contact.ext_ref,
             language=contact.language,
             unsubscribed=contact.opted_out,
+            stats=stats,
             embeddedData={k: str(v) for k, v in contact.embedded_data.items()}
             if embedded
             else None,
@@ -251,6 +277,13 @@ class SearchIn(BaseModel):
         if conditions > MAX_SEARCH_CONDITIONS:
             raise ValueError(f"a filter holds at most {MAX_SEARCH_CONDITIONS} comparisons")
         return self
+
+
+class MemberOut(ContactOut):
+    """A contact of a mailing list, with its membership's id."""
+
+    contactLookupId: str = Field(examples=["CGC_0Rk3vQa8gqPwQDP"])
+    mailingListId: str
 
 
 class MemberCreated(Created):

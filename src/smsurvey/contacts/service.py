@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.fields import MAX_LENGTHS, DedupeBy, problem_with
@@ -29,7 +29,9 @@ from smsurvey.models.contacts import (
     TransactionBatch,
     TransactionBatchMember,
 )
-from smsurvey.models.messaging import Direction, Message, MessageEvent
+from smsurvey.models.distributions import Recipient
+from smsurvey.models.messaging import ConversationSession, Direction, Message, MessageEvent
+from smsurvey.models.responses import Response
 from smsurvey.providers.base import DeliveryStatus
 from smsurvey.sms.phones import check_phone, validate_region
 
@@ -325,6 +327,18 @@ async def list_members(
     return list(rows)
 
 
+async def get_member(session: AsyncSession, mailing_list: MailingList, contact_id: str) -> Contact:
+    """The contact ``contact_id`` of ``mailing_list``, or :class:`NotFound`."""
+    contact = await session.scalar(
+        select(Contact)
+        .join(MailingListMember, MailingListMember.contact_id == Contact.id)
+        .where(MailingListMember.mailing_list_id == mailing_list.id, Contact.id == contact_id)
+    )
+    if contact is None:
+        raise NotFound(f"{contact_id} is not in {mailing_list.id}")
+    return contact
+
+
 async def lists_of(session: AsyncSession, contact: Contact) -> list[MailingList]:
     """The mailing lists ``contact`` is in, oldest first."""
     rows = await session.scalars(
@@ -577,6 +591,59 @@ async def first_text_sent(
         )
     )
     return None if sent_at is None else (message, sent_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactStats:
+    """What was sent to a contact and what they answered."""
+
+    sent: int
+    """Texts handed to the provider (invitations, reminders, 2-way questions…)."""
+    last_sent_at: datetime | None
+    responses: int
+    """Finished responses."""
+    last_response_at: datetime | None
+
+
+async def contacts_stats(
+    session: AsyncSession, contact_ids: Sequence[str]
+) -> dict[str, ContactStats]:
+    """The :class:`ContactStats` of each contact of ``contact_ids`` (a page of them), from
+    the texts' histories and the responses: three grouped queries."""
+    ids = list(contact_ids)
+    arms = [
+        select(owner.label("contact_id"), Message.id.label("message_id"))
+        .join(Message, link)
+        .where(owner.in_(ids), Message.direction == Direction.OUT)
+        for owner, link in (
+            (Recipient.contact_id, Message.recipient_id == Recipient.id),
+            (ConversationSession.contact_id, Message.session_id == ConversationSession.id),
+        )
+    ]
+    texts = union(*arms).subquery()
+    sent = {
+        contact_id: (count, last)
+        for contact_id, count, last in await session.execute(
+            select(texts.c.contact_id, func.count(func.distinct(texts.c.message_id)),
+                   func.max(MessageEvent.at))
+            .join(MessageEvent, MessageEvent.message_id == texts.c.message_id)
+            .where(MessageEvent.status == DeliveryStatus.SENT)
+            .group_by(texts.c.contact_id)
+        )
+    }  # fmt: skip
+    answered = {
+        contact_id: (count, last)
+        for contact_id, count, last in await session.execute(
+            select(Response.contact_id, func.count(Response.id), func.max(Response.ended_at))
+            .where(Response.contact_id.in_(ids), Response.finished.is_(True))
+            .group_by(Response.contact_id)
+        )
+    }
+    nothing = (0, None)
+    return {
+        contact_id: ContactStats(*sent.get(contact_id, nothing), *answered.get(contact_id, nothing))
+        for contact_id in ids
+    }
 
 
 async def opt_out_history(session: AsyncSession, contact: Contact) -> list[OptOutEvent]:

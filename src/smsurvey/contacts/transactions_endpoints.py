@@ -14,7 +14,7 @@ from smsurvey.contacts.endpoints import directory_of
 from smsurvey.kit.envelope import Created, Envelope, Page, envelope
 from smsurvey.kit.errors import InvalidInput, SmsurveyError
 from smsurvey.kit.pagination import Paged, page_of, read_ahead
-from smsurvey.models.contacts import Transaction
+from smsurvey.models.contacts import Transaction, TransactionBatch
 
 router = APIRouter(prefix="/directories/{directoryId}", tags=["transactions"])
 TRANSACTION_DATE = "%Y-%m-%d %H:%M:%S"
@@ -80,7 +80,13 @@ class BatchOut(BaseModel):
     """A transaction batch."""
 
     batchId: str = Field(examples=["BT_0Rk3vQa8gqPwQDP"])
-    creationDate: str
+    creationDate: str = Field(examples=["2026-11-21 09:00:00"])
+
+    @classmethod
+    def of(cls, batch: TransactionBatch) -> BatchOut:
+        """The API's view of ``batch``."""
+        created = batch.created_at.astimezone(UTC).strftime(TRANSACTION_DATE)
+        return cls(batchId=batch.id, creationDate=created)
 
 
 class SampleIn(BaseModel):
@@ -170,11 +176,17 @@ async def list_transaction_batches(
         caller.session, directory, limit=page.size + 1, offset=page.offset
     )
     chosen, following = read_ahead(request, page, rows)
-    shown = [
-        BatchOut(batchId=b.id, creationDate=b.created_at.astimezone(UTC).strftime(TRANSACTION_DATE))
-        for b in chosen
-    ]
-    return envelope(request, Page(elements=shown, nextPage=following))
+    return envelope(request, Page(elements=[BatchOut.of(b) for b in chosen], nextPage=following))
+
+
+@router.get("/transactionbatches/{batchId}", operation_id="getTransactionBatch")
+async def get_transaction_batch(
+    request: Request, caller: CallerDep, directoryId: str, batchId: str
+) -> Envelope[BatchOut]:
+    """A transaction batch of the directory."""
+    directory = await directory_of(caller, directoryId)
+    batch = await service.get_transaction_batch(caller.session, directory, batchId)
+    return envelope(request, BatchOut.of(batch))
 
 
 @router.get(

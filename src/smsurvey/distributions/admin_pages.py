@@ -416,8 +416,9 @@ async def confirm_form(request: Request, caller: SmsPageCallerDep) -> Response:
     form = await request.form()
     draft, distribution_id = _ticket_of(caller, form)
     try:
+        wanted = replace(draft.request(), owner_user_id=caller.user.id)
         made, created = await create_once(
-            caller.session, caller.runtime, caller.organization, draft.request(), distribution_id
+            caller.session, caller.runtime, caller.organization, wanted, distribution_id
         )
     except _USER_ERRORS as wrong:
         return await _form(request, caller, draft, error=str(wrong), status_code=wrong.http_status)

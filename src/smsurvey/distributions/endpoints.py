@@ -9,14 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from smsurvey.accounts.access import get_user
+from smsurvey.accounts.access import default_owner_id, get_user
 from smsurvey.accounts.dependencies import Caller, SmsCallerDep
 from smsurvey.distributions import service
 from smsurvey.distributions.library import (
+    CATEGORIES,
     delete_message,
     get_message,
     library_messages,
     save_message,
+    update_message,
 )
 from smsurvey.distributions.links import survey_url
 from smsurvey.distributions.reports import history, report
@@ -38,7 +40,10 @@ OptionalSurveyId = Annotated[str | None, Query(description="The survey (SV_…);
 async def _shown(caller: Caller, distribution_id: str) -> DistributionOut:
     seen = await report(caller.session, caller.organization, distribution_id, caller.runtime.clock)
     started, finished = await distribution_responses(caller.session, distribution_id)
-    return DistributionOut.of(seen, started, finished)
+    owner = seen.distribution.owner_user_id or await default_owner_id(
+        caller.session, caller.organization
+    )
+    return DistributionOut.of(seen, started, finished, owner)
 
 
 async def _page(
@@ -67,7 +72,7 @@ async def create_sms_distribution(
     """Schedule an SMS distribution (now when ``sendDate`` is omitted)."""
     runtime = caller.runtime
     made = await service.create_distribution(
-        caller.session, runtime, caller.organization, body.request()
+        caller.session, runtime, caller.organization, body.request(caller.user.id)
     )
     after_commit(caller.session, lambda: runtime.wake.set(Work.PLAN))
     return envelope(request, await _shown(caller, made.id))
@@ -158,12 +163,31 @@ class LibraryMessageIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     description: str = Field(default="", max_length=200)
-    category: str = Field(
-        examples=["Invite"], description="Invite, Interactive, Reminder, ThankYou"
-    )
+    category: str = Field(examples=["smsInvite"], description=", ".join(CATEGORIES))
     messages: dict[str, str] = Field(
-        min_length=1, examples=[{"en": "Hi ${m://FirstName}: ${l://SurveyURL}"}]
+        min_length=1,
+        examples=[{"en": "Hi ${m://FirstName}: ${l://SurveyURL}"}],
+        description="The text by language: one language here (an SMS goes in one).",
     )
+
+
+class LibraryMessageChange(BaseModel):
+    """What to change of a saved message (its category stays)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    description: str | None = Field(default=None, max_length=200, examples=["Spring invite"])
+    messages: dict[str, str] | None = Field(
+        default=None, min_length=1, examples=[{"en": "Hi again: ${l://SurveyURL}"}]
+    )
+
+
+def _one_text(messages: dict[str, str]) -> str:
+    """The one language's text of ``messages``."""
+    if len(messages) != 1:
+        raise InvalidInput("messages: this server keeps one text a message: give one language")
+    [text] = messages.values()
+    return text
 
 
 class LibraryMessageOut(BaseModel):
@@ -198,7 +222,7 @@ async def list_library_messages(
     caller: SmsCallerDep,
     libraryId: str,
     page: Paged,
-    category: Annotated[str | None, Query(description="Invite, Interactive, …")] = None,
+    category: Annotated[str | None, Query(description="smsInvite, smsReminder, …")] = None,
 ) -> Envelope[Page[LibraryMessageOut]]:
     """The saved messages (of one kind when asked)."""
     await _library(caller, libraryId)
@@ -215,9 +239,7 @@ async def create_library_message(
     request: Request, caller: SmsCallerDep, libraryId: str, body: LibraryMessageIn
 ) -> Envelope[Created]:
     """Save a message."""
-    if len(body.messages) != 1:
-        raise InvalidInput("messages: give the text in one language")
-    [text] = body.messages.values()
+    text = _one_text(body.messages)
     await _library(caller, libraryId)
     saved = await save_message(
         caller.session, caller.organization, text, body.category, caller.runtime.clock.now(),
@@ -238,6 +260,23 @@ async def get_library_message(
         messages={"en": found.text},
     )  # fmt: skip
     return envelope(request, shown)
+
+
+@library_router.put("/{libraryId}/messages/{messageId}", operation_id="updateLibraryMessage")
+async def update_library_message(
+    request: Request,
+    caller: SmsCallerDep,
+    libraryId: str,
+    messageId: str,
+    body: LibraryMessageChange,
+) -> MetaOnly:
+    """Change a saved message's text or description."""
+    text = None if body.messages is None else _one_text(body.messages)
+    await _library(caller, libraryId)
+    await update_message(
+        caller.session, caller.organization, messageId, text=text, description=body.description
+    )
+    return meta_only(request)
 
 
 @library_router.delete("/{libraryId}/messages/{messageId}", operation_id="deleteLibraryMessage")

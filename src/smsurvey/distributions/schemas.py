@@ -18,7 +18,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 class RecipientsIn(BaseModel):
-    """Exactly one of these (none for a Reminder or ThankYou: they use the parent's)."""
+    """Exactly one of these. A Reminder or ThankYou goes to its parent's recipients: none, or
+    the parent's own (as clients that repeat the invitation's mailing list send)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -59,8 +60,8 @@ class SmsDistributionIn(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     parentDistributionId: str | None = None
 
-    def request(self) -> DistributionRequest:
-        """The service's view of the body."""
+    def request(self, owner_user_id: str) -> DistributionRequest:
+        """The service's view of the body, made by the user ``owner_user_id``."""
         send_at = self.sendDate
         if send_at is not None and send_at.tzinfo is None:
             send_at = send_at.replace(tzinfo=UTC)
@@ -78,6 +79,7 @@ class SmsDistributionIn(BaseModel):
             library_message_id=self.message.messageId if self.message else None,
             send_at=send_at,
             name=self.name,
+            owner_user_id=owner_user_id,
         )
 
 
@@ -123,7 +125,10 @@ class DistributionOut(BaseModel):
 
     id: str = Field(examples=["SMSD_0Rk3vQa8gqPwQDP"])
     parentDistributionId: str | None
-    ownerId: str
+    ownerId: str = Field(
+        examples=["UR_0Rk3vQa8gqPwQDP"],
+        description="The user who made it (the first Brand Administrator for a command's)",
+    )
     organizationId: str
     requestStatus: str = Field(
         examples=["Scheduled"],
@@ -145,14 +150,17 @@ class DistributionOut(BaseModel):
     stats: Stats
 
     @classmethod
-    def of(cls, seen: DistributionReport, started: int, finished: int) -> DistributionOut:
-        """The API's view of a distribution's report."""
+    def of(
+        cls, seen: DistributionReport, started: int, finished: int, owner: str
+    ) -> DistributionOut:
+        """The API's view of a distribution's report, ``owner`` (``UR_…``) shown as the user
+        who owns it and its library."""
         distribution, figures = seen.distribution, seen.metrics
         library = distribution.library_message_id
         return cls(
             id=distribution.id,
             parentDistributionId=distribution.parent_distribution_id,
-            ownerId=distribution.organization_id,
+            ownerId=owner,
             organizationId=distribution.organization_id,
             requestStatus=seen.status,
             statusReason=seen.reason,
@@ -166,9 +174,10 @@ class DistributionOut(BaseModel):
                 contactId=distribution.contact_id,
                 sampleId=distribution.sample_id,
                 transactionBatchId=distribution.transaction_batch_id,
+                libraryId=owner,
             ),
             message=MessageOut(
-                libraryId=distribution.organization_id if library else None,
+                libraryId=owner if library else None,
                 messageId=library,
                 messageText=distribution.message_text,
                 messageType="Library" if library else "Inline",

@@ -67,7 +67,8 @@ FOLLOW_UPS = frozenset({Method.REMINDER, Method.THANK_YOU})
 
 @dataclass(frozen=True, slots=True)
 class Recipients:
-    """Who a distribution goes to: exactly one of these (none for reminders and thank-yous)."""
+    """Who a distribution goes to: exactly one of these (none for reminders and thank-yous,
+    which go to their parent's: naming the parent's own is accepted)."""
 
     mailing_list_id: str | None = None
     contact_id: str | None = None
@@ -76,8 +77,21 @@ class Recipients:
 
     def given(self) -> dict[str, str]:
         """The fields that are set."""
-        names = ("mailing_list_id", "contact_id", "sample_id", "transaction_batch_id")
-        return {name: getattr(self, name) for name in names if getattr(self, name)}
+        return {name: getattr(self, name) for name in _RECIPIENT_FIELDS if getattr(self, name)}
+
+    def describe(self) -> str:
+        """The fields that are set, in the API's names (``mailingListId CG_…``)."""
+        return ", ".join(
+            f"{_RECIPIENT_FIELDS[name]} {value}" for name, value in self.given().items()
+        )
+
+
+_RECIPIENT_FIELDS = {
+    "mailing_list_id": "mailingListId",
+    "contact_id": "contactId",
+    "sample_id": "sampleId",
+    "transaction_batch_id": "transactionBatchId",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,8 @@ class DistributionRequest:
     """The provider connection (``OC_…``) to send through; the first one when omitted."""
     send_at: datetime | None = None
     name: str | None = None
+    owner_user_id: str | None = None
+    """The user making it (``UR_…``), shown as its owner."""
     conditions: dict[str, Any] | None = None
     quiet_hours: dict[str, Any] | None = None
     recurrence: dict[str, Any] | None = None
@@ -150,7 +166,7 @@ async def new_distribution(
     sender = request.sender or default_sender or runtime.settings.simulator_number
     kind = _sender_kind(sender)
     parent = await _parent(session, organization, request)
-    await _check_recipients(session, organization, request)
+    await _check_recipients(session, organization, request, parent)
     if request.method is Method.INTERACTIVE and kind is SenderKind.ALPHANUMERIC:
         raise InvalidInput(
             f"sender {sender!r} is an alphanumeric id, which cannot receive replies:"
@@ -171,14 +187,13 @@ async def new_distribution(
         id=new_id("SMSD"),
         organization_id=organization.id,
         survey_id=survey.id,
+        owner_user_id=request.owner_user_id,
         method=request.method.value,
         name=request.name or f"{survey.name} — {request.method.value}",
         provider=provider,
         sender=sender,
-        mailing_list_id=request.recipients.mailing_list_id,
-        contact_id=request.recipients.contact_id,
-        sample_id=request.recipients.sample_id,
-        transaction_batch_id=request.recipients.transaction_batch_id,
+        # A follow-up goes to its parent's recipients: it keeps none of its own.
+        **({} if request.method in FOLLOW_UPS else request.recipients.given()),
         parent_distribution_id=parent.id if parent else None,
         library_message_id=request.library_message_id,
         message_text=text,
@@ -246,17 +261,15 @@ async def _parent(
 
 
 async def _check_recipients(
-    session: AsyncSession, organization: Organization, request: DistributionRequest
+    session: AsyncSession,
+    organization: Organization,
+    request: DistributionRequest,
+    parent: Distribution | None,
 ) -> None:
-    given = request.recipients.given()
     if request.method in FOLLOW_UPS:
-        if given:
-            raise InvalidInput(
-                f"a {request.method.value} goes to the parent distribution's recipients (or the"
-                " survey's): give no mailing list, contact, sample or transaction batch"
-            )
+        _check_follow_up_recipients(request, parent)
         return
-    if len(given) != 1:
+    if len(request.recipients.given()) != 1:
         raise InvalidInput(
             "give exactly one of a mailing list, a contact, a sample or a transaction batch"
         )
@@ -282,6 +295,30 @@ async def _check_recipients(
         )
         if batch is None:
             raise NotFound(f"no transaction batch {recipients.transaction_batch_id}")
+
+
+def _check_follow_up_recipients(request: DistributionRequest, parent: Distribution | None) -> None:
+    """A follow-up goes to its parent's recipients (those who have not finished the survey
+    for a reminder, those who have for a thank-you): recipients may be named only when they
+    are the parent's own, as clients that send the invitation's mailing list again do."""
+    given = request.recipients.given()
+    if not given:
+        return
+    what = request.method.value
+    if parent is None:
+        raise InvalidInput(
+            f"recipients: a {what} without a parentDistributionId follows every invitation of"
+            " the survey; give the invitation it follows as parentDistributionId, or no recipients"
+        )
+    theirs = Recipients(
+        parent.mailing_list_id, parent.contact_id, parent.sample_id, parent.transaction_batch_id
+    )
+    if not given.items() <= theirs.given().items():
+        raise InvalidInput(
+            f"recipients: a {what} goes to the recipients of {parent.id}"
+            f" ({theirs.describe() or 'its own'}), not to {request.recipients.describe()}:"
+            " leave recipients out, or name the parent's"
+        )
 
 
 async def _message_text(

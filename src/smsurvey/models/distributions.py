@@ -26,6 +26,8 @@ class Distribution(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    owner_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The user whose credential created it (none when made by a command or the worker)."""
     method: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     provider: Mapped[str] = mapped_column(String(32))
@@ -98,7 +100,9 @@ class RecipientEvent(Base):
 
 
 class LibraryMessage(Base):
-    """A saved SMS text (``MS_``) to reuse in distributions, by category."""
+    """A saved text (``MS_``) to reuse in distributions, by Qualtrics' category
+    (``smsInvite``, ``smsReminder``, ``smsThankYou``, ``invite``… see
+    :mod:`smsurvey.distributions.library`)."""
 
     __tablename__ = "library_messages"
 
@@ -106,7 +110,7 @@ class LibraryMessage(Base):
     organization_id: Mapped[str] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
-    category: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
