@@ -1,7 +1,7 @@
 """distributions name the user who made them; library messages take Qualtrics' categories
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-08 02:20:00
 
 ``distributions.owner_user_id`` is backfilled to the organisation's first Brand
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Migration 0019 on a database with data: library categories become Qualtrics' and
+"""Migration 0020 on a database with data: library categories become Qualtrics' and
 distributions get an owner, the organisation's first Brand Administrator (SQLite and
 PostgreSQL scratch databases)."""
 
@@ -47,7 +47,7 @@ def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
     else:
-        with scratch_database(f"smsurvey_0019_{secrets.token_hex(4)}") as url:
+        with scratch_database(f"smsurvey_0020_{secrets.token_hex(4)}") as url:
             yield url
 
 
@@ -66,9 +66,9 @@ async def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
 
 
 def test_categories_and_owners_are_migrated_both_ways(scratch_url: str) -> None:
-    upgrade(scratch_url, "0018")
-    run_sync(_run(scratch_url, *ROWS))
     upgrade(scratch_url, "0019")
+    run_sync(_run(scratch_url, *ROWS))
+    upgrade(scratch_url, "0020")
     categories = "SELECT id, category FROM library_messages ORDER BY id"
     owners = "SELECT id, owner_user_id FROM distributions"
     assert run_sync(_run(scratch_url, categories)) == [
@@ -81,7 +81,7 @@ def test_categories_and_owners_are_migrated_both_ways(scratch_url: str) -> None:
     other = "UPDATE library_messages SET category = 'lookAndFeel' WHERE id = 'MS_2'"
     run_sync(_run(scratch_url, other))
 
-    command.downgrade(alembic_config(scratch_url), "0018")
+    command.downgrade(alembic_config(scratch_url), "0019")
     assert run_sync(_run(scratch_url, categories)) == [
         ("MS_1", "Invite"),
         ("MS_2", "Invite"),
