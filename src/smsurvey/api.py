@@ -15,6 +15,7 @@ from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.responses.endpoints import subscriptions_router as subscriptions
 from smsurvey.surveys.endpoints import router as surveys
+from smsurvey.unsupported import router as unsupported
 
 
 def api_routers() -> list[APIRouter]:
@@ -30,6 +31,7 @@ def api_routers() -> list[APIRouter]:
         subscriptions,
         connections,
         unknown_messages,
+        unsupported,
     ]
 
 
