@@ -15,6 +15,7 @@ from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.responses.endpoints import subscriptions_router as subscriptions
 from smsurvey.surveys.endpoints import router as surveys
+from smsurvey.surveys.quotas import router as quotas
 from smsurvey.unsupported import router as unsupported
 
 
@@ -27,6 +28,7 @@ def api_routers() -> list[APIRouter]:
         distributions,
         library,
         surveys,
+        quotas,
         responses,
         subscriptions,
         connections,

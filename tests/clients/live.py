@@ -95,6 +95,15 @@ class Live:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=60)
 
 
+def refused_clearly(live: Live, message: str) -> None:
+    """The last answer through the proxy is a v3 400 that says ``message``."""
+    answer = live.proxy.answers[-1].decode()
+    assert answer.startswith("HTTP/1.1 400"), answer
+    assert '"httpStatus":"400 - Bad Request"' in answer
+    assert '"errorCode":"NOT_SUPPORTED"' in answer
+    assert message in answer, answer
+
+
 @contextmanager
 def live_smsurvey(database_url: str, folder: Path) -> Iterator[Live]:
     """Serve the seeded system on 127.0.0.1 (and its TLS proxy) until the block ends."""

@@ -16,7 +16,7 @@ from QualtricsAPI.Survey import Distributions, Responses
 from QualtricsAPI.Users.surveys import Surveys
 from QualtricsAPI.XM import MailingList, XMDirectory
 
-from tests.clients.live import ANN, BOB, Live
+from tests.clients.live import ANN, BOB, Live, refused_clearly
 
 SEEDED_AT = pd.Timestamp("2026-03-02 09:00:00")
 
@@ -31,14 +31,6 @@ def live(proxied: Live, monkeypatch: pytest.MonkeyPatch) -> Live:
         token=seeded.token, data_center="iad1", directory_id=seeded.directory_id
     )
     return proxied
-
-
-def _refused(live: Live, message: str) -> None:
-    """The last answer through the proxy is a v3 400 naming what is not supported."""
-    answer = live.proxy.answers[-1].decode()
-    assert answer.startswith("HTTP/1.1 400"), answer
-    assert '"httpStatus":"400 - Bad Request"' in answer
-    assert message in answer, answer
 
 
 # XM Directory: contacts ---------------------------------------------------------------
@@ -194,7 +186,7 @@ def test_sharing_a_survey_is_refused_clearly(
         permissions={"surveyDefinitionManipulation": {"editSurveys": True}},
     )  # fmt: skip
     assert "400 - Bad Request" in capsys.readouterr().out
-    _refused(live, "sharing surveys (collaborations) is not supported")
+    refused_clearly(live, "sharing surveys (collaborations) is not supported")
 
 
 # Distributions ---------------------------------------------------------------------
@@ -252,9 +244,9 @@ def test_email_distributions_reminders_and_thank_yous_are_refused_clearly(
     # The client only takes email distribution ids (EMD_…) for reminders and thank-yous.
     email_distribution = "EMD_000000000000000"
     Distributions().create_reminder(**email, **common, distribution=email_distribution)
-    _refused(live, "email distributions are not supported")
+    refused_clearly(live, "email distributions are not supported")
     Distributions().create_thank_you(**email, **common, distribution=email_distribution)
-    _refused(live, "email distributions are not supported")
+    refused_clearly(live, "email distributions are not supported")
 
 
 def test_get_distribution_takes_only_email_distribution_ids(live: Live) -> None:
@@ -326,13 +318,13 @@ def test_writing_responses_is_refused_clearly(
     response_id = exported["ResponseId"].iloc[-1]
     Responses().create_survey_response(survey=seeded.survey_id, dynamic_payload={"values": {}})
     assert "400 - Bad Request" in capsys.readouterr().out
-    _refused(live, "creating responses is not supported")
+    refused_clearly(live, "creating responses is not supported")
     Responses().update_survey_response_embedded_data(
         survey=seeded.survey_id, response_id=response_id, embedded_data={"Store": "9"}
     )
-    _refused(live, "updating responses is not supported")
+    refused_clearly(live, "updating responses is not supported")
     updates = pd.DataFrame({"ResponseId": [response_id], "Store": ["9"]})
     Responses().bulk_update_many_responses_from_dataframe(
         survey=seeded.survey_id, df=updates, update_cols=["Store"]
     )
-    _refused(live, "updating responses is not supported")
+    refused_clearly(live, "updating responses is not supported")
