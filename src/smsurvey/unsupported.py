@@ -18,9 +18,9 @@ from smsurvey.kit.errors import NotSupported
 router = APIRouter(include_in_schema=False)
 
 EMAIL = (
-    "email distributions are not supported: smsurvey sends SMS; use POST "
-    "/API/v3/distributions/sms (method Invite, Reminder or ThankYou, with parentDistributionId "
-    "for a reminder or thank-you)"
+    "email distributions and distribution links are not supported: smsurvey sends SMS (an "
+    "invitation carries each person's link); use POST /API/v3/distributions/sms (method Invite, "
+    "Reminder or ThankYou, with parentDistributionId for a reminder or thank-you)"
 )
 SHARING = (
     "sharing surveys (collaborations) is not supported: every user of the organisation "
@@ -44,6 +44,7 @@ CALLS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("/distributions", ("POST",), EMAIL),
     ("/distributions/{distributionId}/reminders", ("POST",), EMAIL),
     ("/distributions/{distributionId}/thankyous", ("POST",), EMAIL),
+    ("/distributions/{distributionId}/links", ("GET",), EMAIL),
     ("/surveys/{surveyId}/permissions/collaborations", ("GET", "POST"), SHARING),
     ("/surveys/{surveyId}/responses", ("POST",), CREATING),
     ("/responses/{responseId}", ("PUT",), UPDATING),

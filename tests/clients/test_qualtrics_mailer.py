@@ -61,7 +61,7 @@ def test_an_email_distribution_is_refused_clearly(proxied: Live, account: Qualtr
             _mailing_list(account, seeded.mailing_list_id), seeded.message_id, seeded.survey_id,
             "2026-03-02T10:00:00Z", "Acme", "ada@example.org", "Tell us",
         )  # fmt: skip
-    refused_clearly(proxied, "email distributions are not supported")
+    refused_clearly(proxied, "email distributions and distribution links are not supported")
 
 
 def test_a_distributions_details(proxied: Live, account: QualtricsAccount) -> None:

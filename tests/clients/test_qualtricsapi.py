@@ -240,13 +240,13 @@ def test_email_distributions_reminders_and_thank_yous_are_refused_clearly(
         )
         is None
     )
-    assert "email distributions are not supported" in capsys.readouterr().out
+    assert "email distributions and distribution links are not supported" in capsys.readouterr().out
     # The client only takes email distribution ids (EMD_…) for reminders and thank-yous.
     email_distribution = "EMD_000000000000000"
     Distributions().create_reminder(**email, **common, distribution=email_distribution)
-    refused_clearly(live, "email distributions are not supported")
+    refused_clearly(live, "email distributions and distribution links are not supported")
     Distributions().create_thank_you(**email, **common, distribution=email_distribution)
-    refused_clearly(live, "email distributions are not supported")
+    refused_clearly(live, "email distributions and distribution links are not supported")
 
 
 def test_get_distribution_takes_only_email_distribution_ids(live: Live) -> None:
