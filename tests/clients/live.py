@@ -10,6 +10,7 @@ people who answered the example survey by text.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
@@ -95,9 +96,15 @@ class Live:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=60)
 
 
+def last_error(live: Live) -> tuple[int, str]:
+    """The status and v3 ``errorMessage`` of the last answer through the proxy."""
+    head, _, body = live.proxy.last_answer().partition("\r\n\r\n")
+    return int(head.split(" ", 2)[1]), json.loads(body)["meta"]["error"]["errorMessage"]
+
+
 def refused_clearly(live: Live, message: str) -> None:
     """The last answer through the proxy is a v3 400 that says ``message``."""
-    answer = live.proxy.answers[-1].decode()
+    answer = live.proxy.last_answer()
     assert answer.startswith("HTTP/1.1 400"), answer
     assert '"httpStatus":"400 - Bad Request"' in answer
     assert '"errorCode":"NOT_SUPPORTED"' in answer

@@ -209,7 +209,7 @@ def test_create_an_sms_invitation_and_its_reminder(live: Live) -> None:
         library=seeded.user_id, survey=seeded.survey_id, message=seeded.message_id,
         send_date=_send_date(), parentDistributionId=invite, method="Reminder",
     )  # fmt: skip
-    assert reminder is not None, live.proxy.answers[-1].decode()
+    assert reminder is not None, live.proxy.last_answer()
     assert reminder.startswith("SMSD_")
     assert reminder != invite
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,7 @@ class TlsProxy:
     certificates: Certificates
     upstream_port: int
     answers: list[bytes] = field(default_factory=list)
-    """Everything the server sent back, one item per connection (HTTP/1.1 as sent)."""
+    """Everything the server sent back, one item per connection (its HTTP/1.1 answers)."""
     port: int = 0
     _server: asyncio.Server | None = None
 
@@ -127,9 +128,10 @@ class TlsProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def transcript(self) -> str:
-        """What the server answered through the proxy so far, as text."""
-        return b"".join(self.answers).decode(errors="replace")
+    def last_answer(self) -> str:
+        """The last answer the server sent through the proxy (head and body), as text."""
+        answers = re.split(r"(?=HTTP/1\.1 \d{3} )", self.answers[-1].decode(errors="replace"))
+        return answers[-1]
 
     def _tls(self) -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
