@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from smsurvey.accounts.endpoints import oauth_router
 from smsurvey.accounts.endpoints import router as accounts
 from smsurvey.contacts.endpoints import router as contacts
+from smsurvey.contacts.opted_out_endpoints import router as opted_out
 from smsurvey.contacts.transactions_endpoints import router as transactions
 from smsurvey.distributions.endpoints import library_router as library
 from smsurvey.distributions.endpoints import router as distributions
@@ -23,6 +24,7 @@ def api_routers() -> list[APIRouter]:
     """The routers to include under :data:`smsurvey.kit.envelope.API_PREFIX`."""
     return [
         accounts,
+        opted_out,  # before contacts: optedOutContacts is no contact id
         contacts,
         transactions,
         distributions,

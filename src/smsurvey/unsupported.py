@@ -35,6 +35,10 @@ LEGACY_EXPORT = (
     "the legacy response export (/responseexports) is not supported (Qualtrics retired it): use "
     "POST /API/v3/surveys/{surveyId}/export-responses"
 )
+BOUNCES = "bounced contacts are not supported: bounces are email's (smsurvey sends SMS)"
+HISTORY = (
+    "a contact's history is not supported: use GET /API/v3/distributions/{distributionId}/history"
+)
 RESEARCH_CORE = (
     "Research Core mailing lists (/mailinglists) are not supported: use the XM Directory's, "
     "/API/v3/directories/{directoryId}/mailinglists"
@@ -56,6 +60,8 @@ CALLS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("/responseexports", ("POST",), LEGACY_EXPORT),
     ("/responseexports/{exportId}", ("GET",), LEGACY_EXPORT),
     ("/responseexports/{exportId}/file", ("GET",), LEGACY_EXPORT),
+    ("/directories/{directoryId}/mailinglists/{mailingListId}/bouncedContacts", ("GET",), BOUNCES),
+    ("/directories/{directoryId}/contacts/{contactId}/history", ("GET",), HISTORY),
     ("/mailinglists", ("GET", "POST"), RESEARCH_CORE),
     ("/mailinglists/{mailingListId}", ("GET", "PUT", "DELETE"), RESEARCH_CORE),
     ("/mailinglists/{mailingListId}/contacts", ("GET", "POST"), RESEARCH_CORE),

@@ -68,6 +68,37 @@ def test_a_mailing_lists_members(proxied: Live, helper: Qualtrics) -> None:
     assert (member["contactId"], member["firstName"]) == (made["id"], "Cy")
 
 
+def test_the_contacts_who_opted_out(proxied: Live, helper: Qualtrics) -> None:
+    seeded = proxied.seeded
+    assert helper.contacts.list_opted_out_contacts_of_directory(seeded.directory_id) == []
+    proxied.run(proxied.system.text(BOB, "STOP"))
+    [bob] = helper.contacts.list_opted_out_contacts_of_directory(seeded.directory_id)
+    assert (bob["phone"], bob["unsubscribed"]) == (BOB, True)
+    [member] = helper.contacts.list_opted_out_contacts_of_mailing_lists(
+        seeded.directory_id, seeded.mailing_list_id
+    )
+    assert member["contactId"] == bob["contactId"]
+
+
+def test_bounces_and_a_contacts_history_are_refused_clearly(
+    proxied: Live, helper: Qualtrics
+) -> None:
+    seeded = proxied.seeded
+    assert (
+        helper.contacts.list_bounced_contacts_of_mailing_lists(
+            seeded.directory_id, seeded.mailing_list_id
+        )
+        == []
+    )
+    refused_clearly(proxied, "bounced contacts are not supported")
+    [ann] = helper.contacts.search_contacts_of_directory(
+        seeded.directory_id, {"filter": {"filterType": "phone", "comparison": "eq", "value": ANN}}
+    )
+    history = helper.contacts.get_directory_contact_history(seeded.directory_id, ann["id"], "sms")
+    assert history == []
+    refused_clearly(proxied, "a contact's history is not supported")
+
+
 # Mailing lists ---------------------------------------------------------------------
 
 
