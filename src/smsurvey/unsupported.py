@@ -35,6 +35,7 @@ LEGACY_EXPORT = (
     "the legacy response export (/responseexports) is not supported (Qualtrics retired it): use "
     "POST /API/v3/surveys/{surveyId}/export-responses"
 )
+VERSIONS = "survey versions are not supported: a survey's changes take effect when they are saved"
 BOUNCES = "bounced contacts are not supported: bounces are email's (smsurvey sends SMS)"
 HISTORY = (
     "a contact's history is not supported: use GET /API/v3/distributions/{distributionId}/history"
@@ -62,6 +63,7 @@ CALLS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("/responseexports/{exportId}/file", ("GET",), LEGACY_EXPORT),
     ("/directories/{directoryId}/mailinglists/{mailingListId}/bouncedContacts", ("GET",), BOUNCES),
     ("/directories/{directoryId}/contacts/{contactId}/history", ("GET",), HISTORY),
+    ("/survey-definitions/{surveyId}/versions", ("GET", "POST"), VERSIONS),
     ("/mailinglists", ("GET", "POST"), RESEARCH_CORE),
     ("/mailinglists/{mailingListId}", ("GET", "PUT", "DELETE"), RESEARCH_CORE),
     ("/mailinglists/{mailingListId}/contacts", ("GET", "POST"), RESEARCH_CORE),
