@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
@@ -150,6 +151,8 @@ def live_smsurvey(database_url: str, folder: Path) -> Iterator[Live]:
             failed.append(error)
             up.set()
 
+    errors = _Errors()
+    logging.getLogger("smsurvey").addHandler(errors)
     runner = threading.Thread(target=thread, name="live-smsurvey", daemon=True)
     runner.start()
     try:
@@ -161,5 +164,18 @@ def live_smsurvey(database_url: str, folder: Path) -> Iterator[Live]:
         if ready:
             ready[0].loop.call_soon_threadsafe(ready[0].stopping.set)
         runner.join(30)
+        logging.getLogger("smsurvey").removeHandler(errors)
     if failed:
         raise failed[0]
+    assert not errors.seen, "smsurvey logged errors (a 500 is a bug): " + "; ".join(errors.seen)
+
+
+class _Errors(logging.Handler):
+    """The errors smsurvey logs while it serves the clients."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
