@@ -97,16 +97,14 @@ def test_the_flow_and_metadata_of_a_survey_definition(
     client.survey_definitions.update_metadata(survey_id, {"SurveyName": NAME})
 
 
-def test_deleting_a_survey_definition_is_refused_clearly(
-    served: Live, client: QualtricsClient
-) -> None:
-    with pytest.raises(QualtricsAPIError) as raised:
-        client.survey_definitions.delete(served.seeded.survey_id)
-    assert raised.value.status_code == 405
-    assert str(raised.value) == (
-        f"API call does not take DELETE: /API/v3/survey-definitions/{served.seeded.survey_id}"
+def test_delete_a_survey_definition(client: QualtricsClient) -> None:
+    made = client.survey_definitions.create(
+        {"SurveyName": "To delete", "Language": "EN", "ProjectCategory": "CORE"}
     )
-    assert client.get_survey(served.seeded.survey_id)["name"] == NAME
+    client.survey_definitions.delete(made["SurveyID"])
+    with pytest.raises(QualtricsAPIError) as raised:
+        client.get_survey(made["SurveyID"])
+    assert raised.value.status_code == 404
 
 
 # Quotas and saved filters ----------------------------------------------------------

@@ -17,7 +17,6 @@ from smsurvey.distributions.library import (
     get_message,
     library_messages,
     save_message,
-    update_message,
 )
 from smsurvey.distributions.links import survey_url
 from smsurvey.distributions.reports import history, report
@@ -252,34 +251,6 @@ async def get_library_message(
         messages={"en": found.text},
     )  # fmt: skip
     return envelope(request, shown)
-
-
-class LibraryMessageChange(BaseModel):
-    """``PUT …/messages/{id}``: what to change (omitted fields stay)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    description: str | None = Field(default=None, max_length=200)
-    messages: dict[str, str] | None = Field(
-        default=None, min_length=1, max_length=1, examples=[{"en": "Last chance: ${l://SurveyURL}"}]
-    )
-
-
-@library_router.put("/{libraryId}/messages/{messageId}", operation_id="updateLibraryMessage")
-async def update_library_message(
-    request: Request,
-    caller: SmsCallerDep,
-    libraryId: str,
-    messageId: str,
-    body: LibraryMessageChange,
-) -> MetaOnly:
-    """Change a saved message's text (one language) or description."""
-    await _library(caller, libraryId)
-    [text] = body.messages.values() if body.messages else [None]
-    await update_message(
-        caller.session, caller.organization, messageId, text=text, description=body.description
-    )
-    return meta_only(request)
 
 
 @library_router.delete("/{libraryId}/messages/{messageId}", operation_id="deleteLibraryMessage")

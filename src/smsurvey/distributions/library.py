@@ -16,16 +16,6 @@ from smsurvey.models.distributions import LibraryMessage
 from smsurvey.sms import piping
 
 
-def _checked(text: str) -> str:
-    """``text`` cleaned of pasted formatting, its ``${…}`` fields checked."""
-    cleaned = piping.clean_message(text)
-    if not cleaned:
-        raise InvalidInput("the message is empty")
-    if problems := piping.validate(cleaned):
-        raise InvalidInput("the message has " + "; ".join(problems))
-    return cleaned
-
-
 async def save_message(
     session: AsyncSession,
     organization: Organization,
@@ -36,7 +26,11 @@ async def save_message(
 ) -> LibraryMessage:
     """Save a message (cleaned of pasted formatting; its ``${…}`` fields checked)."""
     kind = Method.parse(category)
-    cleaned = _checked(text)
+    cleaned = piping.clean_message(text)
+    if not cleaned:
+        raise InvalidInput("the message is empty")
+    if problems := piping.validate(cleaned):
+        raise InvalidInput("the message has " + "; ".join(problems))
     message = LibraryMessage(
         id=new_id("MS"),
         organization_id=organization.id,
@@ -77,22 +71,3 @@ async def delete_message(
     """Delete a saved message (distributions that used it keep their text)."""
     await session.delete(await get_message(session, organization, message_id))
     await session.flush()
-
-
-async def update_message(
-    session: AsyncSession,
-    organization: Organization,
-    message_id: str,
-    *,
-    text: str | None = None,
-    description: str | None = None,
-) -> LibraryMessage:
-    """Change a saved message's text or description (distributions that used it keep the
-    text they sent)."""
-    message = await get_message(session, organization, message_id)
-    if text is not None:
-        message.text = _checked(text)
-    if description is not None:
-        message.description = (description.strip() or message.text)[:200]
-    await session.flush()
-    return message
