@@ -62,7 +62,7 @@ async def seed(system: Harness) -> Seeded:
         _, token = await create_api_token(session, user, now)
         directory = await default_directory(session, system.organization, system.clock)
         message = await save_message(
-            session, system.organization, INVITATION, "Invite", now, "Feedback invitation"
+            session, system.organization, INVITATION, "smsInvite", now, "Feedback invitation"
         )
         user_id, directory_id, message_id = user.id, directory.id, message.id
     people = (

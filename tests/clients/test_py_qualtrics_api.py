@@ -75,7 +75,7 @@ def test_export_the_responses_to_a_dataframe(proxied: Live, api: QualtricsAPI) -
     exported = api.get_response_export_file_as_dataframe(survey_id, file_id)
     assert isinstance(exported, pd.DataFrame)
     # The client skips Qualtrics' question-text and ImportId rows: both responses stay.
-    assert sorted(exported["Q5_TEXT"]) == ["Great, thanks", "Too slow"]
+    assert sorted(exported["Q5"]) == ["Great, thanks", "Too slow"]
     assert sorted(exported["Q1"]) == [3, 10]
 
 
@@ -90,7 +90,7 @@ def test_export_options(proxied: Live, api: QualtricsAPI) -> None:
     exported = api.get_response_export_file_as_dataframe(survey_id, file_id)
     assert isinstance(exported, pd.DataFrame)
     assert len(exported) == 1
-    assert "Q5_TEXT" not in exported
+    assert "Q5" not in exported
     assert exported["Q1_NPS_GROUP"].iloc[0] in ("Promoter", "Detractor")
 
 

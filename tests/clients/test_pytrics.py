@@ -63,8 +63,8 @@ def test_build_a_survey_block_by_block(client: QualtricsAPIClient) -> None:
         "And the visit?"
     )
     client.delete_block(survey_id, block_id)
-    gone = client.get_block(survey_id, block_id)
-    assert gone["meta"]["httpStatus"] == "404 - Not Found"
+    with pytest.raises(requests.HTTPError, match="404 Client Error"):
+        client.get_block(survey_id, block_id)
 
 
 def test_publishing_a_version_is_refused_clearly(served: Live, client: QualtricsAPIClient) -> None:

@@ -262,12 +262,13 @@ def test_get_distribution_takes_only_email_distribution_ids(live: Live) -> None:
 def test_export_the_responses_as_qualtrics_csv(live: Live) -> None:
     exported = Responses().get_survey_responses(survey=live.seeded.survey_id)
     # Qualtrics' three header rows: pandas takes the first as the columns and keeps the
-    # question texts and the ImportId row as the first two rows.
-    assert {"ResponseId", "Finished", "Q1", "Q1_NPS_GROUP", "Q2", "Q5_TEXT"} <= set(exported)
+    # question texts and the ImportId row as the first two rows. Columns are export tags
+    # (a text entry is Q5, as Qualtrics writes it).
+    assert {"ResponseId", "Finished", "Q1", "Q1_NPS_GROUP", "Q2", "Q5"} <= set(exported)
     texts, import_ids, *rows = exported.to_dict("records")
     assert texts["Q1"].startswith("Hi from Acme! How likely are you to recommend us")
     assert import_ids["Q1"] == '{"ImportId":"QID1"}'
-    assert sorted(row["Q5_TEXT"] for row in rows) == ["Great, thanks", "Too slow"]
+    assert sorted(row["Q5"] for row in rows) == ["Great, thanks", "Too slow"]
     assert sorted(str(row["Q1"]) for row in rows) == ["10", "3"]
 
 
@@ -279,13 +280,13 @@ def test_export_options_are_honoured(live: Live) -> None:
     assert "Product quality" in set(labelled["Q2"])
     chosen = Responses().get_survey_responses(survey=survey, questionIds=["QID1"])
     assert "Q1" in chosen
-    assert "Q5_TEXT" not in chosen
+    assert "Q5" not in chosen
 
 
 def test_the_surveys_questions_from_the_export(live: Live) -> None:
     questions = Responses().get_survey_questions(survey=live.seeded.survey_id)
     assert list(questions.columns) == ["Questions"]
-    assert questions.loc["Q5_TEXT", "Questions"] != "Great, thanks"
+    assert questions.loc["Q5", "Questions"] != "Great, thanks"
     assert questions.loc["Q1", "Questions"].startswith("Hi from Acme!")
     assert questions.loc["ResponseId", "Questions"] == "Response ID"
 

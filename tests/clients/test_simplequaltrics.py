@@ -52,7 +52,7 @@ def test_a_response_file(proxied: Live, session: Session) -> None:
     texts, import_ids, *answers = rows
     assert texts["ResponseId"] == "Response ID"
     assert import_ids["ResponseId"] == '{"ImportId":"_recordId"}'
-    assert sorted(a["Q5_TEXT"] for a in answers) == ["Great, thanks", "Too slow"]
+    assert sorted(a["Q5"] for a in answers) == ["Great, thanks", "Too slow"]
 
 
 def test_an_error_carries_the_v3_message(proxied: Live, session: Session) -> None:
