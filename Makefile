@@ -28,10 +28,13 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install -e .
 	touch $@
 
-# The test, lint and benchmark tools on top (the [dev] extra: Playwright, mypy, provider SDKs …).
+# The test, lint and benchmark tools on top (the [dev] extra: Playwright, mypy, provider SDKs,
+# Qualtrics clients …). qualtrics-api installs a module named like the qualtrics SDK's, so it
+# goes to a folder of its own that tests/clients/test_qualtrics_api_cmu.py imports it from.
 $(DEV_INSTALLED): $(INSTALLED)
 	@echo "Installing the test, lint and benchmark tools ([dev]) into $(VENV) …"
 	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(VENV)/clients/qualtrics-api qualtrics-api==1.0.5
 	touch $@
 
 services:  ## make sure PostgreSQL and Redis listen on 127.0.0.1 (installs them on a bare machine)

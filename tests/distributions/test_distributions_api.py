@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from smsurvey.accounts.access import create_api_token, create_user
 from smsurvey.distributions.service import Recipients
 from smsurvey.kit.db import unit_of_work
@@ -63,7 +65,10 @@ async def test_an_invitation_through_the_api(database_url: str) -> None:
         assert page["nextPage"]
 
 
-async def test_a_scheduled_distribution_can_be_cancelled_until_it_starts(database_url: str) -> None:
+@pytest.mark.parametrize("route", ["/API/v3/distributions/sms", "/API/v3/distributions"])
+async def test_a_scheduled_distribution_can_be_cancelled_until_it_starts(
+    database_url: str, route: str
+) -> None:
     async with harness(database_url) as system:
         auth, c = await token_for(system), system.client
         list_id = await system.people("Later", "+14155552671")
@@ -74,10 +79,10 @@ async def test_a_scheduled_distribution_can_be_cancelled_until_it_starts(databas
         })  # fmt: skip
         assert made["requestStatus"] == "Scheduled"
         assert made["sendDate"] == later
-        await call(c, "DELETE", f"/API/v3/distributions/sms/{made['id']}", auth)
-        shown = await call(c, "GET", f"/API/v3/distributions/sms/{made['id']}", auth)
+        await call(c, "DELETE", f"{route}/{made['id']}", auth)
+        shown = await call(c, "GET", f"{route}/{made['id']}", auth)
         assert shown["requestStatus"] == "Cancelled"
-        again = await c.delete(f"/API/v3/distributions/sms/{made['id']}", headers=auth)
+        again = await c.delete(f"{route}/{made['id']}", headers=auth)
         assert again.status_code == 409
         assert again.json()["meta"]["httpStatus"] == "409 - Conflict"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import ColumnElement, delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from smsurvey.contacts.fields import MAX_LENGTHS, DedupeBy, problem_with
@@ -313,13 +313,19 @@ async def delete_mailing_list(session: AsyncSession, mailing_list: MailingList) 
 
 
 async def list_members(
-    session: AsyncSession, mailing_list: MailingList, *, limit: int = 100, offset: int = 0
+    session: AsyncSession,
+    mailing_list: MailingList,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    opted_out: bool | None = None,
 ) -> list[Contact]:
-    """A page of the list's contacts, in id order (roughly the order they were created)."""
+    """A page of the list's contacts, in id order (roughly the order they were created);
+    only those who opted out of SMS (or only the others) when ``opted_out`` says so."""
     rows = await session.scalars(
         select(Contact)
         .join(MailingListMember, MailingListMember.contact_id == Contact.id)
-        .where(MailingListMember.mailing_list_id == mailing_list.id)
+        .where(MailingListMember.mailing_list_id == mailing_list.id, *_opted_out(opted_out))
         .order_by(Contact.id)
         .limit(limit)
         .offset(offset)
@@ -397,13 +403,23 @@ async def get_directory_contact(
     return await _in_directory(session, Contact, contact_id, directory)
 
 
+def _opted_out(opted_out: bool | None) -> list[ColumnElement[bool]]:
+    return [] if opted_out is None else [Contact.opted_out.is_(opted_out)]
+
+
 async def directory_contacts(
-    session: AsyncSession, directory: Directory, *, limit: int, offset: int
+    session: AsyncSession,
+    directory: Directory,
+    *,
+    limit: int,
+    offset: int,
+    opted_out: bool | None = None,
 ) -> list[Contact]:
-    """A page of the directory's contacts, in id order."""
+    """A page of the directory's contacts, in id order; only those who opted out of SMS
+    (or only the others) when ``opted_out`` says so."""
     rows = await session.scalars(
         select(Contact)
-        .where(Contact.directory_id == directory.id)
+        .where(Contact.directory_id == directory.id, *_opted_out(opted_out))
         .order_by(Contact.id)
         .limit(limit)
         .offset(offset)

@@ -125,6 +125,19 @@ async def get_distribution(
     return envelope(request, await _one(caller, distributionId, surveyId))
 
 
+@router.delete("/{distributionId}", operation_id="deleteDistribution")
+async def delete_distribution(
+    request: Request,
+    caller: SmsCallerDep,
+    distributionId: str,
+    surveyId: OptionalSurveyId = None,
+) -> MetaOnly:
+    """Cancel a distribution that has not started (409 once it has), as its
+    ``/distributions/sms/{id}`` does."""
+    await service.cancel(caller.session, caller.organization, [distributionId])
+    return meta_only(request)
+
+
 @router.get("/{distributionId}/history", operation_id="listDistributionHistory")
 async def list_distribution_history(
     request: Request, caller: SmsCallerDep, distributionId: str, page: Paged

@@ -243,6 +243,8 @@ def install(app: FastAPI, page_error: PageError = _no_page) -> None:
         message = str(error.detail)
         if error.status_code == 404 and message == "Not Found":
             message = f"API call does not exist: {request.method} {request.url.path}"
+        elif error.status_code == 405 and message == "Method Not Allowed":
+            message = f"API call does not take {request.method}: {request.url.path}"
         code = _CODES.get(error.status_code, "ERROR")
         return error_response(request, error.status_code, message, code)
 

@@ -40,3 +40,9 @@ class Forbidden(SmsurveyError):
 
     http_status = 403
     code = "FORBIDDEN"
+
+
+class NotSupported(SmsurveyError):
+    """A Qualtrics call smsurvey knowingly does not serve; the message says what to use."""
+
+    code = "NOT_SUPPORTED"
