@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ from smsurvey.surveys.definition import (
     SurveyDefinition,
     UnsupportedCondition,
 )
-from smsurvey.surveys.formats import load_survey
 from smsurvey.surveys.logic import DEFAULT_END_MESSAGE, Answers, Ask, End, evaluate, next_step
+from tests.surveys.every_type import EVERY_TYPE, STRAIGHT
 from tests.surveys.factories import (
     block,
     branch,
@@ -364,8 +363,6 @@ def test_answering_each_question_asked_always_reaches_the_end(
 
 # ------------------------------------------------------------------- structured answers
 
-EVERY_TYPE = load_survey(Path(__file__).parent / "data" / "every-type.yaml")
-
 
 @pytest.mark.parametrize(
     ("condition", "answer", "expected"),
@@ -404,22 +401,6 @@ def test_conditions_on_structured_answers(
 
 
 # ------------------------------------------------------------------------------ skip logic
-
-STRAIGHT = {
-    "QID1": 8,
-    "QID2": "2",
-    "QID3": "1",
-    "QID4": ["1"],
-    "QID5": {"1": "3", "2": "2"},
-    "QID6": {"1": 7, "2": 9},
-    "QID7": {"1": 2, "2": 1, "3": 3},
-    "QID8": {"1": "Ann", "2": "Paris"},
-    "QID9": None,
-    "QID10": "",
-    "QID11": None,
-    "QID12": ["2"],
-}
-"""Answers to :data:`EVERY_TYPE` that no skip rule acts on."""
 
 
 def asked_in_turn(definition: SurveyDefinition, answers: Answers) -> list[str]:
