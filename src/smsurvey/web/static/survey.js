@@ -2,7 +2,9 @@
 // the number shows the starting position, and the form posts the slider's value all the same.
 for (const output of document.querySelectorAll("output[for]")) {
   const slider = document.getElementById(output.htmlFor.value);
-  slider.addEventListener("input", () => {
+  const show = () => {
     output.value = slider.value;
-  });
+  };
+  slider.addEventListener("input", show);
+  slider.addEventListener("change", show);
 }
