@@ -3,6 +3,7 @@ an invalid and an empty answer do, and what is stored (``tests/surveys/data/ever
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 
 from smsurvey.models.responses import Response, WebSession
 from tests.messaging.harness import Harness, harness
+from tests.support import found
 from tests.surveys.every_type import EVERY_TYPE
+from tests.web.admin_support import signed_in
 from tests.web.support import ANN, Invitee, edit_survey, invite, options, question_on
 
 Form = dict[str, Any]
@@ -236,3 +239,22 @@ async def test_single_choice_layouts(system: Harness, layout: str, shows: str) -
     assert question_on(end.text) == "QID4"
     [web_session] = await system.rows(WebSession)
     assert web_session.state["answers"]["QID2_3_TEXT"] == "Pigeon"
+
+
+async def test_the_admin_responses_page_summarises_the_new_types(
+    system: Harness, ann: Invitee
+) -> None:
+    await reach(system, ann, "QID12")
+    await post(system, ann, "QID12", VALID["QID12"])
+    async with signed_in(system) as browser:
+        page = await browser.get(f"/admin/surveys/{system.survey_id}/responses")
+    assert page.status_code == 200
+    ticks = found(r'(?s)aria-labelledby="s-QID4">.*?</section>', page.text)
+    assert re.search(r">Something else</text>.*?>1</text>", ticks)
+    matrix = found(r'(?s)aria-labelledby="s-QID5">.*?</section>', page.text)
+    assert '<th scope="row">Staff</th><td>1</td><td>3.0</td>' in matrix
+    sliders = found(r'(?s)aria-labelledby="s-QID6">.*?</section>', page.text)
+    assert '<th scope="row">Quality</th><td>1</td><td>9.0</td>' in sliders
+    table = found(r'(?s)<table class="responses">.*?</table>', page.text)
+    assert "<td>Price: 2; Quality: 1; Service: 3</td>" in table
+    assert "<td>Name: Ann; City: Paris</td>" in table
