@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from smsurvey.models.responses import Response
+from smsurvey.models.responses import Response, WebSession
 from tests.surveys.every_type import EVERY_TYPE
 from tests.web.live import Served, shot
 from tests.web.support import ANN, edit_survey, invite
@@ -48,6 +48,7 @@ async def test_a_respondent_answers_every_type_on_a_phone(served: Served) -> Non
     await page.get_by_role("radio", name="Shop: OK").check()
     await next_page(page, "matrix")
 
+    await page.wait_for_load_state()  # the script that moves the number has run
     await page.get_by_label("Value").fill("7")
     await expect(page.locator("#slider-1-value")).to_have_text("7")
     await page.get_by_label("Quality").fill("4")
@@ -90,3 +91,24 @@ async def test_a_respondent_answers_every_type_on_a_phone(served: Served) -> Non
         "QID12": [1, 2],
     }
     assert response.labels["QID3"] == "Evening"
+
+
+async def test_the_survey_is_answered_without_script(served: Served) -> None:
+    await edit_survey(served.system, definition=EVERY_TYPE.to_document())
+    [ann] = await invite(served.system, ANN)
+    context = await served.browser.new_context(java_script_enabled=False, **PHONE_375)
+    page = await context.new_page()
+    await page.goto(ann.survey_url)
+    next_button = page.get_by_role("button", name="Next")
+    await page.get_by_text("9", exact=True).click()
+    await next_button.click()
+    await page.get_by_label("Email").check()
+    await next_button.click()
+    await page.get_by_label("None of these").check()  # skip logic: on to the slider
+    await next_button.click()
+    await page.get_by_label("Value").fill("8")
+    await page.get_by_label("Quality").fill("3")
+    await next_button.click()
+    await expect(page.get_by_role("group")).to_contain_text("Put these in order of importance")
+    [web_session] = await served.system.rows(WebSession)
+    assert web_session.state["answers"]["QID6"] == {"1": 8, "2": 3}
