@@ -91,7 +91,7 @@ async def test_a_reminder_link_continues_the_invitation_response(system: Harness
     assert "Thank you for your feedback!" in end.text
     [response] = await system.rows(Response)
     assert response.distribution_id == invitation
-    assert (response.values["QID1"], response.values["QID2"]) == (10, "2")
+    assert (response.values["QID1"], response.values["QID2"]) == (10, 2)
     assert "Thank you for your feedback!" in (await system.client.get(ann_invited)).text
 
     # Bob starts from the reminder, then goes on from the invitation.

@@ -75,7 +75,7 @@ async def test_a_phones_texts_are_handled_in_the_order_they_came(system: Harness
 
     [response] = await system.rows(Response)
     assert response.finished
-    assert (response.values["QID1"], response.values["QID2"]) == (10, "2")
+    assert (response.values["QID1"], response.values["QID2"]) == (10, 2)
     assert response.values["QID5_TEXT"] == "Keep it up!"
     assert await received(system, ANN) == ["10", "2", "Keep it up!"]
 

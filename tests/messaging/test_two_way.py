@@ -60,7 +60,7 @@ async def test_a_promoter_answers_everything(system: Harness) -> None:
     assert response.finished
     assert response.values["QID1"] == 10
     assert response.values["QID1_NPS_GROUP"] == 3
-    assert response.values["QID2"] == "2"
+    assert response.values["QID2"] == 2
     assert response.labels["QID2"] == "Product quality"
     assert response.values["QID5_TEXT"] == "Keep it up!"
     assert response.values["channel"] == "sms"

@@ -12,6 +12,7 @@ from smsurvey.responses.summary import (
     ChoiceSummary,
     Nps,
     NpsSummary,
+    RowsSummary,
     TextSummary,
     nps_by_day,
     nps_of,
@@ -21,6 +22,7 @@ from smsurvey.responses.summary import (
 )
 from smsurvey.surveys.formats import load_survey
 from tests.messaging.harness import EXAMPLE
+from tests.surveys.every_type import EVERY_TYPE
 
 DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SURVEY = load_survey(EXAMPLE)
@@ -107,3 +109,38 @@ def test_answers_read_as_score_choice_text_or_nothing() -> None:
     labels = {"QID2": "Product quality"}
     shown = [shown_answer(q, values, labels) for q in SURVEY.questions.values()]
     assert shown == ["10", "Product quality", "", "", "Great"]
+
+
+def test_new_types_are_counted_per_choice_and_per_statement() -> None:
+    rows = [
+        _row(0, QID2=10, QID4=[1, 3], QID5_1=3, QID5_2=1, QID6_1=7, QID6_2=9.5),
+        _row(1, QID2=2, QID4=[3], QID5_1=2, QID6_1=4),
+        _row(2, QID7_1=1, QID8_1="Ann"),
+    ]
+    summaries = {summary.question.id: summary for summary in summarise(EVERY_TYPE, rows)}
+    assert set(summaries) == {"QID1", "QID2", "QID3", "QID4", "QID5", "QID6", "QID10"} | {
+        "QID11",
+        "QID12",
+    }  # rank orders, forms and descriptive texts are left to the table
+    q2, q4, q5, q6 = (summaries[id_] for id_ in ("QID2", "QID4", "QID5", "QID6"))
+    assert isinstance(q2, ChoiceSummary)
+    assert [c.count for c in q2.counts] == [1, 1, 0]  # choice 1 is stored as its recode 10
+    assert isinstance(q4, ChoiceSummary)
+    assert [(c.text, c.count) for c in q4.counts] == [
+        ("Price", 1), ("Speed", 0), ("Something else", 2), ("None of these", 0),
+    ]  # fmt: skip
+    assert isinstance(q5, RowsSummary)
+    assert [(r.text, r.answered, r.mean) for r in q5.rows] == [("Staff", 2, 2.5), ("Shop", 1, 1)]
+    assert isinstance(q6, RowsSummary)
+    assert [(r.answered, r.mean) for r in q6.rows] == [(2, 5.5), (1, 9.5)]
+
+
+def test_structured_answers_read_as_rows() -> None:
+    values = {"QID4": [1, 3], "QID5_1": 3, "QID7_1": 2, "QID7_2": 1, "QID8_2": "Oslo"}
+    labels = {"QID4": ["Price", "Something else"], "QID5_1": "Good"}
+    shown = {q.id: shown_answer(q, values, labels) for q in EVERY_TYPE.questions.values()}
+    assert shown["QID4"] == "Price, Something else"
+    assert shown["QID5"] == "Staff: Good"
+    assert shown["QID7"] == "Price: 2; Quality: 1"
+    assert shown["QID8"] == "City: Oslo"
+    assert shown["QID9"] == shown["QID6"] == ""

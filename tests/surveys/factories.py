@@ -59,12 +59,13 @@ def set_data(**fields: str | None) -> Document:
     return {"type": "embedded_data", "fields": [{"name": k, "value": v} for k, v in fields.items()]}
 
 
-def when(question: str, operator: str, value: Any = None) -> Document:
-    """A condition on a question."""
+def when(question: str, operator: str, value: Any = None, statement: str | None = None) -> Document:
+    """A condition on a question (on one of its rows, with ``statement``)."""
     return {
         "question": question,
         "operator": operator,
         **({} if value is None else {"value": value}),
+        **({} if statement is None else {"statement": statement}),
     }
 
 

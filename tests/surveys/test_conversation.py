@@ -347,6 +347,7 @@ def test_state_round_trips_through_json() -> None:
         "displayed": ["QID1", "QID4"],
         "invalid_replies": 2,
         "finished": False,
+        "seed": "",
     }
     assert turns[-1].state.to_json()["answers"] == {"QID1": 3, "QID4": None, "QID5": "Fine"}
 
@@ -380,7 +381,7 @@ def test_response_values_in_the_qualtrics_layout() -> None:
         "channel": "sms",  # set by the flow
         "QID1": 10,
         "QID1_NPS_GROUP": 3,
-        "QID2": "2",
+        "QID2": 2,  # the choice id "2", stored as a number
         "QID5_TEXT": "Keep it up",
     }
     assert values.labels == {"QID1_NPS_GROUP": "Promoter", "QID2": "Product quality"}

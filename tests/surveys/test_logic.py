@@ -19,6 +19,7 @@ from smsurvey.surveys.definition import (
     UnsupportedCondition,
 )
 from smsurvey.surveys.logic import DEFAULT_END_MESSAGE, Answers, Ask, End, evaluate, next_step
+from tests.surveys.every_type import EVERY_TYPE, STRAIGHT
 from tests.surveys.factories import (
     block,
     branch,
@@ -371,3 +372,143 @@ def test_answering_each_question_asked_always_reaches_the_end(
     stopped = "QID3" in order and text == "please stop"
     assert step.message == ("Stopped" if stopped else DEFAULT_END_MESSAGE)
     assert ("QID4" in order) == (not stopped and "QID3" not in order)
+
+
+# ------------------------------------------------------------------- structured answers
+
+
+@pytest.mark.parametrize(
+    ("condition", "answer", "expected"),
+    [
+        # multiple choice: a list of choice ids
+        (when("QID1", "selected", "2"), ["1", "2"], True),
+        (when("QID1", "selected", 3), ["1", "2"], False),
+        (when("QID1", "not_selected", "3"), ["1", "2"], True),
+        (when("QID1", "empty"), [], True),
+        (when("QID1", "not_empty"), ["1"], True),
+        # matrix: a choice id, or a list of them, per statement
+        (when("QID1", "selected", "3", statement="s1"), {"s1": "3", "s2": "1"}, True),
+        (when("QID1", "selected", "3", statement="s2"), {"s1": "3", "s2": "1"}, False),
+        (when("QID1", "selected", "3", statement="s2"), {"s2": ["1", "3"]}, True),
+        (when("QID1", "empty", statement="s2"), {"s1": "3"}, True),
+        (when("QID1", "not_selected", "1", statement="s3"), {"s1": "3"}, True),
+        # slider and rank order: a number per statement (or ranked choice)
+        (when("QID1", "greater_or_equal", 7.5, statement="s1"), {"s1": 7.5}, True),
+        (when("QID1", "greater_than", 7, statement="s1"), {"s1": 7}, False),
+        (when("QID1", "equal_to", 1, statement="c2"), {"c1": 2, "c2": 1}, True),
+        (when("QID1", "less_than", 2, statement="c1"), {"c1": 2, "c2": 1}, False),
+        # form: a text per field; without a statement, any field
+        (when("QID1", "contains", "paris", statement="city"), {"city": "Paris"}, True),
+        (when("QID1", "equal_to", "Ann", statement="name"), {"name": "ann "}, True),
+        (when("QID1", "contains", "paris"), {"name": "Ann", "city": "Paris"}, True),
+        (when("QID1", "does_not_contain", "paris"), {"name": "Ann", "city": "Paris"}, False),
+        (when("QID1", "empty"), {"name": " ", "city": ""}, True),
+        (when("QID1", "not_empty"), {"name": "Ann"}, True),
+    ],
+)
+def test_conditions_on_structured_answers(
+    condition: dict[str, Any], answer: Any, expected: bool
+) -> None:
+    parsed = QuestionCondition.model_validate(condition)
+    assert evaluate(parsed, {"QID1": answer}, {}) is expected
+
+
+# ------------------------------------------------------------------------------ skip logic
+
+
+def asked_in_turn(definition: SurveyDefinition, answers: Answers) -> list[str]:
+    """The questions asked one after another when each takes its answer from ``answers``."""
+    given: dict[str, Any] = {}
+    while isinstance(step := next_step(definition, given), Ask):
+        given[step.question.id] = answers.get(step.question.id)
+    return list(step.displayed)
+
+
+def test_without_a_skip_every_displayed_question_is_asked() -> None:
+    assert asked_in_turn(EVERY_TYPE, STRAIGHT) == [f"QID{n}" for n in range(1, 13)]
+
+
+def test_display_logic_on_a_choice_hides_a_question() -> None:
+    assert "QID3" not in asked_in_turn(EVERY_TYPE, {**STRAIGHT, "QID2": "1"})
+
+
+def test_a_skip_to_a_later_question_passes_the_ones_between() -> None:
+    asked = asked_in_turn(EVERY_TYPE, {**STRAIGHT, "QID4": ["4"]})
+    assert asked[asked.index("QID4") + 1] == "QID6"
+    assert "QID5" not in asked
+
+
+def test_a_skip_to_the_end_of_the_block_goes_on_with_the_flow() -> None:
+    asked = asked_in_turn(EVERY_TYPE, {**STRAIGHT, "QID10": "More"})
+    assert asked[-2:] == ["QID10", "QID12"]  # QID11 passed, the next block asked
+
+
+def test_a_skip_to_the_end_of_the_survey_ends_with_the_survey_end_message() -> None:
+    step = next_step(EVERY_TYPE, {"QID1": 0})
+    assert step == End("Thanks, that is all.", ("QID1",), {})
+
+
+def test_a_skipped_question_with_skip_logic_goes_on_when_no_rule_holds() -> None:
+    step = next_step(EVERY_TYPE, {"QID1": 5, "QID2": "1", "QID4": None})
+    assert isinstance(step, Ask)
+    assert step.question.id == "QID5"
+
+
+# ------------------------------------------------------------------ groups and randomizers
+
+
+def test_a_group_is_walked_in_order_with_the_flow_around_it() -> None:
+    definition = survey(
+        block("B1", nps("QID1")),
+        block("B2", text_entry("QID2")),
+        block("B3", text_entry("QID3")),
+        flow=[
+            {"type": "group", "flow": [show("B1"), {"type": "group", "flow": [show("B2")]}]},
+            show("B3"),
+        ],
+    )
+    assert asked_in_turn(definition, {}) == ["QID1", "QID2", "QID3"]
+
+
+def randomized(subset: int | None = None, **extra: Any) -> SurveyDefinition:
+    """Five one-question blocks under a randomizer, then a last block."""
+    blocks = [block(f"B{n}", text_entry(f"QID{n}")) for n in range(1, 7)]
+    randomizer = {"type": "randomizer", "flow": [show(f"B{n}") for n in range(1, 6)], **extra}
+    if subset is not None:
+        randomizer["subset"] = subset
+    return survey(*blocks, flow=[randomizer, show("B6")])
+
+
+def walked(definition: SurveyDefinition, seed: str) -> list[str]:
+    given: dict[str, Any] = {}
+    while isinstance(step := next_step(definition, given, seed=seed), Ask):
+        given[step.question.id] = "ok"
+    return list(step.displayed)
+
+
+def test_a_randomizer_draws_a_subset_in_an_order_stable_for_one_seed() -> None:
+    definition = randomized(subset=3, id="FL_5")
+    orders = {seed: walked(definition, seed) for seed in (f"FS_{n}" for n in range(40))}
+    for seed, order in orders.items():
+        assert walked(definition, seed) == order  # the same respondent: the same draw
+        assert len(order) == 4
+        assert order[-1] == "QID6"
+        assert len(set(order[:3])) == 3
+        assert set(order[:3]) <= {f"QID{n}" for n in range(1, 6)}
+    assert len({tuple(order) for order in orders.values()}) > 10  # respondents differ
+    assert {question for order in orders.values() for question in order[:3]} == {
+        f"QID{n}" for n in range(1, 6)
+    }
+
+
+def test_a_randomizer_without_subset_shows_every_element() -> None:
+    order = walked(randomized(), "FS_a")
+    assert sorted(order[:5]) == [f"QID{n}" for n in range(1, 6)]
+
+
+def test_the_draw_depends_on_the_seed_and_the_randomizer_only() -> None:
+    first = [walked(randomized(subset=2, id="FL_1"), f"s{n}") for n in range(20)]
+    again = [walked(randomized(subset=2, id="FL_1"), f"s{n}") for n in range(20)]
+    other = [walked(randomized(subset=2, id="FL_2"), f"s{n}") for n in range(20)]
+    assert first == again
+    assert first != other

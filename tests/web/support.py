@@ -118,9 +118,10 @@ async def edit_survey(system: Harness, **values: object) -> None:
             setattr(survey, name, value)
 
 
-def options(html: str) -> list[str]:
-    """The values of the radio buttons on a page."""
-    return re.findall(r'<input type="radio" name="answer" value="([^"]*)"', html)
+def options(html: str, name: str = "answer") -> list[str]:
+    """The values of the radio buttons and checkboxes named ``name`` on a page."""
+    found = rf'<input type="(?:radio|checkbox)" name="{re.escape(name)}"\s+value="([^"]*)"'
+    return re.findall(found, html)
 
 
 def question_on(html: str) -> str:

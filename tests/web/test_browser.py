@@ -39,7 +39,7 @@ async def test_a_respondent_answers_on_a_phone(served: Served, tmp_path: Path) -
     )
     await fits_the_screen(page, tmp_path / "end.png")
     [response] = await served.system.rows(Response)
-    assert (response.values["QID1"], response.values["QID2"]) == (10, "2")
+    assert (response.values["QID1"], response.values["QID2"]) == (10, 2)
     assert response.values["QID5_TEXT"] == "Keep it up!"
 
 

@@ -15,14 +15,13 @@ from smsurvey.surveys.definition import (
     TextEntryQuestion,
 )
 from smsurvey.surveys.logic import Answer
-from smsurvey.surveys.pages import (
+from smsurvey.surveys.pages import Unavailable, is_link_preview, unavailable
+from smsurvey.surveys.web_form import (
     MAX_TEXT_ANSWER,
     InvalidAnswer,
-    Unavailable,
-    is_link_preview,
+    Option,
     question_view,
     read_answer,
-    unavailable,
 )
 
 NPS = NpsQuestion(id="QID1", type="nps", text="<b>Score</b> us")
@@ -43,11 +42,12 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
         (NPS, "10", 10),
         (CHOICE, "7", "7"),
         (CHOICE, "x", "x"),
+        (CHOICE, "", None),  # optional: skipped
         (TEXT, "  two\r\nlines ", "two\nlines"),
     ],
 )
 def test_form_values_read_as_answers(question: Question, value: str, answer: Answer) -> None:
-    assert read_answer(question, value) == answer
+    assert read_answer(question, {"answer": [value]}) == {question.id: answer}
 
 
 @pytest.mark.parametrize(
@@ -64,17 +64,19 @@ def test_form_values_read_as_answers(question: Question, value: str, answer: Ans
 def test_missing_or_invalid_answers_say_what_is_wrong(
     question: Question, value: str, message: str
 ) -> None:
+    required = question.model_copy(update={"required": True})
     with pytest.raises(InvalidAnswer, match=message.replace(".", r"\.")):
-        read_answer(question, value)
+        read_answer(required, {"answer": [value]})
 
 
 def test_questions_show_as_plain_text_with_choice_ids_as_values() -> None:
     view = question_view(CHOICE)
     assert view is not None
-    assert (view.kind, view.options) == ("choice", (("7", "Seven"), ("x", "Ex")))
+    assert view.type == "single_choice"
+    assert view.options == (Option("7", "Seven"), Option("x", "Ex"))
     nps = question_view(NPS)
     assert nps is not None
-    assert (nps.kind, nps.text, nps.options[10]) == ("scale", "Score us", ("10", "10"))
+    assert (nps.type, nps.text, nps.options[10]) == ("nps", "Score us", Option("10", "10"))
 
 
 def request(method: str, user_agent: str) -> Request:

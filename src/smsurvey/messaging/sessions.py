@@ -68,9 +68,10 @@ async def open_session(
     A ``test`` conversation's response is recorded with the channel ``test``.
     """
     now = runtime.clock.now()
-    turn = conversation.start(definition, embedded_data)
+    session_id = new_id("FS")
+    turn = conversation.start(definition, embedded_data, seed=session_id)
     conversation_session = ConversationSession(
-        id=new_id("FS"),
+        id=session_id,
         organization_id=route.organization_id,
         survey_id=survey.id,
         distribution_id=distribution_id,

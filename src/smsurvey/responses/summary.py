@@ -3,9 +3,10 @@
 * NPS: promoters (9-10), passives (7-8) and detractors (0-6) with their counts and shares;
   the score is the share of promoters minus that of detractors, from -100 to 100; by day (UTC,
   by when the response was recorded) for the trend; and how many gave each score 0-10.
-* Single choice: how many chose each choice, in the survey's order, choices nobody chose
-  included (a choice id the survey no longer has is counted under its own id at the end).
-* Text entry: the latest answers, newest first.
+* Single and multiple choice: how many chose each choice, in the survey's order, choices
+  nobody chose included (a value the survey no longer has is counted under itself at the end).
+* Matrix and slider: per statement, how many answered and the mean of the numeric values.
+* Text entry: the latest answers, newest first. Rank orders and forms are left to the table.
 
 Every recorded response counts, partial ones included: what a respondent answered before a
 session expired is kept, as the export keeps it.
@@ -22,9 +23,14 @@ from typing import Any
 from smsurvey.surveys.conversation import NpsGroup
 from smsurvey.surveys.definition import (
     NPS_SCORES,
+    Choice,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
     NpsQuestion,
     Question,
+    RankOrderQuestion,
     SingleChoiceQuestion,
+    SliderQuestion,
     SurveyDefinition,
     TextEntryQuestion,
 )
@@ -105,15 +111,34 @@ class ChoiceCount:
 
 @dataclass(frozen=True, slots=True)
 class ChoiceSummary:
-    """A single-choice question's counts."""
+    """A single- or multiple-choice question's counts."""
 
-    question: SingleChoiceQuestion
+    question: SingleChoiceQuestion | MultipleChoiceQuestion
     counts: list[ChoiceCount]
 
     @property
     def answered(self) -> int:
-        """Responses that chose something."""
+        """Choices taken (responses that chose something, for a single choice)."""
         return sum(count.count for count in self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class RowFigure:
+    """A matrix or slider statement's answers."""
+
+    statement_id: str
+    text: str
+    answered: int
+    mean: float | None
+    """The mean of the numeric values (a matrix's recode values); ``None`` without any."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowsSummary:
+    """A matrix or slider question's figures, statement by statement."""
+
+    question: MatrixQuestion | SliderQuestion
+    rows: list[RowFigure]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +151,7 @@ class TextSummary:
     """Newest first, at most :data:`LATEST_TEXTS`."""
 
 
-QuestionSummary = NpsSummary | ChoiceSummary | TextSummary
+QuestionSummary = NpsSummary | ChoiceSummary | RowsSummary | TextSummary
 
 
 def nps_score(values: Mapping[str, Any], question_id: str) -> int | None:
@@ -138,15 +163,18 @@ def nps_score(values: Mapping[str, Any], question_id: str) -> int | None:
 
 
 def summarise(definition: SurveyDefinition, rows: Sequence[AnswerRow]) -> list[QuestionSummary]:
-    """A summary of each NPS, single-choice and text-entry question, in survey order."""
+    """A summary of each NPS, choice, matrix, slider and (one-text) text-entry question, in
+    survey order."""
     summaries: list[QuestionSummary] = []
     for question in definition.questions.values():
         match question:
             case NpsQuestion():
                 summaries.append(_nps_summary(question, rows))
-            case SingleChoiceQuestion():
+            case SingleChoiceQuestion() | MultipleChoiceQuestion():
                 summaries.append(_choice_summary(question, rows))
-            case TextEntryQuestion():
+            case MatrixQuestion() | SliderQuestion():
+                summaries.append(_rows_summary(question, rows))
+            case TextEntryQuestion(fields=()):
                 summaries.append(_text_summary(question, rows))
     return summaries
 
@@ -166,16 +194,45 @@ def _nps_summary(question: NpsQuestion, rows: Sequence[AnswerRow]) -> NpsSummary
     )
 
 
-def _choice_summary(question: SingleChoiceQuestion, rows: Sequence[AnswerRow]) -> ChoiceSummary:
+def _choice_summary(
+    question: SingleChoiceQuestion | MultipleChoiceQuestion, rows: Sequence[AnswerRow]
+) -> ChoiceSummary:
     chosen = Counter(
-        str(row.values[question.id]) for row in rows if row.values.get(question.id) is not None
-    )
+        str(value) for row in rows for value in _listed(row.values.get(question.id))
+    )  # stored values are choice values (recode else id)
     counts = [
-        ChoiceCount(choice.id, " ".join(plain_text(choice.text).split()), chosen.pop(choice.id, 0))
+        ChoiceCount(choice.id, _one_line(choice), chosen.pop(choice.value, 0))
         for choice in question.choices
     ]
-    counts += [ChoiceCount(id_, id_, count) for id_, count in sorted(chosen.items())]
+    counts += [ChoiceCount(value, value, count) for value, count in sorted(chosen.items())]
     return ChoiceSummary(question, counts)
+
+
+def _rows_summary(
+    question: MatrixQuestion | SliderQuestion, rows: Sequence[AnswerRow]
+) -> RowsSummary:
+    figures = []
+    for statement in question.statements:
+        key = f"{question.id}_{statement.id}"
+        given = [row.values[key] for row in rows if row.values.get(key) not in (None, [])]
+        numbers = [value for value in given if _is_number(value)]
+        mean = sum(numbers) / len(numbers) if numbers else None
+        figures.append(RowFigure(statement.id, _one_line(statement), len(given), mean))
+    return RowsSummary(question, figures)
+
+
+def _listed(value: object) -> list[object]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _one_line(choice: Choice) -> str:
+    return " ".join(plain_text(choice.text).split())
 
 
 def _text_summary(question: TextEntryQuestion, rows: Sequence[AnswerRow]) -> TextSummary:
@@ -187,14 +244,33 @@ def _text_summary(question: TextEntryQuestion, rows: Sequence[AnswerRow]) -> Tex
 
 def shown_answer(question: Question, values: Mapping[str, Any], labels: Mapping[str, Any]) -> str:
     """A response's answer to ``question`` as a person reads it: the score, the choice's
-    text, the text written; empty when there is none."""
+    text (texts, comma-separated), the text written, ``row: answer`` pairs for matrices,
+    sliders, rank orders and forms; empty when there is none."""
     match question:
         case NpsQuestion():
             score = nps_score(values, question.id)
             return "" if score is None else str(score)
-        case TextEntryQuestion():
+        case TextEntryQuestion(fields=()):
             return str(values.get(f"{question.id}_TEXT") or "")
-    answer = values.get(question.id)
-    if answer is None:
-        return ""
-    return str(labels.get(question.id) or answer)
+        case MatrixQuestion() | SliderQuestion() | TextEntryQuestion():
+            rows = (
+                question.fields if isinstance(question, TextEntryQuestion) else question.statements
+            )
+            return _pairs(question.id, rows, values, labels)
+        case RankOrderQuestion():
+            return _pairs(question.id, question.choices, values, labels)
+    answer = labels.get(question.id) or values.get(question.id)
+    return "" if answer is None else ", ".join(map(str, _listed(answer)))
+
+
+def _pairs(
+    question_id: str, rows: tuple[Choice, ...], values: Mapping[str, Any], labels: Mapping[str, Any]
+) -> str:
+    """``row: answer; …`` for the rows answered."""
+    shown = []
+    for row in rows:
+        key = f"{question_id}_{row.id}"
+        answer = labels.get(key) or values.get(key)
+        if answer not in (None, "", []):
+            shown.append(f"{_one_line(row)}: {', '.join(map(str, _listed(answer)))}")
+    return "; ".join(shown)

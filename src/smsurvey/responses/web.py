@@ -27,7 +27,7 @@ from smsurvey.responses.service import recipient_fields
 from smsurvey.responses.subscriptions import publish_response
 from smsurvey.surveys.conversation import ConversationState, response_values
 from smsurvey.surveys.definition import SurveyDefinition
-from smsurvey.surveys.logic import Answer, Answers, End, next_step
+from smsurvey.surveys.logic import Answers, End, next_step
 from smsurvey.surveys.service import definition_of as survey_definition
 
 OPENED = "Opened"
@@ -35,21 +35,25 @@ OPENED = "Opened"
 
 
 def state_after(
-    definition: SurveyDefinition, answers: Answers, embedded_data: Mapping[str, str]
+    definition: SurveyDefinition,
+    answers: Answers,
+    embedded_data: Mapping[str, str],
+    seed: str = "",
 ) -> ConversationState:
-    """Where a respondent stands after ``answers``: at the next question, or finished.
+    """Where a respondent stands after ``answers``: at the next question, or finished
+    (``seed``, the session id, draws the flow's randomizers).
 
     Raises :class:`~smsurvey.kit.errors.InvalidInput` when the flow reaches something smsurvey
     cannot run.
     """
-    step = next_step(definition, answers, embedded_data)
+    step = next_step(definition, answers, embedded_data, seed)
     question = None if isinstance(step, End) else step.question.id
-    return ConversationState(question, answers, embedded_data, step.displayed)
+    return ConversationState(question, answers, embedded_data, step.displayed, seed=seed)
 
 
 def end_message(definition: SurveyDefinition, state: ConversationState) -> str:
     """The end message a finished ``state`` reached (as the author wrote it)."""
-    step = next_step(definition, state.answers, state.embedded_data)
+    step = next_step(definition, state.answers, state.embedded_data, state.seed)
     if not isinstance(step, End):
         raise ValueError("the survey is not over for this respondent")
     return step.message
@@ -113,9 +117,11 @@ async def open_web_session(
     that the recipient has no session (holding a lock on the recipient row).
     """
     definition = survey_definition(survey)
-    state = state_after(definition, {}, dict(contact.embedded_data) if contact else {})
+    session_id = new_id("FS")
+    embedded_data = dict(contact.embedded_data) if contact else {}
+    state = state_after(definition, {}, embedded_data, seed=session_id)
     web_session = WebSession(
-        id=new_id("FS"),
+        id=session_id,
         organization_id=distribution.organization_id,
         survey_id=survey.id,
         distribution_id=distribution.id,
@@ -148,13 +154,14 @@ async def record_opened(session: AsyncSession, recipient_id: int, now: datetime)
 async def answer_web_session(
     session: AsyncSession,
     web_session: WebSession,
-    answer: Answer,
+    given: Answers,
     *,
     contact: Contact | None,
     phone: str | None,
     now: datetime,
 ) -> ConversationState:
-    """Record ``answer`` to the question the session waits on; returns the new state.
+    """Record ``given`` — the answer to the question the session waits on, under its id
+    (``None`` when skipped), with the texts of its "other" boxes — and return the new state.
 
     When that ends the survey, the session is completed and the response stored with the
     contact's fields (``phone`` is the number the invitation went to).
@@ -162,8 +169,10 @@ async def answer_web_session(
     definition, state = definition_of(web_session), state_of(web_session)
     if state.question is None:
         raise ValueError("the survey is over: it takes no more answers")
-    answers = {**state.answers, state.question: answer}
-    state = state_after(definition, answers, state.embedded_data)
+    if state.question not in given:
+        raise ValueError(f"no answer to {state.question}, the question waiting")
+    answers = {**state.answers, **given}
+    state = state_after(definition, answers, state.embedded_data, state.seed)
     web_session.state = state.to_json()
     web_session.updated_at = now
     if state.finished:

@@ -36,6 +36,7 @@ from smsurvey.responses.summary import (
     ChoiceSummary,
     NpsSummary,
     QuestionSummary,
+    RowsSummary,
     shown_answer,
     summarise,
 )
@@ -250,6 +251,8 @@ def _charted(summary: QuestionSummary) -> dict[str, Any]:
                 title=f"{name}: responses by choice",
                 description="How many respondents chose each answer.",
             )
+        case RowsSummary():
+            charts["kind"] = "rows"
     return charts
 
 

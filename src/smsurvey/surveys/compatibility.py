@@ -1,11 +1,11 @@
 """Whether a survey can go by 2-way SMS, and every reason it cannot.
 
 2-way SMS asks NPS, single-answer multiple-choice and text-entry questions (any format but a
-form) one text at a time, follows display and branch logic and sends end messages; HTML is
-never sent. Flow elements it cannot run (randomizers, unsupported ones) are named by their
-place and id. A survey is
-SMS-compatible when its report has no errors; warnings point at texts that cost more than they
-need to. Only what the flow can reach is checked (a block the flow never shows is never sent).
+form) one text at a time, follows display, skip and branch logic, walks groups and randomizers
+as the web survey does, and sends end messages; HTML is never sent. Flow elements it cannot
+run (unsupported ones) are named by their place and id. A survey is SMS-compatible when its
+report has no errors; warnings point at texts that cost more than they need to. Only what the
+flow can reach is checked (a block the flow never shows is never sent).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from smsurvey.surveys.definition import (
     EndSurvey,
     OtherQuestion,
     Question,
-    Randomizer,
     SurveyDefinition,
     TextEntryQuestion,
     UnsupportedCondition,
@@ -111,10 +110,6 @@ def check_sms_compatibility(
         if isinstance(element, UnsupportedElement):
             named = f" {element.id}" if element.id else ""
             message = f"{place}: the {element.source_type} element{named} cannot run by SMS"
-            problems.append(Problem(Reason.UNSUPPORTED_FLOW, message))
-        elif isinstance(element, Randomizer):
-            named = f" {element.id}" if element.id else ""
-            message = f"{place}: the randomizer{named} cannot run by SMS"
             problems.append(Problem(Reason.UNSUPPORTED_FLOW, message))
         elif isinstance(element, Branch):
             problems += _logic_problems(element.condition, f"{place} branch", None)

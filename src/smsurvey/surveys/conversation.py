@@ -36,13 +36,17 @@ from smsurvey.sms.keywords import fold
 from smsurvey.surveys.definition import (
     NPS_SCORES,
     Choice,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
     NpsQuestion,
     Question,
+    RankOrderQuestion,
     SingleChoiceQuestion,
+    SliderQuestion,
     SurveyDefinition,
     TextEntryQuestion,
 )
-from smsurvey.surveys.logic import Answer, Answers, End, next_step
+from smsurvey.surveys.logic import Answer, Answers, End, next_step, other_text_key
 from smsurvey.surveys.render import plain_text, render_question
 
 MAX_INVALID_REPLIES = 3
@@ -88,6 +92,9 @@ class ConversationState:
     """Ids of the questions displayed so far, in order, the current one included."""
     invalid_replies: int = 0
     """Invalid replies so far to the current question."""
+    seed: str = ""
+    """Names the respondent to the flow's randomizers (:func:`~smsurvey.surveys.logic.next_step`):
+    the session id."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "answers", MappingProxyType(dict(self.answers)))
@@ -108,6 +115,7 @@ class ConversationState:
             "displayed": list(self.displayed),
             "invalid_replies": self.invalid_replies,
             "finished": self.finished,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -119,6 +127,7 @@ class ConversationState:
             embedded_data=data["embedded_data"],
             displayed=data["displayed"],
             invalid_replies=data["invalid_replies"],
+            seed=data.get("seed", ""),  # states written before randomizers had none
         )
         if data["finished"] != state.finished:
             raise ValueError("a conversation state is finished exactly when it has no question")
@@ -141,13 +150,16 @@ class Turn:
         return self.state.finished
 
 
-def start(survey: SurveyDefinition, embedded_data: Mapping[str, str] | None = None) -> Turn:
-    """Start a conversation with a respondent who has ``embedded_data`` (the contact's fields).
+def start(
+    survey: SurveyDefinition, embedded_data: Mapping[str, str] | None = None, seed: str = ""
+) -> Turn:
+    """Start a conversation with a respondent who has ``embedded_data`` (the contact's fields);
+    ``seed`` (the session id) draws the order of the flow's randomizers.
 
     Raises :class:`InvalidInput` when the flow reaches something SMS cannot carry (as
     :func:`reply` does).
     """
-    return _advance(survey, {}, embedded_data or {}, Outcome.STARTED)
+    return _advance(survey, {}, embedded_data or {}, seed, Outcome.STARTED)
 
 
 def reply(survey: SurveyDefinition, state: ConversationState, text: str) -> Turn:
@@ -168,25 +180,26 @@ def reply(survey: SurveyDefinition, state: ConversationState, text: str) -> Turn
     else:
         outcome = Outcome.SKIPPED
     answers = {**state.answers, question.id: answer}
-    return _advance(survey, answers, state.embedded_data, outcome, answer)
+    return _advance(survey, answers, state.embedded_data, state.seed, outcome, answer)
 
 
 def _advance(
     survey: SurveyDefinition,
     answers: Answers,
     embedded_data: Mapping[str, str],
+    seed: str,
     outcome: Outcome,
     answer: Answer | None = None,
 ) -> Turn:
     """The turn that sends whatever the flow asks after ``answers``."""
-    step = next_step(survey, answers, embedded_data)
+    step = next_step(survey, answers, embedded_data, seed)
     if isinstance(step, End):
-        state = ConversationState(None, answers, embedded_data, step.displayed)
+        state = ConversationState(None, answers, embedded_data, step.displayed, seed=seed)
         return Turn(state, plain_text(step.message), outcome, answer)
     text = render_question(step.question).text
     if outcome is Outcome.SKIPPED:
         text = f"{MOVE_ON}\n{text}"
-    state = ConversationState(step.question.id, answers, embedded_data, step.displayed)
+    state = ConversationState(step.question.id, answers, embedded_data, step.displayed, seed=seed)
     return Turn(state, text, outcome, answer)
 
 
@@ -282,38 +295,97 @@ class NpsGroup(IntEnum):
         return self.name.title()
 
 
+StoredValue = int | float | str | list[int | str]
+"""A value of a stored response: a score, a choice's value, a number, a text, or a list of
+choice values."""
+
+
 @dataclass(frozen=True, slots=True)
 class ResponseValues:
-    """A conversation's answers in the Qualtrics response layout (``qualtrics-api.md`` §5.3)."""
+    """A respondent's answers in the Qualtrics response layout (``qualtrics-api.md`` §5.3)."""
 
-    values: Mapping[str, int | str]
-    """Embedded data by field name, then by question id: ``QIDn`` (choice id, or NPS score),
-    ``QIDn_NPS_GROUP`` (:class:`NpsGroup` code), ``QIDn_TEXT`` (text entry)."""
-    labels: Mapping[str, str]
-    """Text of the coded values: the choice text under ``QIDn``, the group name under
-    ``QIDn_NPS_GROUP``."""
+    values: Mapping[str, StoredValue]
+    """Embedded data by field name, then the answers under Qualtrics' keys: ``QIDn`` (the
+    choice's value, a list of them for multiple choice, or the NPS score), ``QIDn_NPS_GROUP``
+    (:class:`NpsGroup` code), ``QIDn_{choiceId}_TEXT`` (an "other" box), ``QIDn_{rowId}``
+    (matrix choice values, slider numbers, ranks, form fields), ``QIDn_TEXT`` (text entry).
+    A choice's value is its recode (else its id), an int when it reads as one."""
+    labels: Mapping[str, str | list[str]]
+    """Text of the coded values under the same keys: choice texts (a list for multiple
+    choice and multiple-answer matrix rows), the group name under ``QIDn_NPS_GROUP``."""
 
 
 def response_values(survey: SurveyDefinition, state: ConversationState) -> ResponseValues:
     """What to store for ``state`` (finished or not): the embedded data at the point reached in
     the flow, and the answer of each displayed question that has one (skipped questions and
-    the question still waiting have no key)."""
-    step = next_step(survey, state.answers, state.embedded_data)
-    values: dict[str, int | str] = dict(step.embedded_data)
-    labels: dict[str, str] = {}
+    the question still waiting have no key; descriptive texts store nothing)."""
+    step = next_step(survey, state.answers, state.embedded_data, state.seed)
+    values: dict[str, StoredValue] = dict(step.embedded_data)
+    labels: dict[str, str | list[str]] = {}
     for question_id in state.displayed:
         answer = state.answers.get(question_id)
-        if answer is None:
-            continue
-        match survey.questions[question_id]:
-            case NpsQuestion():
-                group = NpsGroup.of(int(answer))
-                values[question_id] = answer
-                values[f"{question_id}_NPS_GROUP"] = group.value
-                labels[f"{question_id}_NPS_GROUP"] = group.label
-            case SingleChoiceQuestion(choices=choices):
-                values[question_id] = answer
-                labels[question_id] = next(_label(c) for c in choices if c.id == answer)
-            case TextEntryQuestion():
-                values[f"{question_id}_TEXT"] = answer
+        if answer is not None:
+            question = survey.questions[question_id]
+            _store(question, answer, state.answers, values, labels)
     return ResponseValues(values, labels)
+
+
+def _store(
+    question: Question,
+    answer: Answer,
+    answers: Answers,
+    values: dict[str, StoredValue],
+    labels: dict[str, str | list[str]],
+) -> None:
+    """Put ``answer`` to ``question`` into ``values`` and ``labels``."""
+    qid = question.id
+    rows = answer if isinstance(answer, dict) else {}
+    match question:
+        case NpsQuestion() if isinstance(answer, int):
+            group = NpsGroup.of(answer)
+            values[qid] = answer
+            values[f"{qid}_NPS_GROUP"] = group.value
+            labels[f"{qid}_NPS_GROUP"] = group.label
+        case SingleChoiceQuestion() | MultipleChoiceQuestion():
+            _store_chosen(question.choices, answer, qid, values, labels)
+            for choice in question.choices:
+                if choice.text_entry and (text := answers.get(other_text_key(qid, choice.id))):
+                    values[other_text_key(qid, choice.id)] = str(text)
+        case MatrixQuestion():
+            for statement, chosen in rows.items():
+                _store_chosen(question.choices, chosen, f"{qid}_{statement}", values, labels)
+        case SliderQuestion() | RankOrderQuestion():
+            numbers = rows.items()
+            values.update((f"{qid}_{row}", n) for row, n in numbers if isinstance(n, int | float))
+        case TextEntryQuestion(format="form"):
+            values.update((f"{qid}_{field}", str(text)) for field, text in rows.items())
+        case TextEntryQuestion():
+            values[f"{qid}_TEXT"] = str(answer)
+
+
+def _store_chosen(
+    choices: tuple[Choice, ...],
+    chosen: Answer,
+    key: str,
+    values: dict[str, StoredValue],
+    labels: dict[str, str | list[str]],
+) -> None:
+    """The value and text of the choice ``chosen`` (or of each, for a list) under ``key``."""
+    by_id = {choice.id: choice for choice in choices}
+    if isinstance(chosen, list):
+        picked = [by_id[id_] for id_ in chosen]
+        values[key] = [coded(choice.value) for choice in picked]
+        labels[key] = [_label(choice) for choice in picked]
+    else:
+        values[key] = coded(by_id[str(chosen)].value)
+        labels[key] = _label(by_id[str(chosen)])
+
+
+def coded(value: str) -> int | str:
+    """A choice's value as stored: an int when it is an integer written plainly (``"2"``),
+    else the text (``"02"``, ``"A"``)."""
+    try:
+        number = int(value)
+    except ValueError:
+        return value
+    return number if str(number) == value else value

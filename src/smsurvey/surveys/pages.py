@@ -1,8 +1,10 @@
 """The mobile web survey behind a recipient's personal link (``/s/{token}``).
 
-One question per page, answered with a plain HTML form (POST, then a redirect to the page):
-no script. What comes next — display logic, branches, end messages — is decided as in a 2-way
-conversation (:mod:`smsurvey.responses.web`). Survey texts are shown as
+One question per page (page breaks are not needed then), answered with a plain HTML form
+(POST, then a redirect to the page) that works without script: each question type's fields
+and checks are :mod:`smsurvey.surveys.web_form`'s. What comes next — display, skip and branch
+logic, groups, randomizers, end messages — is decided as in a 2-way conversation
+(:mod:`smsurvey.responses.web`). Survey texts are shown as
 :func:`~smsurvey.surveys.render.plain_text`, escaped: the author's HTML is not rendered.
 
 * **Opened.** The first visit opens the recipient's web session, and the first visit of
@@ -21,9 +23,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,17 +52,16 @@ from smsurvey.responses.web import (
 from smsurvey.runtime import Runtime
 from smsurvey.surveys.availability import FOR_GOOD, Unavailable, unavailable
 from smsurvey.surveys.conversation import ConversationState
-from smsurvey.surveys.definition import (
-    NPS_SCORES,
-    NpsQuestion,
-    Question,
-    SingleChoiceQuestion,
-    SurveyDefinition,
-    TextEntryQuestion,
-)
-from smsurvey.surveys.logic import Answer
+from smsurvey.surveys.definition import SurveyDefinition
 from smsurvey.surveys.render import plain_text
 from smsurvey.surveys.service import definition_of as survey_definition
+from smsurvey.surveys.web_form import (
+    MAX_TEXT_ANSWER,
+    InvalidAnswer,
+    Posted,
+    question_view,
+    read_answer,
+)
 from smsurvey.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -70,10 +70,6 @@ OG_DESCRIPTION = "A short survey: tap to answer. It takes about a minute."
 OG_IMAGE = "/static/og-image.png"
 """Path of the link-preview image under ``public_url``."""
 
-MAX_TEXT_ANSWER = 10_000
-"""Longest text answer, in characters."""
-
-_SCORES = {str(score) for score in NPS_SCORES}
 
 # User agents of the services that fetch links to draw previews (iMessage sends
 # "facebookexternalhit … Twitterbot"); a miss only means an early "Opened".
@@ -89,65 +85,6 @@ def is_link_preview(request: Request) -> bool:
     """Whether ``request`` comes from a link previewer rather than a person opening the link."""
     user_agent = request.headers.get("user-agent", "")
     return request.method == "HEAD" or _PREVIEWERS.search(user_agent) is not None
-
-
-# --------------------------------------------------------------------------------- answers
-
-
-class InvalidAnswer(ValueError):
-    """A submitted answer that cannot be taken; ``str(error)`` is the message to show."""
-
-
-def read_answer(question: Question, value: str) -> Answer:
-    """The answer a form value gives to ``question``; :class:`InvalidAnswer` when it gives none.
-
-    Every question needs an answer: a score 0-10, the id of one of the choices, or a text.
-    """
-    match question:
-        case NpsQuestion():
-            if value in _SCORES:
-                return int(value)
-            raise InvalidAnswer("Please choose a score from 0 to 10.")
-        case SingleChoiceQuestion():
-            if value in {choice.id for choice in question.choices}:
-                return value
-            raise InvalidAnswer("Please choose one of the answers.")
-        case TextEntryQuestion():
-            text = value.replace("\r\n", "\n").strip()
-            if not text:
-                raise InvalidAnswer("Please write your answer.")
-            if len(text) > MAX_TEXT_ANSWER:
-                raise InvalidAnswer(
-                    f"Please keep your answer to {MAX_TEXT_ANSWER:,} characters or fewer."
-                )
-            return text
-    raise InvalidAnswer("This question cannot be answered here.")
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    """A question as its page shows it."""
-
-    id: str
-    kind: Literal["scale", "choice", "text"]
-    text: str
-    options: tuple[tuple[str, str], ...] = ()
-    """``(value, label)`` of each radio button."""
-
-
-def question_view(question: Question) -> QuestionView | None:
-    """How the page shows ``question``; ``None`` for a kind it cannot show."""
-    text = plain_text(question.text)
-    match question:
-        case NpsQuestion():
-            scores = tuple((score, score) for score in map(str, NPS_SCORES))
-            return QuestionView(question.id, "scale", text, scores)
-        case SingleChoiceQuestion():
-            choices = tuple((choice.id, plain_text(choice.text)) for choice in question.choices)
-            return QuestionView(question.id, "choice", text, choices)
-        case TextEntryQuestion():
-            return QuestionView(question.id, "text", text)
-    return None
 
 
 # ----------------------------------------------------------------------------------- pages
@@ -187,18 +124,17 @@ async def survey_page(request: Request, session: SessionDep, token: str) -> HTML
 
 
 @router.post("/s/{token}")
-async def answer_question(
-    request: Request,
-    session: SessionDep,
-    token: str,
-    question: Annotated[str, Form()] = "",
-    answer: Annotated[str, Form()] = "",
-) -> Response:
+async def answer_question(request: Request, session: SessionDep, token: str) -> Response:
     """Take the answer to the question waiting, then show what comes next.
 
     A form for another question (a second tab, the back button) changes nothing.
     """
     runtime: Runtime = request.app.state.runtime
+    form = await request.form()
+    posted: Posted = {
+        name: [value for value in form.getlist(name) if isinstance(value, str)] for name in form
+    }
+    question = next(iter(posted.get("question", ())), "")
     try:
         async with session.begin_nested():  # as in survey_page
             visit = await _visit(session, request, token, record=True)
@@ -206,13 +142,13 @@ async def answer_question(
                 return visit
             if visit.web_session is not None and visit.state.question == question:
                 try:
-                    value = read_answer(visit.definition.questions[question], answer)
+                    given = read_answer(visit.definition.questions[question], posted)
                 except InvalidAnswer as problem:
-                    return _show(request, visit, error=str(problem), value=answer)
+                    return _show(request, visit, error=str(problem), posted=posted)
                 await answer_web_session(
                     session,
                     visit.web_session,
-                    value,
+                    given,
                     contact=visit.link.contact,
                     phone=visit.link.recipient.phone,
                     now=runtime.clock.now(),
@@ -270,8 +206,10 @@ async def _find_link(session: AsyncSession, runtime: Runtime, token: str) -> _Li
     return None if row is None else _Link(*row)
 
 
-def _show(request: Request, visit: _Visit, *, error: str = "", value: str = "") -> HTMLResponse:
-    """The page for where the visit stands, with ``error`` about the answer ``value``."""
+def _show(
+    request: Request, visit: _Visit, *, error: str = "", posted: Posted | None = None
+) -> HTMLResponse:
+    """The page for where the visit stands, with ``error`` about the ``posted`` answer."""
     if visit.state.question is None:
         message = plain_text(end_message(visit.definition, visit.state))
         return _survey_page(request, visit.link, "survey_end.html", message=message)
@@ -286,7 +224,7 @@ def _show(request: Request, visit: _Visit, *, error: str = "", value: str = "") 
         question=view,
         max_text=MAX_TEXT_ANSWER,
         error=error,
-        value=value,
+        posted=posted or {},
     )
 
 

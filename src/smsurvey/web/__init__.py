@@ -27,9 +27,11 @@ templates = Jinja2Templates(
 )
 
 PAGE_HEADERS = {
-    # Survey texts are escaped, and the pages need no script, frame or remote resource.
+    # Survey texts are escaped, and the pages need no frame, remote resource or inline
+    # script (a slider's page loads the one static script, which the survey works without).
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+        " form-action 'self';"
         " base-uri 'none'; frame-ancestors 'none'"
     ),
     # The URL holds a personal token: keep it out of Referer headers and caches.
