@@ -14,6 +14,7 @@ from smsurvey.messaging.endpoints import router as unknown_messages
 from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.responses.endpoints import subscriptions_router as subscriptions
+from smsurvey.surveys.definition_endpoints import router as survey_definitions
 from smsurvey.surveys.endpoints import router as surveys
 from smsurvey.surveys.import_endpoints import router as survey_imports
 
@@ -27,6 +28,7 @@ def api_routers() -> list[APIRouter]:
         distributions,
         library,
         surveys,
+        survey_definitions,
         survey_imports,
         responses,
         subscriptions,
