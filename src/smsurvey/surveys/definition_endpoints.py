@@ -20,14 +20,14 @@ from pydantic import ValidationError
 
 from smsurvey.accounts.dependencies import Caller, CallerDep
 from smsurvey.distributions.schemas import iso
-from smsurvey.kit.envelope import Envelope, MetaOnly, envelope, meta_only
+from smsurvey.kit.envelope import Envelope, MetaOnly, Page, envelope, meta_only
 from smsurvey.kit.errors import InvalidInput
+from smsurvey.kit.pagination import Paged, page_of
 from smsurvey.kit.text import check_document
 from smsurvey.models.surveys import Survey
 from smsurvey.surveys import qsf_edits, service
 from smsurvey.surveys.definition_schemas import (
     BlockCreated,
-    Elements,
     MetadataChange,
     QuestionCreated,
     SurveyCreate,
@@ -279,12 +279,14 @@ async def update_metadata(
 
 
 @router.get("/survey-definitions/{surveyId}/questions", operation_id="listSurveyQuestions")
-async def list_questions(request: Request, caller: CallerDep, surveyId: str) -> Envelope[Elements]:
+async def list_questions(
+    request: Request, caller: CallerDep, surveyId: str, page: Paged
+) -> Envelope[Page[dict[str, Any]]]:
     """The survey's questions, as QSF question payloads."""
     _, document = await _document(caller, surveyId)
-    return envelope(
-        request, Elements(elements=list(qsf_edits.question_payloads(document).values()))
-    )
+    found = list(qsf_edits.question_payloads(document).values())
+    chosen, following = page_of(request, page, found)
+    return envelope(request, Page(elements=chosen, nextPage=following))
 
 
 @router.post(
@@ -352,10 +354,14 @@ async def delete_question(
 
 
 @router.get("/survey-definitions/{surveyId}/blocks", operation_id="listSurveyBlocks")
-async def list_blocks(request: Request, caller: CallerDep, surveyId: str) -> Envelope[Elements]:
+async def list_blocks(
+    request: Request, caller: CallerDep, surveyId: str, page: Paged
+) -> Envelope[Page[dict[str, Any]]]:
     """The survey's blocks, as QSF block payloads (the first is the default block)."""
     _, document = await _document(caller, surveyId)
-    return envelope(request, Elements(elements=list(qsf_edits.block_payloads(document).values())))
+    found = list(qsf_edits.block_payloads(document).values())
+    chosen, following = page_of(request, page, found)
+    return envelope(request, Page(elements=chosen, nextPage=following))
 
 
 @router.post(

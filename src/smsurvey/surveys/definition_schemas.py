@@ -124,9 +124,3 @@ class BlockCreated(BaseModel):
 
     BlockID: str = Field(examples=["BL_0Rk3vQa8gqPwQDP"])
     FlowID: str = Field(examples=["FL_5"])
-
-
-class Elements(BaseModel):
-    """A list of definitions (questions, blocks)."""
-
-    elements: list[dict[str, Any]]
