@@ -89,6 +89,10 @@ async def test_create_edit_and_delete_a_survey_as_qualtrics_clients_do(database_
             "2",
         )
         assert definition["OwnerID"].startswith("UR_")
+        summary = await call(c, "GET", f"/API/v3/surveys/{survey_id}", auth)
+        assert summary["ownerId"] == definition["OwnerID"] == definition["CreatorID"]
+        listed_surveys = (await call(c, "GET", "/API/v3/surveys", auth))["elements"]
+        assert {s["id"]: s["ownerId"] for s in listed_surveys}[survey_id] == summary["ownerId"]
         assert definition["Questions"]["QID1"]["Choices"] == {
             "1": {"Display": "Apple"},
             "2": {"Display": "Pear"},
