@@ -318,3 +318,33 @@ async def test_bad_bodies_are_clear_400s(database_url: str) -> None:
             c, "POST", questions, auth, 400, json={**MC_QUESTION, "Choices": {}}
         )
         assert "format" in await refused(c, "GET", f"{BASE}/{survey_id}?format=xml", auth, 400)
+
+
+async def test_a_survey_qsf_cannot_hold_is_changed_only_through_its_own_document(
+    database_url: str,
+) -> None:
+    async with harness(database_url) as system:
+        auth, c = await token_for(system), system.client
+        ours = {
+            "name": "Drop-down",
+            "blocks": [
+                {
+                    "id": "BL",
+                    "elements": [
+                        {
+                            "id": "QID1",
+                            "type": "multiple_choice",
+                            "text": "Pick",
+                            "layout": "dropdown",
+                            "choices": [{"id": "1", "text": "A"}],
+                        }
+                    ],
+                }
+            ],
+        }
+        survey_id = (await call(c, "POST", BASE, auth, json=ours))["SurveyID"]
+        message = await refused(c, "DELETE", f"{BASE}/{survey_id}/questions/QID1", auth, 409)
+        assert "QID1: a multiple-answer drop-down" in message
+        assert "format=smsurvey" in message
+        again = await call(c, "GET", f"{BASE}/{survey_id}?format=smsurvey", auth)
+        assert again["blocks"][0]["elements"][0]["layout"] == "dropdown"
