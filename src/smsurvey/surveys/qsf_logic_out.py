@@ -123,9 +123,10 @@ def _as_group(condition: Condition) -> Group | None:
     group: Group = []
     for alternative in alternatives:
         tests = alternative.conditions if isinstance(alternative, AllOf) else (alternative,)
-        if any(isinstance(test, AllOf | AnyOf) for test in tests):
-            return None
-        group.append([test for test in tests if not isinstance(test, AllOf | AnyOf)])
+        run = [test for test in tests if not isinstance(test, AllOf | AnyOf)]
+        if len(run) < len(tests):
+            return None  # a group nested deeper
+        group.append(run)
     return group
 
 
