@@ -9,6 +9,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +100,27 @@ async def test_the_list_shows_our_surveys_and_imports_a_file(database_url: str) 
         shown = await browser.get(replaced.headers["location"])
         assert f"Feedback, edited ({system.survey_id}) is replaced." in shown.text
         assert len(await system.rows(Survey)) == 3
+
+
+async def test_a_qualtrics_export_imports_and_the_message_names_what_was_not_kept(
+    database_url: str,
+) -> None:
+    qsf = Path(__file__).parent / "qsf" / "Survey_Logic_EVERYWHERE.qsf"
+    async with harness(database_url) as system, signed_in(system) as browser:
+        page = await browser.get("/admin/surveys")
+        assert 'accept=".qsf,' in page.text
+        made = await browser.post(
+            "/admin/surveys/import", data={"csrf_token": csrf(page)},
+            files={"file": (qsf.name, qsf.read_bytes(), "application/octet-stream")},
+        )  # fmt: skip
+        assert made.status_code == 303
+        shown = await browser.get(made.headers["location"])
+        assert "Survey Logic EVERYWHERE (SV_" in shown.text
+        assert "It cannot go by 2-way SMS." in shown.text
+        assert (
+            "Not kept from the file: 12 parts (QID2, QID4, QID5, FL_3, FL_7, FL_8)." in shown.text
+        )
+        assert len(await system.rows(Survey)) == 2
 
 
 async def test_a_bad_file_is_refused_naming_where(database_url: str) -> None:

@@ -749,9 +749,9 @@ def test_a_question_that_cannot_be_kept_becomes_unsupported_naming_why() -> None
     assert [q.type for q in read.survey.questions.values()] == ["unsupported"] * 3
     assert [d.reason for d in read.dropped] == [
         "a MC/SAVR/TX question that cannot be kept: choices: list should have at least 1 item"
-        " after validation, not 0",
-        "a Slider/HSLIDER question that cannot be kept: : Value error, a slider's minimum 10.0"
-        " is not below its maximum",
+        " after validation, not 0: kept as unsupported",
+        "a Slider/HSLIDER question that cannot be kept: a slider's minimum 10.0 is not below"
+        " its maximum: kept as unsupported",
         "Draw/Signature questions cannot be asked here: kept as unsupported",
     ]
 
@@ -806,7 +806,7 @@ def _with(element: dict[str, Any], at: int = 2) -> dict[str, Any]:
         ),
         (
             _with({"Element": "SQ", "PrimaryAttribute": None, "Payload": {"QuestionType": "MC"}}),
-            "qsf: SurveyElements[2] (SQ None): no QuestionID",
+            "qsf: SurveyElements[2] (SQ None): QuestionID: missing",
         ),
         (
             _with({"Element": "SQ", "PrimaryAttribute": "QID2", "Payload": mc("QID2", "b")}),
@@ -848,11 +848,17 @@ def _with(element: dict[str, Any], at: int = 2) -> dict[str, Any]:
         ),
         (
             qsf(mc("QID1", "a"), blocks=[{"Type": "Default"}]),
-            "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0]: no ID",
+            "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0].ID: missing",
         ),
         (
             qsf(mc("QID1", "a"), blocks=[{"ID": "BL_1", "BlockElements": 3}]),
             "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0].BlockElements: not a list",
+        ),
+        (
+            qsf(
+                mc("QID1", "a"), blocks=[{"ID": "BL_1", "BlockElements": [{"QuestionID": "QID1"}]}]
+            ),
+            "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0].BlockElements[0]: no Type",
         ),
         (
             qsf(mc("QID1", "a"), flow=[{"FlowID": "FL_2"}]),
@@ -881,3 +887,28 @@ def test_nesting_and_size_limits() -> None:
         loads_qsf("{,}")
     with pytest.raises(InvalidInput, match="holds a NUL character"):
         read_qsf(qsf(mc("QID1", "a\x00b")))
+
+
+def test_ids_too_long_for_the_model_are_refused_naming_where() -> None:
+    long = "x" * 101
+    flow_at = "qsf: SurveyElements[1] (FL Survey Flow).Payload.Flow[0]"
+    for data, message in [
+        (qsf(mc(f"QID{long}", "a")), f"(SQ QID{'x' * 37}): QuestionID: longer than 100"),
+        (
+            qsf(mc("QID1", "a"), blocks=[{"ID": f"BL_{long}"}], flow=[]),
+            "qsf: SurveyElements[0] (BL Survey Blocks).Payload[0].ID: longer than 100 characters",
+        ),
+        (
+            qsf(mc("QID1", "a"), flow=[{"Type": "Group", "FlowID": f"FL_{long}"}]),
+            f"{flow_at}.FlowID: longer than 100 characters",
+        ),
+        (
+            qsf(
+                mc("QID1", "a"), flow=[{"Type": "EmbeddedData", "EmbeddedData": [{"Field": long}]}]
+            ),
+            f"{flow_at}.EmbeddedData[0].Field: longer than 100 characters",
+        ),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            read_qsf(data)
+        assert message in str(refused.value)

@@ -81,3 +81,23 @@ def test_the_flow_reads_step_by_step() -> None:
         "End the survey with “Thank you for your honesty. We will use your answers to do"
         " better. The Acme team”",
     ]
+
+
+def test_groups_and_randomizers_in_words() -> None:
+    survey = parse_survey(
+        document(
+            block("B1", nps("QID1", label="Q1")),
+            block("B2", text_entry("QID2", label="Q2")),
+            flow=[
+                {"type": "group", "description": "Core", "flow": [{"type": "block", "id": "B1"}]},
+                {"type": "randomizer", "subset": 1, "flow": [{"type": "block", "id": "B2"}]},
+                {"type": "randomizer", "flow": [{"type": "end_survey", "message": "Bye"}]},
+            ],
+        )
+    )
+    lines = flow_in_words(survey)
+    assert [(line.text, [child.text for child in line.children]) for line in lines] == [
+        ("Together — Core:", ["Ask block B1: Q1"]),
+        ("In a random order, 1 of these:", ["Ask block B2: Q2"]),
+        ("In a random order, all of these:", ["End the survey with “Bye”"]),
+    ]

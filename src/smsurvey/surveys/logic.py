@@ -31,9 +31,11 @@ from smsurvey.surveys.definition import (
     EmbeddedDataCondition,
     EndSurvey,
     FlowElement,
+    Group,
     Operator,
     Question,
     QuestionCondition,
+    Randomizer,
     SetEmbeddedData,
     ShowBlock,
     SurveyDefinition,
@@ -189,6 +191,10 @@ class _Walk:
                 return None
             case EndSurvey():
                 return self.end(element.message)
+            case Group():
+                return self.flow(element.flow)
+            case Randomizer():
+                raise InvalidInput("a randomizer cannot be run by this walker")
             case UnsupportedElement():
                 raise InvalidInput(f"a {element.source_type} flow element cannot be run")
         raise TypeError(f"not a flow element: {element!r}")

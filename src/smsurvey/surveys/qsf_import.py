@@ -39,8 +39,10 @@ from smsurvey.surveys.definition import (
     UnsupportedElement,
 )
 from smsurvey.surveys.qsf_logic import Scope, read_logic, read_skip_rules
-from smsurvey.surveys.qsf_notes import Dropped, Notes, flag, items, mapping
+from smsurvey.surveys.qsf_notes import Dropped, Notes, flag, identifier, items, mapping
 from smsurvey.surveys.qsf_questions import read_question
+
+__all__ = ["Dropped", "QsfImport", "is_qsf", "read_qsf"]
 
 MAX_ELEMENTS = 20_000
 """The most ``SurveyElements`` a file may have."""
@@ -80,22 +82,23 @@ def read_qsf(data: Mapping[str, Any], source: str = "qsf") -> QsfImport:
     entry = mapping(data["SurveyEntry"], f"{source}: SurveyEntry")
     blocks, trashed = _read_blocks(parts, notes)
     placed = {qid for block in blocks.values() for qid in block.question_ids}
-    questions = {
-        qid: read_question(payload, qid, where, notes)
-        for qid, (where, payload) in parts.questions.items()
-        if qid in placed
-    }
-    builder = _Builder(parts, questions, blocks, notes)
-    raw_flow = (
-        parts.flow
-        if parts.flow is not None
-        else [{"Type": "Block", "ID": block_id} for block_id in blocks]
-    )
-    flow = builder.flow(raw_flow, parts.flow_where, 0)
-    survey_blocks = [builder.block(block_id, None) for block_id in blocks]
-    for qid in parts.questions.keys() - placed - trashed:
-        notes.drop(qid, "the question is in no block: not imported")
-    try:
+    try:  # ids and texts are checked as they are read: this is the last guard
+        questions = {
+            qid: read_question(payload, qid, where, notes)
+            for qid, (where, payload) in parts.questions.items()
+            if qid in placed
+        }
+        builder = _Builder(parts, questions, blocks, notes)
+        raw_flow = (
+            parts.flow
+            if parts.flow is not None
+            else [{"Type": "Block", "ID": block_id} for block_id in blocks]
+        )
+        flow = builder.flow(raw_flow, parts.flow_where, 0)
+        survey_blocks = [builder.block(block_id, None) for block_id in blocks]
+        for qid in parts.questions:
+            if qid not in placed and qid not in trashed:
+                notes.drop(qid, "the question is in no block: not imported")
         survey = SurveyDefinition(
             name=_name(entry, source, notes),
             language=_language(entry),
@@ -115,7 +118,6 @@ class _Parts:
     """The elements of a QSF file that matter, each with the place that names it in
     errors."""
 
-    source: str
     questions: dict[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
     blocks: list[Any] | None = None
     blocks_where: str = ""
@@ -128,7 +130,7 @@ class _Parts:
         listed = items(elements, f"{source}: SurveyElements")
         if len(listed) > MAX_ELEMENTS:
             raise InvalidInput(f"{source}: SurveyElements: more than {MAX_ELEMENTS:,}")
-        parts = cls(source)
+        parts = cls()
         for index, raw in enumerate(listed):
             at = f"{source}: SurveyElements[{index}]"
             element = mapping(raw, at)
@@ -136,7 +138,8 @@ class _Parts:
             if not isinstance(kind, str) or not kind:
                 raise InvalidInput(f"{at}: no Element")
             name = element.get("PrimaryAttribute")
-            parts.add(kind, name, element.get("Payload"), f"{at} ({kind} {name})", notes)
+            named = f"{at} ({kind[:20]} {str(name)[:40]})"
+            parts.add(kind, name, element.get("Payload"), named, notes)
         if parts.blocks is None:
             raise InvalidInput(f"{source}: SurveyElements: no BL element (the blocks)")
         return parts
@@ -144,14 +147,12 @@ class _Parts:
     def add(self, kind: str, name: object, payload: object, where: str, notes: Notes) -> None:
         if kind == "SQ":
             question = mapping(payload, f"{where}.Payload")
-            qid = question.get("QuestionID") or name
-            if not isinstance(qid, str) or not qid.strip():
-                raise InvalidInput(f"{where}: no QuestionID")
+            qid = identifier(question.get("QuestionID") or name, f"{where}: QuestionID")
             if not question.get("QuestionType"):
                 raise InvalidInput(f"{where}: no QuestionType")
             if qid in self.questions:
                 raise InvalidInput(f"{where}: a second question {qid}")
-            self.questions[qid.strip()] = (where, question)
+            self.questions[qid] = (where, question)
         elif kind == "BL":
             self._once(self.blocks, where)
             self.blocks, self.blocks_where = items(payload, f"{where}.Payload"), where
@@ -195,9 +196,7 @@ def _read_blocks(parts: _Parts, notes: Notes) -> tuple[dict[str, _RawBlock], set
     for index, raw in enumerate(parts.blocks or ()):
         where = f"{parts.blocks_where}.Payload[{index}]"
         block = mapping(raw, where)
-        block_id = block.get("ID")
-        if not isinstance(block_id, str) or not block_id.strip():
-            raise InvalidInput(f"{where}: no ID")
+        block_id = identifier(block.get("ID"), f"{where}.ID")
         listed = items(block.get("BlockElements"), f"{where}.BlockElements")
         if block.get("Type") == "Trash":
             trashed.update(
@@ -215,6 +214,8 @@ def _read_blocks(parts: _Parts, notes: Notes) -> tuple[dict[str, _RawBlock], set
             element = mapping(raw_element, at)
             kind = element.get("Type")
             qid = element.get("QuestionID")
+            if not kind:
+                raise InvalidInput(f"{at}: no Type")
             if kind == "Page Break":
                 elements.append(PageBreak(type="page_break"))
             elif kind != "Question" or not isinstance(qid, str):
@@ -275,9 +276,10 @@ class _Builder:
     def element(self, raw: object, where: str, depth: int) -> FlowElement | None:
         element = mapping(raw, where)
         kind = element.get("Type")
-        if not isinstance(kind, str) or not kind:
+        if not isinstance(kind, str) or not kind.strip():
             raise InvalidInput(f"{where}: no Type")
-        flow_id = str(element.get("FlowID") or kind)
+        kind = identifier(kind, f"{where}.Type")
+        flow_id = identifier(element.get("FlowID") or kind, f"{where}.FlowID")
 
         def nested() -> tuple[FlowElement, ...]:
             return self.flow(
@@ -370,10 +372,10 @@ class _Builder:
         fields = []
         for index, raw in enumerate(items(element.get("EmbeddedData"), f"{where}.EmbeddedData")):
             entry = mapping(raw, f"{where}.EmbeddedData[{index}]")
-            name = str(entry.get("Field") or "").strip()
-            if not name:
+            if not entry.get("Field"):
                 self.notes.drop(flow_id, f"embedded data field {index} has no name: left out")
                 continue
+            name = identifier(str(entry["Field"]), f"{where}.EmbeddedData[{index}].Field")
             value = entry.get("Value")
             fields.append(EmbeddedDataField(name=name, value=str(value) if value else None))
         if not fields:

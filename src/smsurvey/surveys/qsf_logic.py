@@ -42,7 +42,7 @@ from smsurvey.surveys.definition import (
     UnsupportedCondition,
     leaf_problem,
 )
-from smsurvey.surveys.qsf_notes import Notes, mapping, numbered
+from smsurvey.surveys.qsf_notes import MAX_ID_LENGTH, Notes, mapping, numbered
 from smsurvey.surveys.render import plain_text
 
 _OPERATORS = {
@@ -153,7 +153,7 @@ def _combine(parts: list[tuple[str, Condition]]) -> Condition:
 def _read_test(
     test: Mapping[str, Any], element: str, what: str, scope: Scope, notes: Notes
 ) -> LeafCondition:
-    logic_type = str(test.get("LogicType") or "unknown")
+    logic_type = str(test.get("LogicType") or "unknown")[:MAX_ID_LENGTH]
     leaf: LeafCondition | None
     if logic_type == "Question":
         leaf, why = _question_test(test, scope)

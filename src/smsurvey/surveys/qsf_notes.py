@@ -52,6 +52,23 @@ class Notes:
         )
 
 
+MAX_ID_LENGTH = 100
+"""The longest id (question, block, flow element, embedded-data field) the model takes."""
+
+
+def identifier(value: object, where: str) -> str:
+    """``value`` as an id: a string (or an integer) of 1 to :data:`MAX_ID_LENGTH`
+    characters once stripped, else :class:`InvalidInput` naming ``where``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InvalidInput(f"{where}: missing")
+    if len(text) > MAX_ID_LENGTH:
+        raise InvalidInput(f"{where}: longer than {MAX_ID_LENGTH} characters")
+    return text
+
+
 def mapping(value: object, where: str) -> Mapping[str, Any]:
     """``value`` when it is a JSON object, else :class:`InvalidInput` naming ``where``."""
     if not isinstance(value, Mapping):

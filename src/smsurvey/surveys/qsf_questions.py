@@ -68,25 +68,32 @@ def read_question(payload: Mapping[str, Any], qid: str, where: str, notes: Notes
         "text": notes.text(payload.get("QuestionText"), qid, "the question text"),
         "required": _required(payload),
     }
+    kind = source_type(payload)
     dynamic = payload.get("DynamicChoices")
     if isinstance(dynamic, Mapping):
-        locator = dynamic.get("Locator")
-        notes.drop(qid, f"its choices are carried forward ({locator}): kept as unsupported")
-        return OtherQuestion(type="unsupported", source_type=source_type(payload), **common)
+        reason = f"its choices are carried forward ({dynamic.get('Locator')})"
+        return _unsupported(kind, common, reason, notes)
     try:
         question = _typed(payload, qid, where, notes, common)
     except ValidationError as error:
-        reason = "; ".join(
-            f"{'.'.join(map(str, issue['loc']))}: {issue['msg']}".replace("Tuple", "list")
-            for issue in error.errors()
+        problems = "; ".join(_problem(issue["loc"], issue["msg"]) for issue in error.errors())
+        return _unsupported(
+            kind, common, f"a {kind} question that cannot be kept: {problems}", notes
         )
-        notes.drop(qid, f"a {source_type(payload)} question that cannot be kept: {reason}")
-        return OtherQuestion(type="unsupported", source_type=source_type(payload), **common)
     if question is None:
-        kind = source_type(payload)
-        notes.drop(qid, f"{kind} questions cannot be asked here: kept as unsupported")
-        return OtherQuestion(type="unsupported", source_type=kind, **common)
+        return _unsupported(kind, common, f"{kind} questions cannot be asked here", notes)
     return question
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    message = message.removeprefix("Value error, ").replace("Tuple", "list")
+    return f"{'.'.join(map(str, loc))}: {message}" if loc else message
+
+
+def _unsupported(kind: str, common: dict[str, Any], reason: str, notes: Notes) -> Question:
+    """An ``unsupported`` question of QSF type ``kind``, noted as dropped for ``reason``."""
+    notes.drop(common["id"], f"{reason}: kept as unsupported")
+    return OtherQuestion(type="unsupported", source_type=kind, **common)
 
 
 def _typed(

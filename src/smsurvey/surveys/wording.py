@@ -17,8 +17,10 @@ from smsurvey.surveys.definition import (
     EmbeddedDataCondition,
     EndSurvey,
     FlowElement,
+    Group,
     Operator,
     QuestionCondition,
+    Randomizer,
     SetEmbeddedData,
     ShowBlock,
     SingleChoiceQuestion,
@@ -127,6 +129,13 @@ def _line(element: FlowElement, survey: SurveyDefinition) -> FlowLine:
         case EndSurvey():
             message = element.message or survey.end_message or DEFAULT_END_MESSAGE
             return FlowLine(f"End the survey with {_quoted(plain_text(message))}")
+        case Group():
+            about = f" — {element.description}" if element.description else ""
+            return FlowLine(f"Together{about}:", [_line(child, survey) for child in element.flow])
+        case Randomizer():
+            how_many = f"{element.subset} of these" if element.subset else "all of these"
+            children = [_line(child, survey) for child in element.flow]
+            return FlowLine(f"In a random order, {how_many}:", children)
         case UnsupportedElement():
             children = [_line(child, survey) for child in element.flow]
             return FlowLine(f"A {element.source_type} element, which SMS cannot run", children)
