@@ -113,6 +113,8 @@ async def _everything(system: Harness, auth: dict[str, str]) -> dict[str, str]:
         "mailingListId": mailing_list["id"],
         "batchId": batch["id"],
         "surveyId": survey,
+        "questionId": "QID1",
+        "blockId": "BL_score",
         "smsDistributionId": distribution["id"],
         "distributionId": distribution["id"],
         "responseId": response.id,

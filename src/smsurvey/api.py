@@ -15,6 +15,7 @@ from smsurvey.messaging.endpoints import router as unknown_messages
 from smsurvey.providers.endpoints import router as connections
 from smsurvey.responses.endpoints import router as responses
 from smsurvey.responses.endpoints import subscriptions_router as subscriptions
+from smsurvey.surveys.definition_endpoints import router as survey_definitions
 from smsurvey.surveys.endpoints import router as surveys
 from smsurvey.surveys.import_endpoints import router as survey_imports
 from smsurvey.surveys.quotas import router as quotas
@@ -31,6 +32,7 @@ def api_routers() -> list[APIRouter]:
         distributions,
         library,
         surveys,
+        survey_definitions,
         survey_imports,
         quotas,
         responses,

@@ -43,7 +43,9 @@ async def test_import_survey_creates_it_under_the_name_and_lists_what_was_not_ke
         assert got["name"] == "Fruit"
         assert len(got["questions"]) == 32
         assert got["exportColumnMap"]["fruits"] == {"question": "QID1"}
-        definition = await call(c, "GET", f"/API/v3/survey-definitions/{survey_id}", auth)
+        definition = await call(
+            c, "GET", f"/API/v3/survey-definitions/{survey_id}?format=smsurvey", auth
+        )
         assert definition["name"] == "Fruit"
         assert definition["blocks"][0]["id"] == "BL_9SQ6Rw9e0cyuQsJ"
 

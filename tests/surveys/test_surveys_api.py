@@ -45,7 +45,9 @@ async def test_import_list_get_and_deactivate(database_url: str) -> None:
         exported = await c.get(f"/API/v3/survey-definitions/{survey_id}?format=yaml", headers=auth)
         assert exported.headers["content-type"].startswith("application/yaml")
         assert f"id: {survey_id}" in exported.text
-        as_json = await call(c, "GET", f"/API/v3/survey-definitions/{survey_id}", auth)
+        as_json = await call(
+            c, "GET", f"/API/v3/survey-definitions/{survey_id}?format=smsurvey", auth
+        )
         renamed = {**as_json, "name": "Renamed"}
         again = await call(
             c, "POST", "/API/v3/survey-definitions", auth, content=json.dumps(renamed)

@@ -1,16 +1,21 @@
-"""``smsurvey surveys …``: import, list, show and check surveys."""
+"""``smsurvey surveys …``: import, list, show, export and check surveys."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from smsurvey.commands.common import OrgOption, console, user_errors
+from smsurvey.commands.common import OrgOption, console, error_console, user_errors
 from smsurvey.commands.database import in_organization
+from smsurvey.kit.errors import InvalidInput
+from smsurvey.models.accounts import Organization
 from smsurvey.surveys import service
 from smsurvey.surveys.compatibility import (
     CompatibilityReport,
@@ -18,10 +23,11 @@ from smsurvey.surveys.compatibility import (
     check_sms_compatibility,
 )
 from smsurvey.surveys.formats import DocumentFormat, dumps_survey, import_file
+from smsurvey.surveys.qsf_export import qsf_losses
 
 T = TypeVar("T")
 
-app = typer.Typer(help="Import, list, show and check surveys.", no_args_is_help=True)
+app = typer.Typer(help="Import, list, show, export and check surveys.", no_args_is_help=True)
 
 EXIT_NOT_COMPATIBLE = 1
 _LEVEL_STYLES = {Severity.ERROR: "[red]error[/]", Severity.WARNING: "[yellow]warning[/]"}
@@ -98,6 +104,51 @@ def show(
     """Print a survey's definition as YAML or JSON (re-importable)."""
     survey = in_organization(org, lambda session, o: service.get_survey(session, o, survey_id))
     typer.echo(dumps_survey(service.definition_of(survey), document_format), nl=False)
+
+
+class ExportFormat(StrEnum):
+    """What ``surveys export`` writes."""
+
+    QSF = "qsf"
+    YAML = "yaml"
+    JSON = "json"
+
+
+@app.command()
+@user_errors
+def export(
+    survey_id: SurveyId,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="qsf (a Qualtrics survey file), or our yaml or json."),
+    ] = ExportFormat.QSF,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    org: OrgOption = None,
+) -> None:
+    """Write a survey as a file Qualtrics imports (QSF), or as our YAML or JSON. What a QSF
+    cannot hold is listed on stderr."""
+
+    async def read(session: AsyncSession, organization: Organization) -> tuple[str, list[str]]:
+        survey = await service.get_survey(session, organization, survey_id)
+        definition = service.definition_of(survey)
+        if export_format is not ExportFormat.QSF:
+            return dumps_survey(definition, DocumentFormat(export_format.value)), []
+        document = await service.qsf_document(session, organization, survey)
+        return json.dumps(document, ensure_ascii=False) + "\n", qsf_losses(definition)
+
+    text, losses = in_organization(org, read)
+    for loss in losses:
+        error_console.print(f"[yellow]Not in the QSF[/]: {escape(loss)}", highlight=False)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"{output}: cannot be written ({error.strerror})") from None
+    console.print(f"Wrote [bold]{escape(str(output))}[/]", highlight=False)
 
 
 @app.command()

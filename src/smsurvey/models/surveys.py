@@ -20,6 +20,9 @@ class Survey(Base):
     organization_id: Mapped[str] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
+    owner_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The user who imported or created it (the v3 ``ownerId``); none when the organisation
+    had no user then, or the user was deleted."""
     name: Mapped[str] = mapped_column(String(200))
     definition: Mapped[dict[str, Any]]
     is_active: Mapped[bool] = mapped_column(default=True)

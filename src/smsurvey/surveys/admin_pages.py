@@ -111,7 +111,7 @@ async def import_form(request: Request, caller: PageCallerDep) -> Response:
             raise InvalidInput(f"{name}: not UTF-8 text") from None
         read = import_text(text, name)
         imported = await import_survey(
-            caller.session, caller.organization, read.survey, caller.runtime.clock
+            caller.session, caller.organization, read.survey, caller.runtime.clock, caller.user
         )
     except (InvalidInput, Conflict) as wrong:
         return await _list(request, caller, status_code=wrong.http_status, error=str(wrong))

@@ -58,7 +58,7 @@ async def import_survey(
     read = loads_qsf(text, source="file")
     survey = read.survey.model_copy(update={"name": name})
     imported = await service.import_survey(
-        caller.session, caller.organization, survey, caller.runtime.clock
+        caller.session, caller.organization, survey, caller.runtime.clock, caller.user
     )
     return envelope(
         request,

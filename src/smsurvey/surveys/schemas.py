@@ -24,7 +24,7 @@ from smsurvey.surveys.definition import (
     SurveyDefinition,
     iter_flow,
 )
-from smsurvey.surveys.service import KEEP, Keep
+from smsurvey.surveys.service import KEEP, Keep, is_collecting
 
 _TYPES = {
     "nps": {"type": "MC", "selector": "NPS", "subSelector": None},
@@ -46,20 +46,16 @@ class SurveySummary(BaseModel):
     isActive: bool
 
     @classmethod
-    def of(cls, survey: Survey) -> SurveySummary:
-        """The API's view of ``survey``."""
+    def of(cls, survey: Survey, owner_id: str) -> SurveySummary:
+        """The API's view of ``survey``, owned by the user ``owner_id``."""
         return cls(
             id=survey.id,
             name=survey.name,
-            ownerId=survey.organization_id,
+            ownerId=owner_id,
             lastModified=iso(survey.updated_at),
             creationDate=iso(survey.created_at),
-            isActive=_active(survey),
+            isActive=is_collecting(survey),
         )
-
-
-def _active(survey: Survey) -> bool:
-    return survey.is_active and survey.closed_at is None
 
 
 class Expiration(BaseModel):
@@ -88,8 +84,10 @@ class SurveyDetail(BaseModel):
     responseCounts: dict[str, int]
 
     @classmethod
-    def of(cls, survey: Survey, definition: SurveyDefinition, finished: int) -> SurveyDetail:
-        """The API's view of ``survey``."""
+    def of(
+        cls, survey: Survey, definition: SurveyDefinition, finished: int, owner_id: str
+    ) -> SurveyDetail:
+        """The API's view of ``survey``, owned by the user ``owner_id``."""
         questions = [q for block in definition.blocks for q in block.questions]
         fields = [
             {"name": f.name, "defaultValue": f.value}
@@ -100,9 +98,9 @@ class SurveyDetail(BaseModel):
         return cls(
             id=survey.id,
             name=survey.name,
-            ownerId=survey.organization_id,
+            ownerId=owner_id,
             organizationId=survey.organization_id,
-            isActive=_active(survey),
+            isActive=is_collecting(survey),
             creationDate=iso(survey.created_at),
             lastModifiedDate=iso(survey.updated_at),
             expiration=Expiration(endDate=iso(survey.expires_at)),

@@ -12,17 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from smsurvey.accounts.access import default_owner_id
 from smsurvey.kit.clock import Clock, system_clock
 from smsurvey.kit.errors import Conflict, InvalidInput, NotFound
 from smsurvey.kit.ids import new_id
-from smsurvey.models.accounts import Organization
+from smsurvey.models.accounts import Organization, User
 from smsurvey.models.surveys import Survey
 from smsurvey.surveys.compatibility import CompatibilityReport, check_sms_compatibility
-from smsurvey.surveys.definition import SurveyDefinition
+from smsurvey.surveys.definition import Block, ShowBlock, SurveyDefinition
+from smsurvey.surveys.qsf_export import DEFAULT_BLOCK_DESCRIPTION, to_qsf
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,11 @@ async def import_survey(
     organization: Organization,
     definition: SurveyDefinition,
     clock: Clock = system_clock,
+    owner: User | None = None,
 ) -> ImportedSurvey:
     """Store ``definition`` in ``organization``: a new survey, or a replacement of the survey
-    whose id the definition carries."""
+    whose id the definition carries. A new survey belongs to ``owner``; without one it is
+    shown as :func:`~smsurvey.accounts.access.default_owner_id`'s."""
     now = clock.now()
     survey = await session.get(Survey, definition.id) if definition.id else None
     if survey is not None and survey.organization_id != organization.id:
@@ -54,6 +59,7 @@ async def import_survey(
         survey = Survey(
             id=definition.id or new_id("SV"),
             organization_id=organization.id,
+            owner_user_id=owner.id if owner else None,
             created_at=now,
         )
         session.add(survey)
@@ -83,6 +89,64 @@ async def list_surveys(session: AsyncSession, organization: Organization) -> lis
         .order_by(Survey.created_at, Survey.id)
     )
     return list(rows)
+
+
+async def owner_ids(
+    session: AsyncSession, organization: Organization, surveys: list[Survey]
+) -> dict[str, str]:
+    """Survey id → the ``UR_`` id of its owner: its own, else
+    :func:`~smsurvey.accounts.access.default_owner_id`."""
+    fallback = organization.id
+    if any(survey.owner_user_id is None for survey in surveys):
+        fallback = await default_owner_id(session, organization)
+    return {survey.id: survey.owner_user_id or fallback for survey in surveys}
+
+
+async def create_survey(
+    session: AsyncSession,
+    organization: Organization,
+    name: str,
+    language: str,
+    owner: User,
+    clock: Clock = system_clock,
+) -> ImportedSurvey:
+    """A new survey without questions: one empty default block, shown by the flow."""
+    default = Block(id=new_id("BL"), description=DEFAULT_BLOCK_DESCRIPTION)
+    definition = SurveyDefinition(
+        name=name,
+        language=language,
+        blocks=(default,),
+        flow=(ShowBlock(type="block", id=default.id),),
+    )
+    return await import_survey(session, organization, definition, clock, owner)
+
+
+async def qsf_document(
+    session: AsyncSession, organization: Organization, survey: Survey
+) -> dict[str, Any]:
+    """The stored survey as a Qualtrics survey file (QSF)."""
+    owners = await owner_ids(session, organization, [survey])
+    return to_qsf(
+        definition_of(survey),
+        survey_id=survey.id,
+        owner_id=owners[survey.id],
+        brand_id=organization.id,
+        created_at=survey.created_at,
+        modified_at=survey.updated_at,
+        active=is_collecting(survey),
+        expires_at=survey.expires_at,
+    )
+
+
+def is_collecting(survey: Survey) -> bool:
+    """Whether the survey is active (not paused, not closed)."""
+    return survey.is_active and survey.closed_at is None
+
+
+async def delete_survey(session: AsyncSession, survey: Survey) -> None:
+    """Delete ``survey`` with its distributions, sessions and responses."""
+    await session.delete(survey)
+    await session.flush()
 
 
 def definition_of(survey: Survey) -> SurveyDefinition:
