@@ -308,19 +308,6 @@ def test_an_unsupported_flow_element_cannot_be_walked() -> None:
         next_step(walked, {})
 
 
-def test_a_group_is_walked_in_place_and_a_randomizer_is_refused() -> None:
-    grouped = survey(
-        block("BL", nps("QID1")),
-        block("BL_2", text_entry("QID2")),
-        flow=[{"type": "group", "flow": [show("BL")]}, show("BL_2")],
-    )
-    assert asked(grouped, {}) == "QID1"
-    assert asked(grouped, {"QID1": 7}) == "QID2"
-    drawn = survey(block("BL", nps("QID1")), flow=[{"type": "randomizer", "flow": [show("BL")]}])
-    with pytest.raises(InvalidInput, match="a randomizer cannot be run"):
-        next_step(drawn, {})
-
-
 def test_a_survey_without_questions_ends_at_once() -> None:
     assert ended(survey(end_message="Nothing to ask"), {}).message == "Nothing to ask"
 
