@@ -53,6 +53,15 @@ async def _write(caller: Caller, directory: Directory, body: NewContactIn) -> Co
     return contact
 
 
+def contact_page(
+    request: Request, page: Window, rows: list[Contact], embedded: bool
+) -> Envelope[Page[ContactOut]]:
+    """The page of ``rows`` (read with one more than a page, see :func:`read_ahead`)."""
+    shown, following = read_ahead(request, page, rows)
+    elements = [ContactOut.of(contact, embedded=embedded) for contact in shown]
+    return envelope(request, Page(elements=elements, nextPage=following))
+
+
 @router.get("", operation_id="listDirectories")
 async def list_directories(
     request: Request, caller: CallerDep, page: Paged
@@ -79,9 +88,7 @@ async def list_directory_contacts(
     rows = await service.directory_contacts(
         caller.session, directory, limit=page.size + 1, offset=page.offset
     )
-    shown, following = read_ahead(request, page, rows)
-    elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
-    return envelope(request, Page(elements=elements, nextPage=following))
+    return contact_page(request, page, rows, includeEmbedded)
 
 
 @router.post("/{directoryId}/contacts", operation_id="createDirectoryContact")
@@ -261,9 +268,7 @@ async def list_mailing_list_contacts(
     rows = await service.list_members(
         caller.session, mailing_list, limit=page.size + 1, offset=page.offset
     )
-    shown, following = read_ahead(request, page, rows)
-    elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
-    return envelope(request, Page(elements=elements, nextPage=following))
+    return contact_page(request, page, rows, includeEmbedded)
 
 
 @router.post(

@@ -10,10 +10,16 @@ from fastapi import APIRouter, Request
 
 from smsurvey.accounts.dependencies import CallerDep
 from smsurvey.contacts import service
-from smsurvey.contacts.endpoints import IncludeEmbedded, MembersPage, directory_of, list_of
+from smsurvey.contacts.endpoints import (
+    IncludeEmbedded,
+    MembersPage,
+    contact_page,
+    directory_of,
+    list_of,
+)
 from smsurvey.contacts.schemas import ContactOut
-from smsurvey.kit.envelope import Envelope, Page, envelope
-from smsurvey.kit.pagination import Paged, read_ahead
+from smsurvey.kit.envelope import Envelope, Page
+from smsurvey.kit.pagination import Paged
 
 router = APIRouter(prefix="/directories", tags=["directories"])
 
@@ -33,9 +39,7 @@ async def list_directory_opted_out_contacts(
     rows = await service.directory_contacts(
         caller.session, directory, limit=page.size + 1, offset=page.offset, opted_out=True
     )
-    shown, following = read_ahead(request, page, rows)
-    elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
-    return envelope(request, Page(elements=elements, nextPage=following))
+    return contact_page(request, page, rows, includeEmbedded)
 
 
 @router.get(
@@ -55,6 +59,4 @@ async def list_mailing_list_opted_out_contacts(
     rows = await service.list_members(
         caller.session, mailing_list, limit=page.size + 1, offset=page.offset, opted_out=True
     )
-    shown, following = read_ahead(request, page, rows)
-    elements = [ContactOut.of(c, embedded=includeEmbedded) for c in shown]
-    return envelope(request, Page(elements=elements, nextPage=following))
+    return contact_page(request, page, rows, includeEmbedded)

@@ -25,8 +25,6 @@ from pydantic import ValidationError
 from smsurvey.kit.errors import InvalidInput
 from smsurvey.surveys.definition import (
     EMBEDDED_DATA_OPERATORS,
-    SKIP_TO_END_OF_BLOCK,
-    SKIP_TO_END_OF_SURVEY,
     VALUELESS_OPERATORS,
     AllOf,
     AnyOf,
@@ -42,28 +40,14 @@ from smsurvey.surveys.definition import (
     UnsupportedCondition,
     leaf_problem,
 )
+from smsurvey.surveys.qsf_names import OPERATORS, SKIP_TARGETS, by_name
 from smsurvey.surveys.qsf_notes import MAX_ID_LENGTH, Notes, mapping, numbered
 from smsurvey.surveys.render import plain_text
 
-_OPERATORS = {
-    "Selected": Operator.SELECTED,
-    "NotSelected": Operator.NOT_SELECTED,
-    "Displayed": Operator.DISPLAYED,
-    "NotDisplayed": Operator.NOT_DISPLAYED,
-    "EqualTo": Operator.EQUAL_TO,
-    "NotEqualTo": Operator.NOT_EQUAL_TO,
-    "GreaterThan": Operator.GREATER_THAN,
-    "GreaterThanOrEqual": Operator.GREATER_OR_EQUAL,
-    "LessThan": Operator.LESS_THAN,
-    "LessThanOrEqual": Operator.LESS_OR_EQUAL,
-    "Contains": Operator.CONTAINS,
-    "DoesNotContain": Operator.DOES_NOT_CONTAIN,
-    "Empty": Operator.EMPTY,
-    "NotEmpty": Operator.NOT_EMPTY,
-}
+_OPERATORS = by_name(OPERATORS)
 _CHOSEN = frozenset({Operator.SELECTED, Operator.NOT_SELECTED})
 _NPS_CHOSEN = {Operator.SELECTED: Operator.EQUAL_TO, Operator.NOT_SELECTED: Operator.NOT_EQUAL_TO}
-_SKIP_TARGETS = {"ENDOFSURVEY": SKIP_TO_END_OF_SURVEY, "ENDOFBLOCK": SKIP_TO_END_OF_BLOCK}
+_SKIP_TARGETS = by_name(SKIP_TARGETS)
 _LOCATOR = re.compile(
     r"q://(?P<question>[^/]+)/(?P<kind>[A-Za-z]+)(?:/(?P<first>[^/]+))?(?:/(?P<second>[^/]+))?/?"
 )

@@ -34,25 +34,9 @@ from smsurvey.surveys.definition import (
     UnsupportedCondition,
     leaves,
 )
+from smsurvey.surveys.qsf_names import OPERATORS, SKIP_TARGETS
 
-OPERATORS = {
-    Operator.SELECTED: "Selected",
-    Operator.NOT_SELECTED: "NotSelected",
-    Operator.DISPLAYED: "Displayed",
-    Operator.NOT_DISPLAYED: "NotDisplayed",
-    Operator.EQUAL_TO: "EqualTo",
-    Operator.NOT_EQUAL_TO: "NotEqualTo",
-    Operator.GREATER_THAN: "GreaterThan",
-    Operator.GREATER_OR_EQUAL: "GreaterThanOrEqual",
-    Operator.LESS_THAN: "LessThan",
-    Operator.LESS_OR_EQUAL: "LessThanOrEqual",
-    Operator.CONTAINS: "Contains",
-    Operator.DOES_NOT_CONTAIN: "DoesNotContain",
-    Operator.EMPTY: "Empty",
-    Operator.NOT_EMPTY: "NotEmpty",
-}
 _NPS_CHOSEN = {Operator.EQUAL_TO: Operator.SELECTED, Operator.NOT_EQUAL_TO: Operator.NOT_SELECTED}
-_SKIP_TARGETS = {"end_of_survey": "ENDOFSURVEY", "end_of_block": "ENDOFBLOCK"}
 
 Group = list[list[LeafCondition]]
 """Tests joined by Or between the inner lists and And within each."""
@@ -93,7 +77,7 @@ def skip_logic(
             "SkipLogicID": index + 1,
             "ChoiceLocator": test["ChoiceLocator"],
             "Condition": test["Operator"],
-            "SkipToDestination": _SKIP_TARGETS.get(rule.to, rule.to),
+            "SkipToDestination": SKIP_TARGETS.get(rule.to, rule.to),
             "Locator": test["LeftOperand"],
             "QuestionID": question.id,
         }

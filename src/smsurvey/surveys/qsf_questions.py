@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from smsurvey.surveys.definition import (
     Choice,
-    ChoiceLayout,
     DescriptiveText,
     MatrixQuestion,
     MultipleChoiceQuestion,
@@ -25,30 +24,18 @@ from smsurvey.surveys.definition import (
     SingleChoiceQuestion,
     SliderQuestion,
     TextEntryQuestion,
-    TextFormat,
+)
+from smsurvey.surveys.qsf_names import (
+    MULTIPLE_SELECTORS,
+    SINGLE_SELECTORS,
+    TEXT_SELECTORS,
+    by_name,
 )
 from smsurvey.surveys.qsf_notes import Notes, flag, ids, mapping
 
-_SINGLE_LAYOUTS: dict[str, ChoiceLayout] = {
-    "SAVR": "vertical",
-    "SAHR": "horizontal",
-    "DL": "dropdown",
-    "SB": "select_box",
-    "SACOL": "columns",
-}
-_MULTIPLE_LAYOUTS: dict[str, ChoiceLayout] = {
-    "MAVR": "vertical",
-    "MAHR": "horizontal",
-    "MSB": "select_box",
-    "MACOL": "columns",
-}
-_TEXT_FORMATS: dict[str, TextFormat] = {
-    "SL": "single_line",
-    "ML": "multi_line",
-    "ESTB": "essay",
-    "PW": "password",
-    "FORM": "form",
-}
+_SINGLE_LAYOUTS = by_name(SINGLE_SELECTORS)
+_MULTIPLE_LAYOUTS = by_name(MULTIPLE_SELECTORS)
+_TEXT_FORMATS = by_name(TEXT_SELECTORS)
 _MATRIX_ANSWERS = {"SingleAnswer": False, "DL": False, "MultipleAnswer": True}
 """Likert matrix sub-selectors kept, and whether each takes several answers per row."""
 

@@ -12,7 +12,6 @@ from typing import Any
 from smsurvey.surveys.definition import (
     NPS_SCORES,
     Choice,
-    ChoiceLayout,
     DescriptiveText,
     MatrixQuestion,
     MultipleChoiceQuestion,
@@ -25,29 +24,9 @@ from smsurvey.surveys.definition import (
     TextEntryQuestion,
 )
 from smsurvey.surveys.qsf_logic_out import boolean_expression
+from smsurvey.surveys.qsf_names import MULTIPLE_SELECTORS, SINGLE_SELECTORS, TEXT_SELECTORS
 from smsurvey.surveys.render import plain_text
 
-SINGLE_SELECTORS: Mapping[ChoiceLayout, str] = {
-    "vertical": "SAVR",
-    "horizontal": "SAHR",
-    "dropdown": "DL",
-    "select_box": "SB",
-    "columns": "SACOL",
-}
-MULTIPLE_SELECTORS: Mapping[ChoiceLayout, str] = {
-    "vertical": "MAVR",
-    "horizontal": "MAHR",
-    "dropdown": "MSB",  # Qualtrics has no multiple-answer drop-down: the select box is nearest
-    "select_box": "MSB",
-    "columns": "MACOL",
-}
-TEXT_SELECTORS = {
-    "single_line": "SL",
-    "multi_line": "ML",
-    "essay": "ESTB",
-    "password": "PW",
-    "form": "FORM",
-}
 _WITH_TEXT_SUB_SELECTOR = frozenset({"SAVR", "SAHR", "SACOL", "MAVR", "MAHR", "MACOL"})
 _NPS_LABELS = ("Not at all likely", "Extremely likely")
 DESCRIPTION_LENGTH = 100
@@ -94,7 +73,7 @@ def _type_of(question: Question) -> tuple[str, str | None, str | None]:
             selector = SINGLE_SELECTORS[question.layout]
             return "MC", selector, "TX" if selector in _WITH_TEXT_SUB_SELECTOR else None
         case MultipleChoiceQuestion():
-            selector = MULTIPLE_SELECTORS[question.layout]
+            selector = MULTIPLE_SELECTORS.get(question.layout, "MSB")
             return "MC", selector, "TX" if selector in _WITH_TEXT_SUB_SELECTOR else None
         case MatrixQuestion():
             answers = "MultipleAnswer" if question.multiple_answers else "SingleAnswer"
