@@ -28,6 +28,28 @@ VALID: dict[str, Form] = {
 }
 """A valid form for each question of the survey."""
 
+STORED: dict[str, Any] = {
+    "QID1": 8,
+    "QID1_NPS_GROUP": 2,
+    "QID2": 2,
+    "QID3": 2,
+    "QID4": [1, 3],
+    "QID4_3_TEXT": "Parking",
+    "QID5_1": 3,
+    "QID5_2": 2,
+    "QID6_1": 7,
+    "QID6_2": 9,
+    "QID7_1": 2,
+    "QID7_2": 1,
+    "QID7_3": 3,
+    "QID8_1": "Ann",
+    "QID8_2": "Paris",
+    "QID10_TEXT": "Long\nstory",
+    "QID12": [1, 2],
+}
+"""The answer values a response holds when every question was answered with :data:`VALID`
+(the essay's skip rule passes over the password question)."""
+
 
 async def post(system: Harness, invitee: Invitee, question: str, form: Form) -> httpx.Response:
     """Post ``form`` as the answer to ``question``; the page that follows."""
